@@ -1,0 +1,27 @@
+// One runner for everything: swc strips types (fast), `npm run build` type-checks once.
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+// Workspace packages resolve to their sources so unit tests never need a build.
+const moduleNameMapper = {
+  '^@tributary/client$': '<rootDir>/clients/ts/src',
+  '^@tributary/(errors|proto|record-batch|registry|service-kit|test-kit)$': '<rootDir>/packages/$1/src',
+};
+const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{packages,services,clients}/**/src/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      // Integration suites start real etcd and service processes: run them one file at a time
+      // on this 2-core machine so timings stay meaningful.
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+      maxWorkers: 1,
+    },
+  ],
+};
