@@ -1,0 +1,19 @@
+export {
+  ERROR_TABLE,
+  ErrorCode,
+  type ErrorName,
+  type ErrorSpec,
+  errorSpecByCode,
+  errorSpecByName,
+  isKnownErrorCode,
+} from './error-table';
+export { ERROR_CODE_TRAILER, fromGrpcError, toGrpcError } from './grpc-status';
+export {
+  CorruptMessageError,
+  type ErrorContext,
+  InvalidConfigError,
+  MessageTooLargeError,
+  NotLeaderError,
+  OffsetOutOfRangeError,
+  TributaryError,
+} from './tributary-error';
