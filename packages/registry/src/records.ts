@@ -1,0 +1,78 @@
+/**
+ * Values stored in etcd: versioned JSON records, checked on read so a malformed or foreign value
+ * fails loudly instead of flowing into decisions.
+ */
+
+/** `brokers/<id>`: where a live broker listens. */
+export interface BrokerRegistration {
+  version: 1;
+  id: number;
+  host: string;
+  port: number;
+  rack: string | null;
+  startedAt: number;
+}
+
+/** `coordinators/<id>`: where a live group coordinator listens. */
+export interface CoordinatorRegistration {
+  version: 1;
+  id: string;
+  host: string;
+  port: number;
+  startedAt: number;
+}
+
+/** `controller`: the active controller. */
+export interface ControllerRegistration {
+  version: 1;
+  id: string;
+  host: string;
+  port: number;
+  electedAt: number;
+}
+
+type Check<T> = (value: unknown) => value is T;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const isPort = (v: unknown): v is number => isInt(v) && v > 0 && v < 65536;
+
+export const isBrokerRegistration: Check<BrokerRegistration> = (v): v is BrokerRegistration =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  isInt(v['id']) &&
+  typeof v['host'] === 'string' &&
+  isPort(v['port']) &&
+  (v['rack'] === null || typeof v['rack'] === 'string') &&
+  isInt(v['startedAt']);
+
+export const isCoordinatorRegistration: Check<CoordinatorRegistration> = (v): v is CoordinatorRegistration =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  typeof v['id'] === 'string' &&
+  typeof v['host'] === 'string' &&
+  isPort(v['port']) &&
+  isInt(v['startedAt']);
+
+export const isControllerRegistration: Check<ControllerRegistration> = (v): v is ControllerRegistration =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  typeof v['id'] === 'string' &&
+  typeof v['host'] === 'string' &&
+  isPort(v['port']) &&
+  isInt(v['electedAt']);
+
+/** Parses a stored record, throwing with the key named when it is not what `check` expects. */
+export function parseRecord<T>(key: string, raw: string | Buffer, check: Check<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString());
+  } catch (err) {
+    throw new Error(`etcd key ${key} holds invalid JSON`, { cause: err });
+  }
+  if (!check(value))
+    throw new Error(`etcd key ${key} holds an unexpected record: ${raw.toString().slice(0, 200)}`);
+  return value;
+}
+
+export const serializeRecord = (value: object): string => JSON.stringify(value);

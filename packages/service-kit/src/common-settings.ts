@@ -1,0 +1,35 @@
+import { setting } from './config';
+
+/** Settings every Tributary service reads, merged into each service's own declarations. */
+export const commonSettings = {
+  'cluster.name': setting.string({
+    doc: 'Cluster name; every etcd key lives under /tributary/<cluster.name>/.',
+    default: 'local',
+    validate: (v) => (/^[a-zA-Z0-9._-]+$/.test(v) ? undefined : 'use only [a-zA-Z0-9._-]'),
+  }),
+  'etcd.endpoints': setting.list({
+    doc: 'Comma-separated etcd client URLs.',
+    default: ['http://127.0.0.1:2379'],
+    validate: (v) => (v.length > 0 ? undefined : 'give at least one endpoint'),
+  }),
+  host: setting.string({ doc: 'Address the gRPC server binds to.', default: '127.0.0.1' }),
+  'advertised.host': setting.string({
+    doc: 'Host name other processes use to reach this one (defaults to `host`).',
+    default: '',
+  }),
+  'lease.ttl.seconds': setting.int({
+    doc: 'TTL of this process’s etcd lease: how long after a crash its ephemeral keys vanish.',
+    default: 5,
+    min: 2,
+    max: 300,
+  }),
+  'log.level': setting.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, {
+    doc: 'Least severe log level written.',
+    default: 'info',
+  }),
+  'shutdown.timeout.ms': setting.int({
+    doc: 'How long a graceful shutdown may take before the process exits anyway.',
+    default: 10_000,
+    min: 0,
+  }),
+};

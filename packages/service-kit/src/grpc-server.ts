@@ -1,0 +1,148 @@
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { TributaryError, toGrpcError } from '@tributary/errors';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from './logger';
+
+/** A service to serve: its full proto name (for health checks), definition and handlers. */
+export interface ServiceBinding {
+  readonly name: string;
+  readonly definition: grpc.ServiceDefinition;
+  readonly handlers: grpc.UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  /** Setting name of the port, so a port conflict names what to change. */
+  portSetting: string;
+  services: readonly ServiceBinding[];
+  /** Every proto the server exposes through server reflection. */
+  reflection: PackageDefinition;
+  logger: Logger;
+  serverOptions?: grpc.ServerOptions;
+  /** HTTP/2 connection and stream window; grpc-js has no server option for it (see below). */
+  flowControlWindowBytes?: number;
+}
+
+/** A started server: its bound port, its health status, and a graceful stop. */
+export interface RunningGrpcServer {
+  readonly server: grpc.Server;
+  readonly port: number;
+  /** Marks every service SERVING or NOT_SERVING in grpc.health.v1. */
+  setServing(serving: boolean): void;
+  /** Stops accepting calls, lets in-flight calls finish for up to `graceMs`, then cancels the rest. */
+  stop(graceMs: number): Promise<void>;
+}
+
+const DEFAULT_WINDOW = 8 * 1024 * 1024;
+
+/**
+ * Starts a gRPC server with grpc.health.v1 and server reflection beside the given services.
+ * Health starts NOT_SERVING; the service flips it once every start-up step has finished.
+ */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new grpc.Server(options.serverOptions);
+  for (const service of options.services) server.addService(service.definition, service.handlers);
+  const statusMap = Object.fromEntries(
+    ['', ...options.services.map((s) => s.name)].map((name) => [name, 'NOT_SERVING' as const]),
+  );
+  const health = new HealthImplementation(statusMap);
+  health.addToServer(server);
+  new ReflectionService(options.reflection).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      `${options.host}:${options.port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (err, bound) => {
+        if (err) {
+          const inUse = /EADDRINUSE|address already in use/i.test(err.message);
+          reject(
+            new Error(
+              inUse
+                ? `Port ${options.port} on ${options.host} is already in use (setting ${options.portSetting})`
+                : `Cannot listen on ${options.host}:${options.port} (setting ${options.portSetting}): ${err.message}`,
+              { cause: err },
+            ),
+          );
+        } else resolve(bound);
+      },
+    );
+  });
+  raiseFlowControlWindow(server, options.flowControlWindowBytes ?? DEFAULT_WINDOW);
+  options.logger.info({ host: options.host, port }, 'gRPC server listening');
+
+  return {
+    server,
+    port,
+    setServing(serving) {
+      for (const name of Object.keys(statusMap)) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+    },
+    stop: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+/**
+ * grpc-js 1.14 lets a client raise its HTTP/2 window (`grpc-node.flow_control_window`) but has
+ * no server option, and the 64 KiB default caps a stream near 240 MB/s (PLATFORM.md). So each
+ * new session of the server's HTTP/2 listeners gets a larger connection window and initial
+ * stream window. This reaches into grpc-js's private `http2Servers` map; if a grpc-js upgrade
+ * renames it, the server still works at the default window and this logs nothing worse.
+ */
+function raiseFlowControlWindow(server: grpc.Server, bytes: number): void {
+  const listeners = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (!(listeners instanceof Map)) return;
+  for (const listener of listeners.keys()) {
+    listener.on('session', (session: ServerHttp2Session) => {
+      try {
+        session.setLocalWindowSize(bytes);
+        session.settings({ initialWindowSize: Math.min(bytes, 2 ** 31 - 1) });
+      } catch {
+        // The session may already be closing; the default window then applies.
+      }
+    });
+  }
+}
+
+/**
+ * Handlers for every method of a service that answer UNIMPLEMENTED with the method's name, so a
+ * contract can be served before its implementation lands. Pass real handlers to override some.
+ */
+export function handlersWithUnimplemented(
+  serviceName: string,
+  definition: grpc.ServiceDefinition,
+  implemented: grpc.UntypedServiceImplementation = {},
+): grpc.UntypedServiceImplementation {
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const [method, spec] of Object.entries(definition)) {
+    const existing = implemented[method];
+    if (existing !== undefined) {
+      handlers[method] = existing;
+      continue;
+    }
+    const error = () =>
+      toGrpcError(new TributaryError('UNIMPLEMENTED', `${serviceName}.${method} is not implemented yet`));
+    if (spec.requestStream || spec.responseStream) {
+      handlers[method] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+        call.emit('error', error());
+      }) as grpc.UntypedHandleCall;
+    } else {
+      handlers[method] = ((_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback(error())) as grpc.UntypedHandleCall;
+    }
+  }
+  return handlers;
+}

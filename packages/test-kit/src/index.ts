@@ -1,0 +1,12 @@
+export { ManagedProcess } from './child-process';
+export { type EtcdServer, findEtcd, startEtcd } from './etcd-server';
+export { checkHealth } from './health';
+export {
+  LocalCluster,
+  type LocalClusterOptions,
+  repoRoot,
+  type ServiceKind,
+  ServiceNode,
+} from './local-cluster';
+export { freePort, isPortFree } from './ports';
+export { waitFor } from './wait-for';

@@ -1,0 +1,225 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ManagedProcess } from './child-process';
+import { type EtcdServer, startEtcd } from './etcd-server';
+import { checkHealth } from './health';
+import { freePort, isPortFree } from './ports';
+import { waitFor } from './wait-for';
+
+export type ServiceKind = 'broker' | 'controller' | 'group-coordinator';
+
+/** The repository root, found from this package's own location (src/ or dist/). */
+export const repoRoot = resolve(__dirname, '../../..');
+
+/** One service process of a local cluster; `start()` again after a stop or kill restarts it. */
+export class ServiceNode {
+  process: ManagedProcess | undefined;
+
+  constructor(
+    readonly kind: ServiceKind,
+    readonly id: string,
+    readonly port: number,
+    readonly args: readonly string[],
+    private readonly echo: boolean,
+  ) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Spawns `node services/<kind>/dist/main.js <args>`. */
+  start(extraArgs: readonly string[] = []): ManagedProcess {
+    if (this.process?.running) throw new Error(`${this.kind} ${this.id} is already running`);
+    const main = join(repoRoot, 'services', this.kind, 'dist', 'main.js');
+    this.process = new ManagedProcess(
+      `${this.kind}-${this.id}`,
+      process.execPath,
+      [main, ...this.args, ...extraArgs],
+      {
+        echo: this.echo,
+      },
+    );
+    return this.process;
+  }
+
+  /** Waits until the server reports SERVING; fails early with its stderr if it exits. */
+  async waitServing(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const proc = this.process;
+        if (!proc?.running) {
+          throw new Error(
+            `${this.kind} ${this.id} is not running: ${proc?.stderr.slice(-2000) ?? 'never started'}`,
+          );
+        }
+        return (await checkHealth(this.address)) === 'SERVING';
+      },
+      { timeoutMs, intervalMs: 100, description: `${this.kind} ${this.id} on ${this.address} to be SERVING` },
+    );
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.process?.signal(signal);
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    await this.process?.stop(graceMs);
+  }
+}
+
+export interface LocalClusterOptions {
+  brokers?: number;
+  controllers?: number;
+  coordinators?: number;
+  /** An etcd to use; by default a throwaway one is started (and stopped with the cluster). */
+  etcd?: EtcdServer;
+  /** Unique per cluster by default, so clusters sharing an etcd never see each other's keys. */
+  clusterName?: string;
+  /** Where broker data lives; a temp dir (removed on stop) by default. */
+  dataRoot?: string;
+  brokerPorts?: readonly number[];
+  controllerPorts?: readonly number[];
+  coordinatorPorts?: readonly number[];
+  leaseTtlSeconds?: number;
+  /** Extra flags per kind, e.g. `{ broker: ['--log.level', 'debug'] }`. */
+  extraArgs?: Partial<Record<ServiceKind, readonly string[]>>;
+  /** Copy every process's output to this process's stdout/stderr. */
+  echo?: boolean;
+}
+
+let clusterCounter = 0;
+
+/**
+ * A whole Tributary cluster of real processes on loopback: etcd, controllers, brokers and group
+ * coordinators. Used by integration tests and by `npm run dev`.
+ */
+export class LocalCluster {
+  private constructor(
+    readonly etcd: EtcdServer,
+    private readonly ownsEtcd: boolean,
+    readonly clusterName: string,
+    readonly dataRoot: string,
+    private readonly ownsDataRoot: boolean,
+    readonly controllers: ServiceNode[],
+    readonly brokers: ServiceNode[],
+    readonly coordinators: ServiceNode[],
+  ) {}
+
+  get nodes(): ServiceNode[] {
+    return [...this.controllers, ...this.brokers, ...this.coordinators];
+  }
+
+  /** `127.0.0.1:<port>` of every broker, for a client's bootstrap list. */
+  get bootstrap(): string[] {
+    return this.brokers.map((b) => b.address);
+  }
+
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const wanted = [
+      ...(options.brokerPorts ?? []).map((p) => ['broker port', p] as const),
+      ...(options.controllerPorts ?? []).map((p) => ['controller port', p] as const),
+      ...(options.coordinatorPorts ?? []).map((p) => ['group coordinator port', p] as const),
+    ];
+    for (const [what, port] of wanted) {
+      if (!(await isPortFree(port))) throw new Error(`Port ${port} (${what}) is already in use on 127.0.0.1`);
+    }
+    const ownsEtcd = options.etcd === undefined;
+    const etcd = options.etcd ?? (await startEtcd());
+    const clusterName =
+      options.clusterName ?? `test-${process.pid}-${Date.now().toString(36)}-${clusterCounter++}`;
+    const ownsDataRoot = options.dataRoot === undefined;
+    const dataRoot = options.dataRoot ?? mkdtempSync(join(tmpdir(), 'tributary-data-'));
+    const common = [
+      '--etcd.endpoints',
+      etcd.endpoint,
+      '--cluster.name',
+      clusterName,
+      '--lease.ttl.seconds',
+      String(options.leaseTtlSeconds ?? 5),
+    ];
+    const echo = options.echo ?? false;
+    const extra = (kind: ServiceKind) => options.extraArgs?.[kind] ?? [];
+    const portOf = async (ports: readonly number[] | undefined, i: number) =>
+      ports?.[i] ?? (await freePort());
+
+    const controllers: ServiceNode[] = [];
+    for (let i = 0; i < (options.controllers ?? 1); i++) {
+      const port = await portOf(options.controllerPorts, i);
+      const id = `controller-${i}`;
+      controllers.push(
+        new ServiceNode(
+          'controller',
+          id,
+          port,
+          [...common, '--controller.id', id, '--port', String(port), ...extra('controller')],
+          echo,
+        ),
+      );
+    }
+    const brokers: ServiceNode[] = [];
+    for (let i = 0; i < (options.brokers ?? 3); i++) {
+      const port = await portOf(options.brokerPorts, i);
+      const dataDir = join(dataRoot, `broker-${i}`);
+      mkdirSync(dataDir, { recursive: true });
+      brokers.push(
+        new ServiceNode(
+          'broker',
+          String(i),
+          port,
+          [
+            ...common,
+            '--broker.id',
+            String(i),
+            '--port',
+            String(port),
+            '--data.dir',
+            dataDir,
+            ...extra('broker'),
+          ],
+          echo,
+        ),
+      );
+    }
+    const coordinators: ServiceNode[] = [];
+    for (let i = 0; i < (options.coordinators ?? 1); i++) {
+      const port = await portOf(options.coordinatorPorts, i);
+      const id = `coordinator-${i}`;
+      coordinators.push(
+        new ServiceNode(
+          'group-coordinator',
+          id,
+          port,
+          [...common, '--coordinator.id', id, '--port', String(port), ...extra('group-coordinator')],
+          echo,
+        ),
+      );
+    }
+    const cluster = new LocalCluster(
+      etcd,
+      ownsEtcd,
+      clusterName,
+      dataRoot,
+      ownsDataRoot,
+      controllers,
+      brokers,
+      coordinators,
+    );
+    try {
+      for (const node of cluster.nodes) node.start();
+      await Promise.all(cluster.nodes.map((node) => node.waitServing()));
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Stops every process (SIGTERM, SIGKILL after the grace period), then etcd and temp data if owned. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.coordinators, ...this.brokers].map((node) => node.stop()));
+    await Promise.all(this.controllers.map((node) => node.stop()));
+    if (this.ownsEtcd) await this.etcd.stop();
+    if (this.ownsDataRoot) rmSync(this.dataRoot, { recursive: true, force: true });
+  }
+}
