@@ -17,11 +17,10 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      // Integration suites start real etcd and service processes: run them one file at a time
-      // on this 2-core machine so timings stay meaningful.
+      // Integration suites start real etcd and service processes; scripts/test.mjs runs them
+      // one file at a time (--runInBand) so timings on a 2-core machine stay meaningful.
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testTimeout: 120_000,
-      maxWorkers: 1,
     },
   ],
 };

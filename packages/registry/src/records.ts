@@ -76,3 +76,56 @@ export function parseRecord<T>(key: string, raw: string | Buffer, check: Check<T
 }
 
 export const serializeRecord = (value: object): string => JSON.stringify(value);
+
+/** `topics/<name>`: a topic's identity, replica assignment and config overrides. */
+export interface TopicRecord {
+  version: 1;
+  name: string;
+  /** UUID given at creation; a re-created topic of the same name gets a new one. */
+  topicId: string;
+  /** Replica broker ids per partition, index = partition number; the first is the preferred leader. */
+  replicas: number[][];
+  /** Topic-level config overrides (Kafka names, e.g. `retention.ms`), as strings. */
+  configs: Record<string, string>;
+  createdAt: number;
+  /** Set while a deletion is in progress: brokers delete the data, then the controller deletes the keys. */
+  deleting?: boolean;
+}
+
+/** `partitions/<topic>/<p>`: leadership and in-sync replicas, fenced by mod revision. */
+export interface PartitionState {
+  version: 1;
+  /** Leader broker id, or -1 while the partition is offline. */
+  leader: number;
+  /** Increases with every leader change; stamped on batches and checked by followers. */
+  leaderEpoch: number;
+  /** In-sync replica ids (the leader included). */
+  isr: number[];
+  /** The controller epoch that last wrote this state (0 when the leader shrank/expanded the ISR). */
+  controllerEpoch: number;
+  /** Increases with every write of this record (leader or ISR change), like Kafka's partition epoch. */
+  partitionEpoch: number;
+}
+
+const isIntArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isInt);
+
+export const isTopicRecord: Check<TopicRecord> = (v): v is TopicRecord =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  typeof v['name'] === 'string' &&
+  typeof v['topicId'] === 'string' &&
+  Array.isArray(v['replicas']) &&
+  v['replicas'].every(isIntArray) &&
+  isObject(v['configs']) &&
+  Object.values(v['configs']).every((c) => typeof c === 'string') &&
+  isInt(v['createdAt']) &&
+  (v['deleting'] === undefined || typeof v['deleting'] === 'boolean');
+
+export const isPartitionState: Check<PartitionState> = (v): v is PartitionState =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  isInt(v['leader']) &&
+  isInt(v['leaderEpoch']) &&
+  isIntArray(v['isr']) &&
+  isInt(v['controllerEpoch']) &&
+  isInt(v['partitionEpoch']);

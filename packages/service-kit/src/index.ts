@@ -8,6 +8,7 @@ export {
   type Settings,
   setting,
 } from './config';
+export { etcdStep, registrationStep } from './etcd-steps';
 export {
   type GrpcServerOptions,
   handlersWithUnimplemented,
@@ -15,6 +16,7 @@ export {
   type ServiceBinding,
   startGrpcServer,
 } from './grpc-server';
+export { grpcServerSteps } from './grpc-steps';
 export { type Step, startSteps } from './lifecycle';
 export { createLogger, type Logger } from './logger';
 export { type CommonSettings, runService, type ServiceContext, type ServiceSpec } from './run-service';

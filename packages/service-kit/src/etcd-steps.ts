@@ -1,0 +1,97 @@
+import {
+  connectEtcd,
+  EphemeralKey,
+  type EtcdConnection,
+  KeyInUseError,
+  serializeRecord,
+} from '@tributary/registry';
+import type { Step } from './lifecycle';
+import type { Logger } from './logger';
+
+/** A step that connects to etcd; `get()` returns the connection once started. */
+export function etcdStep(options: { endpoints: readonly string[]; clusterName: string }): Step & {
+  get(): EtcdConnection;
+} {
+  let connection: EtcdConnection | undefined;
+  return {
+    name: 'etcd',
+    async start() {
+      connection = await connectEtcd({ endpoints: options.endpoints, clusterName: options.clusterName });
+    },
+    stop() {
+      connection?.close();
+    },
+    get() {
+      if (!connection) throw new Error('etcd is not connected yet');
+      return connection;
+    },
+  };
+}
+
+/**
+ * A step that registers this process under an ephemeral key (brokers/<id>, coordinators/<id>)
+ * and removes it on stop. A live holder of the same key refuses start-up with `inUseMessage`.
+ * If the lease is lost (etcd unreachable past the TTL, or this process paused), the key is
+ * re-created as soon as etcd answers again, unless another process took the id meanwhile — then
+ * this process shuts down rather than run as a duplicate.
+ */
+export function registrationStep(options: {
+  name: string;
+  etcd: () => EtcdConnection;
+  key: string;
+  value: () => object;
+  ttlSeconds: number;
+  logger: Logger;
+  inUseMessage: (current: string | null) => string;
+  onDuplicate: (reason: string) => void;
+}): Step & { current(): EphemeralKey | undefined } {
+  let held: EphemeralKey | undefined;
+  let stopped = false;
+  const acquire = () =>
+    EphemeralKey.acquire(
+      options.etcd().ns,
+      options.key,
+      serializeRecord(options.value()),
+      options.ttlSeconds,
+      onLost,
+    );
+  const onLost = (err: Error) => {
+    if (stopped) return;
+    options.logger.warn({ key: options.key, err: err.message }, 'registration lease lost; registering again');
+    held = undefined;
+    void reacquire();
+  };
+  const reacquire = async () => {
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        held = await acquire();
+        options.logger.info({ key: options.key }, 'registered again');
+        return;
+      } catch (err) {
+        if (err instanceof KeyInUseError) {
+          options.onDuplicate(options.inUseMessage(err.currentValue));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+  };
+  return {
+    name: options.name,
+    async start() {
+      try {
+        held = await acquire();
+      } catch (err) {
+        if (err instanceof KeyInUseError)
+          throw new Error(options.inUseMessage(err.currentValue), { cause: err });
+        throw err;
+      }
+      options.logger.info({ key: options.key, revision: held.createRevision }, 'registered');
+    },
+    async stop() {
+      stopped = true;
+      await held?.release();
+    },
+    current: () => held,
+  };
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// `npm run dev`: a local Tributary cluster on loopback — etcd, 1 controller, 3 brokers and 1 group
+// coordinator — with its data under ./.tributary/ (kept between runs). Ctrl-C stops everything.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import testKit from '../packages/test-kit/dist/index.js';
+
+const { LocalCluster, startEtcd, isPortFree, checkHealth } = testKit;
+
+const { values: args } = parseArgs({
+  options: {
+    brokers: { type: 'string', default: '3' },
+    'broker-ports': { type: 'string', default: '9092,9093,9094' },
+    'controller-port': { type: 'string', default: '9190' },
+    'coordinator-port': { type: 'string', default: '9290' },
+    'etcd-port': { type: 'string', default: '2379' },
+    'etcd-peer-port': { type: 'string', default: '2380' },
+    'data-dir': { type: 'string', default: '.tributary' },
+    'cluster-name': { type: 'string', default: 'local' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+
+const fail = (message) => {
+  console.error(`npm run dev: ${message}`);
+  process.exit(1);
+};
+const port = (name, text) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) fail(`--${name} ${text} is not a TCP port`);
+  return n;
+};
+
+const brokerCount = Number(args.brokers);
+const brokerPorts = args['broker-ports'].split(',').map((p) => port('broker-ports', p));
+while (brokerPorts.length < brokerCount) brokerPorts.push(brokerPorts.at(-1) + 1);
+const dataRoot = resolve(args['data-dir']);
+mkdirSync(dataRoot, { recursive: true });
+
+const etcdPort = port('etcd-port', args['etcd-port']);
+const etcdPeerPort = port('etcd-peer-port', args['etcd-peer-port']);
+const etcdEndpoint = `http://127.0.0.1:${etcdPort}`;
+
+// An etcd already serving on the port (e.g. Debian's etcd-server systemd unit, which the
+// package starts on 127.0.0.1:2379) is used as it is; anything else on the port is an error.
+const answersAsEtcd = async () => {
+  try {
+    const res = await fetch(`${etcdEndpoint}/health`, { signal: AbortSignal.timeout(1000) });
+    return res.ok && (await res.text()).includes('true');
+  } catch {
+    return false;
+  }
+};
+let externalEtcd = false;
+if (!(await isPortFree(etcdPort))) {
+  if (!(await answersAsEtcd()))
+    fail(`port ${etcdPort}, the etcd client port (--etcd-port), is already in use on 127.0.0.1`);
+  externalEtcd = true;
+  console.log(`using the etcd already running at ${etcdEndpoint}`);
+} else if (!(await isPortFree(etcdPeerPort))) {
+  fail(`port ${etcdPeerPort}, the etcd peer port (--etcd-peer-port), is already in use on 127.0.0.1`);
+}
+
+const t0 = performance.now();
+let etcd;
+let cluster;
+try {
+  etcd = externalEtcd
+    ? { endpoint: etcdEndpoint, process: { pid: '-' }, stop: async () => {} }
+    : await startEtcd({ clientPort: etcdPort, peerPort: etcdPeerPort, dataDir: resolve(dataRoot, 'etcd') });
+  cluster = await LocalCluster.start({
+    etcd,
+    clusterName: args['cluster-name'],
+    dataRoot,
+    brokers: brokerCount,
+    brokerPorts: brokerPorts.slice(0, brokerCount),
+    controllerPorts: [port('controller-port', args['controller-port'])],
+    coordinatorPorts: [port('coordinator-port', args['coordinator-port'])],
+    echo: args.verbose,
+  });
+} catch (err) {
+  await etcd?.stop();
+  fail(err.message);
+}
+
+const rows = [['etcd', '-', etcd.endpoint.replace('http://', ''), etcd.process.pid, 'SERVING']];
+for (const node of cluster.nodes) {
+  rows.push([node.kind, node.id, node.address, node.process.pid, await checkHealth(node.address)]);
+}
+const header = ['service', 'id', 'address', 'pid', 'health'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+console.log(`data: ${dataRoot}  cluster: ${args['cluster-name']}`);
+console.log(
+  `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}; Ctrl-C to stop`,
+);
+
+let stopping = false;
+const stop = async (signal) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the cluster ...`);
+  await cluster.stop();
+  await etcd.stop();
+  console.log('stopped');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+// A service that dies on its own is reported; the rest keep running.
+for (const node of cluster.nodes) {
+  node.process.waitForExit().then(({ code, signal }) => {
+    if (!stopping)
+      console.error(
+        `${node.kind} ${node.id} exited (code ${code}, signal ${signal}): ${node.process.stderr.slice(-500)}`,
+      );
+  });
+}
