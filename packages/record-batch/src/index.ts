@@ -1,0 +1,31 @@
+/**
+ * `@tributary/record-batch`: Kafka's RecordBatch v2 (magic 2) codec, shared by client and broker.
+ * Layout and contracts: docs/record-batch.md.
+ */
+export { SUPPORTED_COMPRESSION_TYPES } from './compression';
+export { decodeRecordBatch } from './decode';
+export { encodeRecordBatch } from './encode';
+export { batchesIn, batchSizeAt, readBatchHeader, validateBatch, verifyBatchCrc } from './header';
+export {
+  BATCH_HEADER_SIZE,
+  type BatchHeader,
+  CompressionType,
+  type DecodedBatch,
+  type DecodedRecord,
+  type EncodeOptions,
+  LOG_OVERHEAD,
+  RECORD_BATCH_MAGIC,
+  type RecordHeader,
+  type RecordInput,
+  TimestampType,
+} from './layout';
+export { stampBatch, stampLogAppendTime } from './stamp';
+export {
+  type Cursor,
+  readVarint,
+  readVarlong,
+  sizeOfVarint,
+  sizeOfVarlong,
+  writeVarint,
+  writeVarlong,
+} from './varint';
