@@ -10,7 +10,7 @@
  */
 import { CorruptMessageError } from '@tributary/errors';
 import { decompressRecords } from './compression';
-import { checkCrc, readWholeBatchHeader } from './header';
+import { readVerifiedHeader } from './header';
 import {
   BATCH_HEADER_SIZE,
   type BatchHeader,
@@ -33,8 +33,7 @@ import { type Cursor, readVarint, readVarlong } from './varint';
  * a buffer private to this call (compressed ones); copy them to keep them past the input's reuse.
  */
 export function decodeRecordBatch(buf: Buffer, position = 0): DecodedBatch {
-  const header = readWholeBatchHeader(buf, position);
-  checkCrc(buf, position, header);
+  const header = readVerifiedHeader(buf, position);
   const recordsStart = position + BATCH_HEADER_SIZE;
   const batchEnd = position + LOG_OVERHEAD + header.batchLength;
   if (!Number.isSafeInteger(header.baseOffset + header.lastOffsetDelta)) {

@@ -59,11 +59,10 @@ export function batchSizeAt(buf: Buffer, position: number): number {
 }
 
 /**
- * Header only, no CRC check; throws CorruptMessageError if fewer than BATCH_HEADER_SIZE bytes,
- * magic != 2, batchLength below an empty batch's, an unknown compression id (5-7), a negative
- * recordCount or an int64 field that is not a safe integer.
+ * The checks that make the bytes at `position` a batch at all: a whole header, magic 2 and a
+ * batchLength of at least an empty batch's. Returns batchLength.
  */
-export function readBatchHeader(buf: Buffer, position = 0): BatchHeader {
+function checkFrame(buf: Buffer, position: number): number {
   checkPosition(buf, position);
   const available = buf.length - position;
   if (available < BATCH_HEADER_SIZE) {
@@ -88,6 +87,11 @@ export function readBatchHeader(buf: Buffer, position = 0): BatchHeader {
       { context: { position } },
     );
   }
+  return batchLength;
+}
+
+/** Parses the header fields of a framed batch. */
+function parseHeader(buf: Buffer, position: number, batchLength: number): BatchHeader {
   const attributes = buf.readInt16BE(position + ATTRIBUTES_OFFSET);
   const compression = attributes & COMPRESSION_MASK;
   if (compression > CompressionType.Zstd) {
@@ -105,7 +109,7 @@ export function readBatchHeader(buf: Buffer, position = 0): BatchHeader {
     baseOffset: readSafeInt64(buf, position + BASE_OFFSET_OFFSET, 'baseOffset'),
     batchLength,
     partitionLeaderEpoch: buf.readInt32BE(position + PARTITION_LEADER_EPOCH_OFFSET),
-    magic,
+    magic: RECORD_BATCH_MAGIC,
     crc: buf.readUInt32BE(position + CRC_OFFSET),
     attributes,
     compression,
@@ -120,6 +124,15 @@ export function readBatchHeader(buf: Buffer, position = 0): BatchHeader {
     baseSequence: buf.readInt32BE(position + BASE_SEQUENCE_OFFSET),
     recordCount,
   };
+}
+
+/**
+ * Header only, no CRC check; throws CorruptMessageError if fewer than BATCH_HEADER_SIZE bytes,
+ * magic != 2, batchLength below an empty batch's, an unknown compression id (5-7), a negative
+ * recordCount or an int64 field that is not a safe integer.
+ */
+export function readBatchHeader(buf: Buffer, position = 0): BatchHeader {
+  return parseHeader(buf, position, checkFrame(buf, position));
 }
 
 /** CRC-32C of attributes..end of the batch at `position`, whose whole batch must be in `buf`. */
@@ -139,30 +152,29 @@ export function verifyBatchCrc(buf: Buffer, position = 0): boolean {
 }
 
 /**
- * Reads the header at `position` and checks the whole batch (LOG_OVERHEAD + batchLength bytes)
- * is in `buf`. Shared by validation, decoding and stamping.
+ * The header of a batch that is whole and intact: framing first, then presence of all
+ * LOG_OVERHEAD + batchLength bytes, then the CRC, and only then the fields (so damage is
+ * reported as a CRC mismatch, not as whatever field it happened to hit). Shared by validation,
+ * decoding and stamping.
  */
-export function readWholeBatchHeader(buf: Buffer, position: number): BatchHeader {
-  const header = readBatchHeader(buf, position);
-  const size = LOG_OVERHEAD + header.batchLength;
+export function readVerifiedHeader(buf: Buffer, position: number): BatchHeader {
+  const batchLength = checkFrame(buf, position);
+  const size = LOG_OVERHEAD + batchLength;
   if (position + size > buf.length) {
     throw new CorruptMessageError(
       `Batch at position ${position}: batchLength says ${size} bytes, only ${buf.length - position} are present.`,
       { context: { position } },
     );
   }
-  return header;
-}
-
-/** Throws CorruptMessageError unless the stored CRC of the (whole) batch matches its bytes. */
-export function checkCrc(buf: Buffer, position: number, header: BatchHeader): void {
-  const actual = computeBatchCrc(buf, position, LOG_OVERHEAD + header.batchLength);
-  if (actual !== header.crc) {
+  const stored = buf.readUInt32BE(position + CRC_OFFSET);
+  const actual = computeBatchCrc(buf, position, size);
+  if (actual !== stored) {
     throw new CorruptMessageError(
-      `Batch at position ${position}: CRC mismatch (stored 0x${header.crc.toString(16)}, computed 0x${actual.toString(16)}).`,
+      `Batch at position ${position}: CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}).`,
       { context: { position } },
     );
   }
+  return parseHeader(buf, position, batchLength);
 }
 
 /**
@@ -173,8 +185,7 @@ export function checkCrc(buf: Buffer, position: number, header: BatchHeader): vo
  * here and is refused (UNSUPPORTED_COMPRESSION_TYPE) only by whoever decodes it.
  */
 export function validateBatch(buf: Buffer, position = 0): BatchHeader {
-  const header = readWholeBatchHeader(buf, position);
-  checkCrc(buf, position, header);
+  const header = readVerifiedHeader(buf, position);
   const { recordCount, lastOffsetDelta } = header;
   if (recordCount < 1) {
     throw new CorruptMessageError(`Batch at position ${position}: it holds no records.`, {

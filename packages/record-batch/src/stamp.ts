@@ -4,7 +4,7 @@
  * `setMaxTimestamp`.
  */
 import { TributaryError } from '@tributary/errors';
-import { checkCrc, computeBatchCrc, readBatchHeader, readWholeBatchHeader } from './header';
+import { computeBatchCrc, readBatchHeader, readVerifiedHeader } from './header';
 import { writeInt64 } from './int64';
 import {
   ATTRIBUTES_OFFSET,
@@ -57,8 +57,7 @@ export function stampBatch(
  */
 export function stampLogAppendTime(buf: Buffer, position: number, timestamp: number): void {
   if (!Number.isSafeInteger(timestamp)) throw invalidArgument('timestamp', timestamp, 'a safe integer');
-  const header = readWholeBatchHeader(buf, position);
-  checkCrc(buf, position, header);
+  const header = readVerifiedHeader(buf, position);
   buf.writeInt16BE(header.attributes | TIMESTAMP_TYPE_MASK, position + ATTRIBUTES_OFFSET);
   writeInt64(buf, position + MAX_TIMESTAMP_OFFSET, timestamp);
   buf.writeUInt32BE(computeBatchCrc(buf, position, LOG_OVERHEAD + header.batchLength), position + CRC_OFFSET);
