@@ -1,0 +1,99 @@
+/**
+ * A small text file of entries, replaced atomically (Kafka's `CheckpointFile`).
+ *
+ * Format (UTF-8, one item a line):
+ *
+ * ```
+ * 0            version
+ * 2            number of entries
+ * 0 0          entries: space-separated integers, as many per line as the file's kind uses
+ * 3 1200
+ * ```
+ *
+ * Write: the whole file goes to `<name>.tmp`, which is fsynced, renamed over `<name>`, and the
+ * directory fsynced, so a reader finds either the old file or the new one, never a mix. A file
+ * that fails to parse reads as absent: every checkpoint here is an optimisation or is rebuilt
+ * from the log (the caller decides the fallback), never the only copy of data.
+ *
+ * Concurrency: synchronous; one writer per file (the owning PartitionLog).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TMP_SUFFIX } from './file-names';
+
+const VERSION = 0;
+
+export class CheckpointFile {
+  constructor(
+    readonly filePath: string,
+    /** Integers on each entry line. */
+    readonly fieldsPerEntry: number,
+  ) {}
+
+  /** Replaces the file with `entries`, atomically and durably. */
+  write(entries: readonly (readonly number[])[]): void {
+    const lines = [String(VERSION), String(entries.length)];
+    for (const e of entries) {
+      if (e.length !== this.fieldsPerEntry)
+        throw new RangeError(`checkpoint entry needs ${this.fieldsPerEntry} fields`);
+      lines.push(e.join(' '));
+    }
+    const tmp = this.filePath + TMP_SUFFIX;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, `${lines.join('\n')}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.filePath);
+    fsyncDir(path.dirname(this.filePath));
+  }
+
+  /** The entries, or undefined if the file is absent or malformed. */
+  read(): number[][] | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.filePath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    if (lines.length < 2 || Number(lines[0]) !== VERSION) return undefined;
+    const count = Number(lines[1]);
+    if (!Number.isSafeInteger(count) || count !== lines.length - 2) return undefined;
+    const entries: number[][] = [];
+    for (const line of lines.slice(2)) {
+      const fields = line.split(' ').map(Number);
+      if (fields.length !== this.fieldsPerEntry || !fields.every(Number.isSafeInteger)) return undefined;
+      entries.push(fields);
+    }
+    return entries;
+  }
+}
+
+/** A checkpoint holding one offset (recovery point, high watermark). */
+export class OffsetCheckpoint {
+  readonly #file: CheckpointFile;
+  constructor(filePath: string) {
+    this.#file = new CheckpointFile(filePath, 1);
+  }
+  write(offset: number): void {
+    this.#file.write([[offset]]);
+  }
+  read(): number | undefined {
+    const entries = this.#file.read();
+    return entries?.length === 1 ? entries[0]![0] : undefined;
+  }
+}
+
+/** fsyncs a directory so a rename, create or unlink in it is durable. */
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The broker's storage engine: partition logs of RecordBatch v2 bytes in segment files.
+ * Layering (bottom-up): OffsetIndex / TimeIndex -> Segment -> PartitionLog (+ loader, retention)
+ * -> LogManager. Formats and choices: docs/storage.md.
+ *
+ * Storage takes encoded batch bytes and offsets; it knows nothing of gRPC, etcd or generated types.
+ */
+export { type Clock, ManualClock, systemClock } from './clock';
+export { parsePartitionDirName, partitionDirName } from './file-names';
+export {
+  type EpochEndOffset,
+  type EpochEntry,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+} from './leader-epoch-cache';
+export {
+  DEFAULT_LOG_CONFIG,
+  LOG_CONFIG_DEFS,
+  type LogConfig,
+  type LogConfigDef,
+  logConfig,
+  logConfigToMap,
+  parseLogConfig,
+  type TimestampTypeName,
+} from './log-config';
+export type { RecoveryReport } from './log-loader';
+export {
+  LogManager,
+  type LogManagerOptions,
+  type LogStartup,
+  type StartupReport,
+  type TopicPartition,
+} from './log-manager';
+export { UnexpectedAppendOffsetError } from './log-validator';
+export {
+  type AppendInfo,
+  PartitionLog,
+  type PartitionLogOptions,
+  type PartitionReader,
+} from './partition-log';

@@ -1,0 +1,169 @@
+/**
+ * Opens a partition directory and brings it to a consistent state (Kafka's `LogLoader`).
+ *
+ * 1. Leftovers of interrupted writes go: `*.tmp` files, index files without a `.log`.
+ * 2. Segments are opened in offset order. After a clean shutdown (the `clean-shutdown` marker,
+ *    written last by `close`) or below the recovery point (everything there was fsynced, indexes
+ *    included), a segment's index files are loaded and sanity-checked against the log; a missing
+ *    or damaged index is rebuilt by a scan.
+ * 3. Every segment that may hold data at or above the recovery point is *recovered*: scanned
+ *    batch by batch (complete, size, CRC, dense offsets), its indexes rebuilt, and the file
+ *    truncated at the first invalid batch. Segments after a truncated one, or after a gap in
+ *    offsets, are deleted: nothing after damage is kept.
+ * 4. The leader epoch cache drops epochs beyond the log end; recovery point and high watermark
+ *    are clamped to the log end offset.
+ *
+ * The marker is removed (durably) before the log accepts writes, so a later crash is never
+ * mistaken for a clean shutdown.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fsyncDir, OffsetCheckpoint } from './checkpoint-file';
+import {
+  CLEAN_SHUTDOWN_MARKER,
+  HIGH_WATERMARK_CHECKPOINT,
+  LEADER_EPOCH_CHECKPOINT,
+  parseSegmentFileName,
+  RECOVERY_POINT_CHECKPOINT,
+  TMP_SUFFIX,
+} from './file-names';
+import { LeaderEpochCache } from './leader-epoch-cache';
+import type { LogConfig } from './log-config';
+import { Segment } from './segment';
+
+/** What opening a log found and did. */
+export interface RecoveryReport {
+  /** The log was closed cleanly: nothing was scanned except indexes found damaged. */
+  readonly cleanShutdown: boolean;
+  readonly segments: number;
+  /** Segments scanned and validated batch by batch. */
+  readonly recoveredSegments: number;
+  /** Base offsets of segments whose index files were missing or damaged and were rebuilt. */
+  readonly rebuiltIndexes: readonly number[];
+  /** Tails cut off: segment, byte position and why. */
+  readonly truncations: readonly { baseOffset: number; position: number; bytes: number; problem: string }[];
+  /** Base offsets of segments deleted because they followed damage. */
+  readonly deletedSegments: readonly number[];
+  readonly logEndOffset: number;
+  readonly durationMs: number;
+}
+
+export interface LoadedLog {
+  readonly segments: Segment[];
+  readonly recoveryPoint: number;
+  readonly highWatermark: number;
+  readonly epochCache: LeaderEpochCache;
+  readonly report: RecoveryReport;
+}
+
+export async function loadLog(dir: string, config: LogConfig, now: number): Promise<LoadedLog> {
+  const started = performance.now();
+  fs.mkdirSync(dir, { recursive: true });
+  const names = fs.readdirSync(dir);
+  const logBases = new Set<number>();
+  for (const name of names) {
+    if (name.endsWith(TMP_SUFFIX)) fs.rmSync(path.join(dir, name), { force: true });
+    const parsed = parseSegmentFileName(name);
+    if (parsed?.kind === 'log') logBases.add(parsed.baseOffset);
+  }
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed !== undefined && parsed.kind !== 'log' && !logBases.has(parsed.baseOffset)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+  const markerPath = path.join(dir, CLEAN_SHUTDOWN_MARKER);
+  const cleanShutdown = fs.existsSync(markerPath);
+  const checkpointedRecoveryPoint =
+    new OffsetCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT)).read() ?? 0;
+  const epochCache = new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT));
+
+  const options = {
+    indexIntervalBytes: config.indexIntervalBytes,
+    segmentIndexBytes: config.segmentIndexBytes,
+  };
+  const bases = [...logBases].sort((a, b) => a - b);
+  const segments: Segment[] = [];
+  const rebuiltIndexes: number[] = [];
+  const truncations: { baseOffset: number; position: number; bytes: number; problem: string }[] = [];
+  const deletedSegments: number[] = [];
+  let recoveredSegments = 0;
+
+  for (let i = 0; i < bases.length; i++) {
+    const base = bases[i]!;
+    const segment = Segment.open(dir, base, options);
+    const previous = segments.at(-1);
+    if (previous !== undefined && previous.nextOffset !== base) {
+      // A gap or an overlap: this segment and everything after it cannot continue the log.
+      truncations.push({
+        baseOffset: base,
+        position: 0,
+        bytes: segment.size,
+        problem: `offset gap: log continues at ${previous.nextOffset}`,
+      });
+      for (const later of bases.slice(i)) deletedSegments.push(later);
+      segment.delete();
+      for (const later of bases.slice(i + 1)) Segment.open(dir, later, options).delete();
+      break;
+    }
+    const nextBase = bases[i + 1] ?? Number.POSITIVE_INFINITY;
+    const trusted = cleanShutdown || nextBase <= checkpointedRecoveryPoint;
+    if (trusted && segment.loadIndexes(now)) {
+      segments.push(segment);
+      continue;
+    }
+    if (trusted) rebuiltIndexes.push(base);
+    recoveredSegments++;
+    const recovery = await segment.recover(now);
+    for (const e of recovery.epochs) {
+      if (e.epoch >= 0 && (epochCache.latestEpoch ?? -1) < e.epoch) epochCache.assign(e.epoch, e.startOffset);
+    }
+    segments.push(segment);
+    if (recovery.problem !== undefined) {
+      truncations.push({
+        baseOffset: base,
+        position: recovery.validBytes,
+        bytes: recovery.truncatedBytes,
+        problem: recovery.problem,
+      });
+      for (const later of bases.slice(i + 1)) {
+        deletedSegments.push(later);
+        Segment.open(dir, later, options).delete();
+      }
+      break;
+    }
+  }
+  if (segments.length === 0) segments.push(Segment.create(dir, 0, options));
+  // Every segment but the last is closed: its time index must end with its max timestamp.
+  for (const s of segments.slice(0, -1)) s.onBecomeInactive();
+
+  const logStartOffset = segments[0]!.baseOffset;
+  const logEndOffset = segments.at(-1)!.nextOffset;
+  epochCache.truncateFromEnd(logEndOffset);
+  epochCache.truncateFromStart(logStartOffset);
+  const hw = new OffsetCheckpoint(path.join(dir, HIGH_WATERMARK_CHECKPOINT)).read() ?? logStartOffset;
+  const recoveryPoint =
+    cleanShutdown && truncations.length === 0
+      ? logEndOffset
+      : Math.min(checkpointedRecoveryPoint, logEndOffset);
+  if (cleanShutdown) {
+    fs.rmSync(markerPath, { force: true });
+    fsyncDir(dir);
+  }
+  return {
+    segments,
+    recoveryPoint: Math.max(recoveryPoint, logStartOffset),
+    highWatermark: Math.min(Math.max(hw, logStartOffset), logEndOffset),
+    epochCache,
+    report: {
+      cleanShutdown,
+      segments: segments.length,
+      recoveredSegments,
+      rebuiltIndexes,
+      truncations,
+      deletedSegments,
+      logEndOffset,
+      durationMs: performance.now() - started,
+    },
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * All partition logs of a broker under one data directory (Kafka's `LogManager`).
+ *
+ * At start it opens every `<topic>-<partition>` directory in parallel (a bounded pool; recovery
+ * reads are async so one log's I/O overlaps another's CRC checks), removes leftovers of deleted
+ * logs (`*-delete`), and reports how long recovery took, per log and in total. Then timers run
+ * retention, flush (`flush.ms`) and high-watermark checkpoints until `stop`.
+ *
+ * Concurrency: one LogManager per data directory per process. Timers only call the logs'
+ * synchronous maintenance methods or their async flush, which never races an append (see
+ * partition-log.ts). `getOrCreate` for the same partition twice concurrently returns one log.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Clock, systemClock } from './clock';
+import { isDeletedDirName, parsePartitionDirName, partitionDirName } from './file-names';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config';
+import type { RecoveryReport } from './log-loader';
+import { PartitionLog } from './partition-log';
+
+export interface LogManagerOptions {
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  /** Config of a topic's logs; undefined means the default. Asked at start and on create. */
+  readonly configFor?: (topic: string) => LogConfig | undefined;
+  readonly defaultConfig?: LogConfig;
+  /** Logs opened at once at start. @default 8 */
+  readonly recoveryConcurrency?: number;
+  /** How often retention runs. @default 300000 (Kafka's log.retention.check.interval.ms) */
+  readonly retentionCheckIntervalMs?: number;
+  /** How often logs are checked against flush.ms. @default 1000 */
+  readonly flushCheckIntervalMs?: number;
+  /** How often high watermarks are checkpointed. @default 5000 */
+  readonly highWatermarkCheckpointIntervalMs?: number;
+  /** Errors of background work; defaults to a process warning. */
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** How opening one log went. */
+export interface LogStartup extends TopicPartition {
+  readonly report: RecoveryReport;
+}
+
+export interface StartupReport {
+  /** Wall time to open every log, in milliseconds. */
+  readonly totalMs: number;
+  readonly logs: readonly LogStartup[];
+  /** Leftover directories of deleted logs removed. */
+  readonly removedDeletedDirs: number;
+}
+
+export class LogManager {
+  readonly dataDir: string;
+  readonly #clock: Clock;
+  readonly #options: LogManagerOptions;
+  readonly #logs = new Map<string, Promise<PartitionLog>>();
+  readonly #opened = new Map<string, PartitionLog>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #onBackgroundError: (err: unknown) => void;
+  #stopped = false;
+
+  constructor(options: LogManagerOptions) {
+    this.dataDir = options.dataDir;
+    this.#clock = options.clock ?? systemClock;
+    this.#options = options;
+    this.#onBackgroundError =
+      options.onBackgroundError ?? ((err) => process.emitWarning(`log manager: ${String(err)}`));
+  }
+
+  /** Opens every log under the data directory and starts the maintenance timers. */
+  async start(): Promise<StartupReport> {
+    const started = performance.now();
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    const entries = fs.readdirSync(this.dataDir, { withFileTypes: true }).filter((e) => e.isDirectory());
+    let removedDeletedDirs = 0;
+    for (const e of entries) {
+      if (isDeletedDirName(e.name)) {
+        await fs.promises.rm(path.join(this.dataDir, e.name), { recursive: true, force: true });
+        removedDeletedDirs++;
+      }
+    }
+    const partitions = entries.flatMap((e) => parsePartitionDirName(e.name) ?? []);
+    const logs: LogStartup[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < partitions.length) {
+        const tp = partitions[next++]!;
+        const log = await this.getOrCreate(tp.topic, tp.partition);
+        logs.push({ ...tp, report: log.recoveryReport });
+      }
+    };
+    const concurrency = Math.max(1, this.#options.recoveryConcurrency ?? 8);
+    await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, worker));
+    logs.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    this.#startTimers();
+    return { totalMs: performance.now() - started, logs, removedDeletedDirs };
+  }
+
+  /** The log of a partition this broker holds, if open. */
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.#opened.get(partitionDirName(topic, partition));
+  }
+
+  /** Opens the partition's log, creating an empty one if it has no directory yet. */
+  getOrCreate(topic: string, partition: number, config?: LogConfig): Promise<PartitionLog> {
+    if (this.#stopped) return Promise.reject(new Error('log manager is stopped'));
+    const key = partitionDirName(topic, partition);
+    let pending = this.#logs.get(key);
+    if (pending === undefined) {
+      pending = PartitionLog.open({
+        dir: path.join(this.dataDir, key),
+        config: config ?? this.#configFor(topic),
+        clock: this.#clock,
+        onBackgroundError: this.#onBackgroundError,
+      }).then((log) => {
+        this.#opened.set(key, log);
+        return log;
+      });
+      pending.catch(() => this.#logs.delete(key));
+      this.#logs.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Every open log. */
+  all(): { topic: string; partition: number; log: PartitionLog }[] {
+    return [...this.#opened].map(([key, log]) => ({ ...parsePartitionDirName(key)!, log }));
+  }
+
+  /** Applies a topic's new config to its open logs. */
+  updateTopicConfig(topic: string, config: LogConfig): void {
+    for (const e of this.all()) if (e.topic === topic) e.log.updateConfig(config);
+  }
+
+  /** Closes and removes a partition's log and directory (topic deleted, or replica moved away). */
+  async delete(topic: string, partition: number): Promise<void> {
+    const key = partitionDirName(topic, partition);
+    const pending = this.#logs.get(key);
+    if (pending === undefined) return;
+    this.#logs.delete(key);
+    this.#opened.delete(key);
+    await (await pending).delete();
+  }
+
+  /** Runs retention on every log now; returns the number of segments deleted. */
+  runRetention(): number {
+    let deleted = 0;
+    for (const { log } of this.all()) {
+      try {
+        deleted += log.applyRetention();
+      } catch (err) {
+        this.#onBackgroundError(err);
+      }
+    }
+    return deleted;
+  }
+
+  /** Flushes every log whose `flush.ms` has passed. */
+  async runFlush(): Promise<void> {
+    await Promise.all(
+      this.all().map(({ log }) => log.maybeFlush().catch((err) => this.#onBackgroundError(err))),
+    );
+  }
+
+  /** Checkpoints every log's high watermark that moved. */
+  checkpointHighWatermarks(): void {
+    for (const { log } of this.all()) {
+      try {
+        log.checkpointHighWatermark();
+      } catch (err) {
+        this.#onBackgroundError(err);
+      }
+    }
+  }
+
+  /** Stops the timers and closes every log cleanly (flushed, checkpointed). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+    const logs = await Promise.allSettled(this.#logs.values());
+    for (const r of logs) if (r.status === 'fulfilled') r.value.close();
+    this.#logs.clear();
+    this.#opened.clear();
+  }
+
+  #configFor(topic: string): LogConfig {
+    return this.#options.configFor?.(topic) ?? this.#options.defaultConfig ?? DEFAULT_LOG_CONFIG;
+  }
+
+  #startTimers(): void {
+    const every = (ms: number, task: () => unknown): void => {
+      const t = setInterval(() => {
+        if (!this.#stopped) task();
+      }, ms);
+      t.unref();
+      this.#timers.push(t);
+    };
+    every(this.#options.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
+    every(this.#options.flushCheckIntervalMs ?? 1000, () => this.runFlush());
+    every(this.#options.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
+  }
+}

@@ -1,0 +1,565 @@
+/**
+ * The log of one partition replica: an ordered list of segments, the last one active (Kafka's
+ * `UnifiedLog` + `LocalLog`, liftbridge's `CommitLog`). This is the contract the produce and
+ * fetch handlers and the replication layer use; the narrower `PartitionReader` is what a fetch
+ * handler should depend on.
+ *
+ * On disk: a directory `<topic>-<partition>` of segments (`<base>.log`, `.index`, `.timeindex`,
+ * see segment.ts) and three checkpoints (see file-names.ts): `leader-epoch-checkpoint`,
+ * `recovery-point-checkpoint`, `high-watermark-checkpoint`, each replaced atomically.
+ *
+ * Invariants:
+ * - Offsets are dense: segment i+1 starts where segment i ends; `logStartOffset` is the first
+ *   segment's base offset, `logEndOffset` the active segment's next offset.
+ * - logStartOffset <= highWatermark <= logEndOffset; recoveryPoint <= logEndOffset.
+ * - Everything below the recovery point is fsynced, log and index files alike. The checkpointed
+ *   recovery point lags the in-memory one and moves only when a whole segment falls below it
+ *   (the segment holding it is always scanned on recovery, so finer checkpoints buy nothing).
+ * - Leader epochs in the cache never start beyond the log end offset.
+ *
+ * Concurrency contract: one PartitionLog per directory per process. Every method is synchronous
+ * except `open`, `flushAsync` and `delete`, so on Node's single thread appends, truncations and
+ * reads never interleave mid-operation: no lock is needed, a reader runs entirely before or after
+ * an append and so only ever sees whole batches, and the log end offset moves only after the bytes
+ * are written. A read snapshots the end it may read up to and never blocks an append beyond one
+ * pread. `flushAsync` fsyncs off the event loop while appends go on; the recovery point it
+ * advances covers only what was appended before it started, and it advances nothing if the log
+ * was truncated meanwhile.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OffsetOutOfRangeError, TributaryError } from '@tributary/errors';
+import { fsyncDir, OffsetCheckpoint } from './checkpoint-file';
+import { type Clock, systemClock } from './clock';
+import {
+  CLEAN_SHUTDOWN_MARKER,
+  deletedDirName,
+  HIGH_WATERMARK_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+} from './file-names';
+import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config';
+import { loadLog, type RecoveryReport } from './log-loader';
+import { assignOffsets, checkFollowerOffsets, validateBatches } from './log-validator';
+import { segmentsToDelete } from './retention';
+import { type AppendedBatch, Segment } from './segment';
+
+/** What an append wrote. */
+export interface AppendInfo {
+  /** Offset of the first record written. */
+  readonly baseOffset: number;
+  /** Offset of the last record written. */
+  readonly lastOffset: number;
+  /** The broker time stamped into the batches for a LogAppendTime topic, else -1. */
+  readonly logAppendTime: number;
+  readonly recordCount: number;
+}
+
+/** The read side of a log: what a fetch handler needs, nothing more. */
+export interface PartitionReader {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  read(offset: number, maxBytes: number, maxOffset?: number): Buffer;
+  offsetForTimestamp(timestamp: number): number | undefined;
+  onAppend(listener: (logEndOffset: number) => void): () => void;
+  onHighWatermark(listener: (highWatermark: number) => void): () => void;
+}
+
+export interface PartitionLogOptions {
+  /** The partition's directory (created if absent). */
+  readonly dir: string;
+  readonly config?: LogConfig;
+  readonly clock?: Clock;
+  /** Errors of background work (flush after a roll); defaults to a process warning. */
+  readonly onBackgroundError?: (err: unknown) => void;
+}
+
+const EMPTY = Buffer.alloc(0);
+const INT32_MAX = 0x7fffffff;
+
+export class PartitionLog implements PartitionReader {
+  readonly dir: string;
+  readonly recoveryReport: RecoveryReport;
+  #config: LogConfig;
+  readonly #clock: Clock;
+  readonly #segments: Segment[];
+  readonly #epochs: LeaderEpochCache;
+  readonly #recoveryCheckpoint: OffsetCheckpoint;
+  readonly #hwCheckpoint: OffsetCheckpoint;
+  readonly #onBackgroundError: (err: unknown) => void;
+  readonly #appendListeners = new Set<(logEndOffset: number) => void>();
+  readonly #hwListeners = new Set<(highWatermark: number) => void>();
+  #highWatermark: number;
+  #checkpointedHighWatermark: number | undefined;
+  #recoveryPoint: number;
+  #checkpointedRecoveryPoint: number;
+  #unflushedRecords = 0;
+  #lastFlushTime: number;
+  /** Bumped by every truncation so an async flush that straddles one advances nothing. */
+  #truncations = 0;
+  #flushChain: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(
+    options: PartitionLogOptions,
+    config: LogConfig,
+    clock: Clock,
+    loaded: Awaited<ReturnType<typeof loadLog>>,
+  ) {
+    this.dir = options.dir;
+    this.#config = config;
+    this.#clock = clock;
+    this.#segments = loaded.segments;
+    this.#epochs = loaded.epochCache;
+    this.recoveryReport = loaded.report;
+    this.#recoveryCheckpoint = new OffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_CHECKPOINT));
+    this.#hwCheckpoint = new OffsetCheckpoint(path.join(this.dir, HIGH_WATERMARK_CHECKPOINT));
+    this.#highWatermark = loaded.highWatermark;
+    this.#recoveryPoint = loaded.recoveryPoint;
+    this.#checkpointedRecoveryPoint = this.#recoveryCheckpoint.read() ?? 0;
+    this.#lastFlushTime = clock.now();
+    this.#onBackgroundError =
+      options.onBackgroundError ??
+      ((err) => process.emitWarning(`partition log ${this.dir}: ${String(err)}`));
+  }
+
+  /** Opens (creating if absent) and recovers the log in `options.dir`; see log-loader.ts. */
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    const config = options.config ?? DEFAULT_LOG_CONFIG;
+    const clock = options.clock ?? systemClock;
+    const loaded = await loadLog(options.dir, config, clock.now());
+    return new PartitionLog(options, config, clock, loaded);
+  }
+
+  get config(): LogConfig {
+    return this.#config;
+  }
+
+  /** New settings apply from the next append (index interval: from the next segment). */
+  updateConfig(config: LogConfig): void {
+    this.#config = config;
+  }
+
+  /** First offset still in the log. */
+  get logStartOffset(): number {
+    return this.#segments[0]!.baseOffset;
+  }
+
+  /** Offset the next record appended gets. */
+  get logEndOffset(): number {
+    return this.#active.nextOffset;
+  }
+
+  /** Offset below which every record is replicated to the ISR; consumers read only below it. */
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  /** Set by the replication layer; clamped to [logStartOffset, logEndOffset]. Checkpointed by `checkpointHighWatermark`. */
+  set highWatermark(offset: number) {
+    const clamped = Math.min(Math.max(offset, this.logStartOffset), this.logEndOffset);
+    if (clamped === this.#highWatermark) return;
+    this.#highWatermark = clamped;
+    notify(this.#hwListeners, clamped);
+  }
+
+  /** Offset below which everything is fsynced. */
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  /** Bytes of batches in all segments. */
+  get size(): number {
+    return this.#segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  get segmentBaseOffsets(): number[] {
+    return this.#segments.map((s) => s.baseOffset);
+  }
+
+  /** The latest leader epoch in the log, if any. */
+  get latestEpoch(): number | undefined {
+    return this.#epochs.latestEpoch;
+  }
+
+  get epochEntries(): readonly EpochEntry[] {
+    return this.#epochs.entries;
+  }
+
+  /**
+   * Leader path. `batches` holds one or more v2 record batches as the producer sent them. Every
+   * batch is validated first (whole, `max.message.bytes`, CRC, counts) and nothing is written if
+   * one fails (CorruptMessageError, MessageTooLargeError). Then offsets are assigned densely from
+   * the log end offset and stamped in place with `leaderEpoch` (and LogAppendTime for such
+   * topics), and the buffer is written as is. A `leaderEpoch` older than the log's latest is
+   * refused (FENCED_LEADER_EPOCH). May roll the active segment first, and fsync when
+   * `flush.messages` is reached. Listeners of `onAppend` are told the new log end offset.
+   */
+  append(batches: Buffer, leaderEpoch: number): AppendInfo {
+    this.#checkOpen();
+    const latest = this.#epochs.latestEpoch;
+    if (latest !== undefined && leaderEpoch < latest) {
+      throw new TributaryError(
+        'FENCED_LEADER_EPOCH',
+        `leader epoch ${leaderEpoch} is older than the log's ${latest}`,
+      );
+    }
+    const validated = validateBatches(batches, this.#config.maxMessageBytes);
+    const now = this.#clock.now();
+    const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime' ? now : undefined;
+    const baseOffset = this.logEndOffset;
+    const appended = assignOffsets(batches, validated, baseOffset, leaderEpoch, logAppendTime);
+    this.#write(batches, appended, now);
+    if (latest === undefined || leaderEpoch > latest) this.#epochs.assign(leaderEpoch, baseOffset);
+    this.#afterAppend(validated.recordCount);
+    return {
+      baseOffset,
+      lastOffset: appended.at(-1)!.lastOffset,
+      logAppendTime: logAppendTime ?? -1,
+      recordCount: validated.recordCount,
+    };
+  }
+
+  /**
+   * Replication path. `batches` come from the leader with offsets and epochs stamped; they are
+   * validated (CRC, counts), must start exactly at the log end offset and be dense
+   * (UnexpectedAppendOffsetError otherwise; nothing written). New epochs in them enter the
+   * leader epoch cache. `max.message.bytes` is not applied: the leader already accepted them.
+   */
+  appendAsFollower(batches: Buffer): AppendInfo {
+    this.#checkOpen();
+    const validated = validateBatches(batches, Number.MAX_SAFE_INTEGER);
+    const appended = checkFollowerOffsets(validated, this.logEndOffset);
+    this.#write(batches, appended, this.#clock.now());
+    for (let i = 0; i < validated.headers.length; i++) {
+      const epoch = validated.headers[i]!.partitionLeaderEpoch;
+      if (epoch >= 0 && epoch > (this.#epochs.latestEpoch ?? -1))
+        this.#epochs.assign(epoch, appended[i]!.baseOffset);
+    }
+    this.#afterAppend(validated.recordCount);
+    return {
+      baseOffset: appended[0]!.baseOffset,
+      lastOffset: appended.at(-1)!.lastOffset,
+      logAppendTime: -1,
+      recordCount: validated.recordCount,
+    };
+  }
+
+  /**
+   * The stored bytes of whole batches, starting with the batch that contains `offset`. `maxBytes`
+   * is soft: the first batch is returned whole however large, later ones only while the total
+   * stays within it. No batch starting at or beyond `maxOffset` (exclusive; pass the high
+   * watermark for consumers) is returned. Spans segments. An empty buffer at the log end offset
+   * or at `maxOffset`; OffsetOutOfRangeError (with earliest and latest) below the log start or
+   * beyond the log end.
+   */
+  read(offset: number, maxBytes: number, maxOffset = Number.POSITIVE_INFINITY): Buffer {
+    this.#checkOpen();
+    const end = this.logEndOffset;
+    if (offset < this.logStartOffset || offset > end || !Number.isSafeInteger(offset)) {
+      throw new OffsetOutOfRangeError(
+        `offset ${offset} is outside [${this.logStartOffset}, ${end}] of ${this.dir}`,
+        {
+          earliest: this.logStartOffset,
+          latest: end,
+        },
+      );
+    }
+    const limit = Math.min(maxOffset, end);
+    const parts: Buffer[] = [];
+    let remaining = Math.max(0, maxBytes);
+    let next = offset;
+    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && next < limit; i++) {
+      const segment = this.#segments[i]!;
+      const r = segment.read(next, remaining, limit, parts.length === 0);
+      if (r !== undefined) {
+        parts.push(r.bytes);
+        remaining -= r.bytes.length;
+        next = r.nextOffset;
+      }
+      if (next < segment.nextOffset) break; // stopped by maxBytes or maxOffset inside this segment
+    }
+    if (parts.length === 0) return EMPTY;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * The first offset whose record timestamp is >= `timestamp` (ListOffsets by time), searching
+   * segments in order with their time indexes; undefined if no record is that recent.
+   */
+  offsetForTimestamp(timestamp: number): number | undefined {
+    this.#checkOpen();
+    for (const segment of this.#segments) {
+      if (segment.maxTimestamp < timestamp) continue;
+      const offset = segment.offsetForTimestamp(timestamp);
+      if (offset !== undefined) return Math.max(offset, this.logStartOffset);
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes every batch that holds an offset >= `offset` (KIP-101 divergence, or the high
+   * watermark on becoming follower): later segments are deleted and the one holding `offset` is
+   * cut before its batch, so the new log end offset is `offset` or, if `offset` falls inside a
+   * batch, that batch's base offset. The epoch cache, high watermark and recovery point follow.
+   * Below the log start offset this empties the log (`truncateFullyAndStartAt`). Returns the new
+   * log end offset.
+   */
+  truncateTo(offset: number): number {
+    this.#checkOpen();
+    if (offset >= this.logEndOffset) return this.logEndOffset;
+    if (offset < this.logStartOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return offset;
+    }
+    this.#truncations++;
+    while (this.#segments.length > 1 && this.#active.baseOffset > offset) this.#segments.pop()!.delete();
+    this.#active.truncateTo(offset);
+    this.#afterTruncation();
+    return this.logEndOffset;
+  }
+
+  /** Deletes every segment and starts an empty log at `offset` (a follower far behind the leader's log start). */
+  truncateFullyAndStartAt(offset: number): void {
+    this.#checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${offset}`);
+    this.#truncations++;
+    for (const segment of this.#segments.splice(0)) segment.delete();
+    this.#segments.push(Segment.create(this.dir, offset, this.#segmentOptions()));
+    this.#epochs.clear();
+    this.#afterTruncation();
+  }
+
+  /**
+   * OffsetForLeaderEpoch: the largest epoch <= `epoch` in this log and the offset where the epoch
+   * after it starts (the log end offset for the latest epoch); -1/-1 if unknown.
+   */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    this.#checkOpen();
+    return this.#epochs.endOffsetFor(epoch, this.logEndOffset);
+  }
+
+  /** Records that `epoch` starts at `startOffset` (a new leader, before its first append). */
+  assignEpoch(epoch: number, startOffset: number): void {
+    this.#checkOpen();
+    if (startOffset > this.logEndOffset)
+      throw new RangeError(`epoch ${epoch} cannot start beyond the log end offset`);
+    this.#epochs.assign(epoch, startOffset);
+  }
+
+  /** Calls `listener` with the new log end offset after every append. Returns the unsubscribe function. */
+  onAppend(listener: (logEndOffset: number) => void): () => void {
+    this.#appendListeners.add(listener);
+    return () => this.#appendListeners.delete(listener);
+  }
+
+  /** Calls `listener` whenever the high watermark moves. Returns the unsubscribe function. */
+  onHighWatermark(listener: (highWatermark: number) => void): () => void {
+    this.#hwListeners.add(listener);
+    return () => this.#hwListeners.delete(listener);
+  }
+
+  /**
+   * fsyncs everything appended so far, synchronously (closed segments' index files too), and
+   * advances the recovery point to the log end offset.
+   */
+  flush(): void {
+    this.#checkOpen();
+    const upTo = this.logEndOffset;
+    this.#unflushedRecords = 0;
+    if (upTo <= this.#recoveryPoint) return;
+    for (const segment of this.#unflushedSegments()) {
+      if (segment !== this.#active) segment.flushIndexes(true);
+      segment.fsync();
+    }
+    this.#afterFlush(upTo);
+  }
+
+  /** Like `flush`, off the event loop; concurrent calls run one after another. */
+  flushAsync(): Promise<void> {
+    const run = this.#flushChain.then(() => this.#flushOnceAsync());
+    this.#flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Flushes in the background if `flush.ms` has passed since the last flush and data is unflushed. */
+  maybeFlush(): Promise<void> {
+    if (this.#closed || this.logEndOffset <= this.#recoveryPoint) return Promise.resolve();
+    if (this.#clock.now() - this.#lastFlushTime < this.#config.flushMs) return Promise.resolve();
+    return this.flushAsync();
+  }
+
+  /**
+   * Deletes the oldest closed segments that `retention.ms` / `retention.bytes` no longer keep
+   * (never the active segment, never data at or above the high watermark; see retention.ts) and
+   * advances the log start offset. Returns the number of segments deleted.
+   */
+  applyRetention(): number {
+    this.#checkOpen();
+    const count = segmentsToDelete(this.#segments, this.#highWatermark, this.#config, this.#clock.now());
+    if (count === 0) return 0;
+    for (const segment of this.#segments.splice(0, count)) segment.delete();
+    const start = this.logStartOffset;
+    this.#epochs.truncateFromStart(start);
+    if (this.#recoveryPoint < start) this.#recoveryPoint = start;
+    return count;
+  }
+
+  /** Writes the high watermark checkpoint if it moved since the last one. */
+  checkpointHighWatermark(): void {
+    this.#checkOpen();
+    if (this.#highWatermark === this.#checkpointedHighWatermark) return;
+    this.#hwCheckpoint.write(this.#highWatermark);
+    this.#checkpointedHighWatermark = this.#highWatermark;
+  }
+
+  /**
+   * Flushes everything, checkpoints, marks the directory cleanly shut down (the next open then
+   * scans nothing) and closes the files. Idempotent; any later call but `close` throws.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#active.onBecomeInactive();
+    this.#active.flushIndexes(true);
+    this.#recoveryCheckpoint.write(this.logEndOffset);
+    this.checkpointHighWatermark();
+    for (const segment of this.#segments) segment.close();
+    this.#closed = true;
+    fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
+    fsyncDir(this.dir);
+  }
+
+  /**
+   * Removes the log and its directory (topic deleted). The directory is first renamed to
+   * `<name>.<millis>-delete`, so a crash midway leaves a name the log manager removes at start.
+   */
+  async delete(): Promise<void> {
+    if (!this.#closed) {
+      for (const segment of this.#segments) segment.close();
+      this.#closed = true;
+    }
+    const parent = path.dirname(this.dir);
+    const renamed = path.join(parent, deletedDirName(path.basename(this.dir), this.#clock.now()));
+    fs.renameSync(this.dir, renamed);
+    fsyncDir(parent);
+    await fs.promises.rm(renamed, { recursive: true, force: true });
+  }
+
+  get #active(): Segment {
+    return this.#segments.at(-1)!;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed)
+      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `partition log ${this.dir} is closed`);
+  }
+
+  #segmentOptions() {
+    return {
+      indexIntervalBytes: this.#config.indexIntervalBytes,
+      segmentIndexBytes: this.#config.segmentIndexBytes,
+    };
+  }
+
+  #write(batches: Buffer, appended: readonly AppendedBatch[], now: number): void {
+    const lastOffset = appended.at(-1)!.lastOffset;
+    const active = this.#active;
+    const rollingTimestamp = active.rollingTimestamp;
+    if (
+      active.size > 0 &&
+      (active.size + batches.length > this.#config.segmentBytes ||
+        active.indexIsFull ||
+        (rollingTimestamp !== undefined && now - rollingTimestamp >= this.#config.segmentMs) ||
+        lastOffset - active.baseOffset > INT32_MAX)
+    ) {
+      this.#roll();
+    }
+    this.#active.append(batches, appended, now);
+  }
+
+  /** Starts a new active segment at the log end offset; the old one is fsynced in the background. */
+  #roll(): void {
+    this.#active.onBecomeInactive();
+    this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#segmentOptions()));
+    this.flushAsync().catch((err) => this.#onBackgroundError(err));
+  }
+
+  #afterAppend(recordCount: number): void {
+    this.#unflushedRecords += recordCount;
+    if (this.#unflushedRecords >= this.#config.flushMessages) this.flush();
+    notify(this.#appendListeners, this.logEndOffset);
+  }
+
+  #afterTruncation(): void {
+    const end = this.logEndOffset;
+    this.#epochs.truncateFromEnd(end);
+    if (this.#highWatermark > end) this.#highWatermark = end;
+    if (this.#highWatermark < this.logStartOffset) this.#highWatermark = this.logStartOffset;
+    this.#recoveryPoint = Math.min(Math.max(this.#recoveryPoint, this.logStartOffset), end);
+    if (this.#checkpointedRecoveryPoint !== this.#recoveryPoint) {
+      this.#recoveryCheckpoint.write(this.#recoveryPoint);
+      this.#checkpointedRecoveryPoint = this.#recoveryPoint;
+    }
+  }
+
+  async #flushOnceAsync(): Promise<void> {
+    if (this.#closed) return;
+    const upTo = this.logEndOffset;
+    const truncations = this.#truncations;
+    this.#unflushedRecords = 0;
+    if (upTo <= this.#recoveryPoint) return;
+    const active = this.#active;
+    await Promise.all(this.#unflushedSegments().map((s) => s.fsyncAsync(s !== active)));
+    if (this.#closed || truncations !== this.#truncations) return;
+    this.#afterFlush(upTo);
+  }
+
+  /** Segments holding data at or above the recovery point. */
+  #unflushedSegments(): Segment[] {
+    return this.#segments.filter((s) => s.nextOffset > this.#recoveryPoint && s.size > 0);
+  }
+
+  #afterFlush(upTo: number): void {
+    this.#recoveryPoint = Math.max(this.#recoveryPoint, upTo);
+    this.#lastFlushTime = this.#clock.now();
+    // Checkpoint only when a whole segment fell below the recovery point: see the class comment.
+    const holding = this.#segments[this.#segmentIndexFor(this.#recoveryPoint)]!;
+    if (holding.baseOffset > this.#checkpointedRecoveryPoint) {
+      this.#recoveryCheckpoint.write(this.#recoveryPoint);
+      this.#checkpointedRecoveryPoint = this.#recoveryPoint;
+    }
+  }
+
+  /** Index of the last segment whose base offset is <= offset (0 if none). */
+  #segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+}
+
+function notify(listeners: ReadonlySet<(value: number) => void>, value: number): void {
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch (err) {
+      // A listener's bug must not fail the append that already happened: surface it elsewhere.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+}
