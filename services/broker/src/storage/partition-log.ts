@@ -279,7 +279,8 @@ export class PartitionLog implements PartitionReader {
         remaining -= r.bytes.length;
         next = r.nextOffset;
       }
-      if (next < segment.nextOffset) break; // stopped by maxBytes or maxOffset inside this segment
+      // Stopped by maxBytes or maxOffset inside this segment, or no budget left for the next one.
+      if (next < segment.nextOffset || remaining <= 0) break;
     }
     if (parts.length === 0) return EMPTY;
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);

@@ -176,6 +176,7 @@ export class Segment {
     const end = this.#size;
     let pos = this.offsetIndex.lookup(offset).position;
     if (pos >= end) return undefined;
+    maxBytes = Math.max(0, maxBytes);
     let winStart = pos;
     let win = this.#readWindow(
       pos,
