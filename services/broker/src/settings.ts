@@ -1,0 +1,28 @@
+import { setting } from '@tributary/service-kit';
+
+/** The broker's own settings (the common ones are added by the service kit). */
+export const brokerSettings = {
+  'broker.id': setting.int({
+    doc: 'Unique broker id. -1 derives it from the host name’s trailing ordinal (a StatefulSet pod `tributary-broker-2` is broker 2).',
+    default: -1,
+    min: -1,
+  }),
+  port: setting.port({ doc: 'gRPC port of the BrokerService and ReplicationService.', default: 9092 }),
+  'data.dir': setting.string({ doc: 'Directory holding this broker’s partition logs.', default: './data' }),
+  rack: setting.string({
+    doc: 'Rack or zone of this broker, used to spread replicas (empty: none).',
+    default: '',
+  }),
+};
+
+/** The broker id: the configured one, or the ordinal at the end of a StatefulSet pod's host name. */
+export function resolveBrokerId(configured: number, host: string): number {
+  if (configured >= 0) return configured;
+  const ordinal = /-(\d+)$/.exec(host);
+  if (!ordinal) {
+    throw new Error(
+      `broker.id is not set and host name "${host}" ends in no ordinal: set --broker.id or TRIBUTARY_BROKER_ID`,
+    );
+  }
+  return Number(ordinal[1]);
+}
