@@ -32,6 +32,22 @@ export function peekMaxTimestamp(buf: Buffer, at: number): number {
   return buf.readInt32BE(at + 35) * TWO_32 + buf.readUInt32BE(at + 39);
 }
 
+/**
+ * Writes base offset and partition leader epoch into a batch that `validateBatch` just accepted
+ * (so its header is known good): the codec's `stampBatch` without re-parsing the header, which
+ * costs about 7% of a 16 KiB append on the hot path. Neither field is covered by the CRC.
+ */
+export function stampValidatedBatch(buf: Buffer, at: number, baseOffset: number, leaderEpoch: number): void {
+  if (!Number.isSafeInteger(baseOffset) || baseOffset < 0)
+    throw new RangeError(`invalid base offset ${baseOffset}`);
+  if (!Number.isInteger(leaderEpoch) || leaderEpoch < -1 || leaderEpoch > 0x7fffffff) {
+    throw new RangeError(`invalid leader epoch ${leaderEpoch}`);
+  }
+  buf.writeInt32BE(Math.floor(baseOffset / TWO_32), at);
+  buf.writeUInt32BE(baseOffset >>> 0, at + 4);
+  buf.writeInt32BE(leaderEpoch, at + 12);
+}
+
 /** A batch found in a file: where it is and what the index needs. */
 export interface ScannedBatch {
   readonly position: number;

@@ -294,3 +294,33 @@ describe('flush', () => {
     expect(log.recoveryPoint).toBe(3);
   });
 });
+
+describe('read against a model', () => {
+  test('every offset, byte budget and maxOffset gives exactly the expected batches', async () => {
+    const log = await openLog({ segmentBytes: 3000, indexIntervalBytes: 300 });
+    const model: { base: number; last: number; size: number }[] = [];
+    for (let i = 0; i < 60; i++) {
+      const b = batch(1 + (i % 4), `m${i}`, 5 + ((i * 37) % 90));
+      const info = log.append(b, 0);
+      model.push({ base: info.baseOffset, last: info.lastOffset, size: b.length });
+    }
+    expect(log.segmentBaseOffsets.length).toBeGreaterThan(2);
+    const end = log.logEndOffset;
+    for (let offset = 0; offset <= end; offset += 3) {
+      for (const maxBytes of [0, 150, 700, 2500, 1 << 20]) {
+        for (const maxOffset of [undefined, offset + 5, end - 7]) {
+          const limit = Math.min(maxOffset ?? end, end);
+          const expected: number[] = [];
+          let taken = 0;
+          for (const m of model) {
+            if (m.last < offset || m.base >= limit) continue;
+            if (expected.length > 0 && taken + m.size > maxBytes) break;
+            expected.push(m.base);
+            taken += m.size;
+          }
+          expect(baseOffsetsIn(log.read(offset, maxBytes, maxOffset))).toEqual(expected);
+        }
+      }
+    }
+  });
+});

@@ -186,24 +186,28 @@ export class Segment {
     let selEnd = -1;
     let nextOffset = offset;
     while (pos < end) {
+      let hdr = win;
+      let at = pos - winStart;
       if (pos + HEADER_PEEK > winStart + win.length) {
-        // Window exhausted: re-read from the selection's start (or here), at least twice as much.
-        winStart = selStart >= 0 ? selStart : pos;
-        win = this.#readWindow(
-          winStart,
-          Math.min(end - winStart, Math.max(2 * win.length, pos + HEADER_PEEK - winStart)),
-        );
-        if (pos + HEADER_PEEK > winStart + win.length) break; // file shorter than `size`: never expected
-        continue;
+        if (selStart < 0) {
+          // Still looking for the first batch: slide the window here.
+          winStart = pos;
+          win = this.#readWindow(pos, Math.min(end - pos, Math.max(win.length, HEADER_PEEK)));
+          if (win.length < HEADER_PEEK) break; // shorter than `size` says: never expected
+          continue;
+        }
+        // Past the window with a selection: peek this header alone; the selection is read at the end.
+        hdr = this.#readWindow(pos, HEADER_PEEK);
+        at = 0;
+        if (hdr.length < HEADER_PEEK) break;
       }
-      const at = pos - winStart;
-      const size = peekBatchSize(win, at);
-      const lastOffset = peekLastOffset(win, at);
+      const size = peekBatchSize(hdr, at);
+      const lastOffset = peekLastOffset(hdr, at);
       if (selStart < 0 && lastOffset < offset) {
         pos += size;
         continue;
       }
-      if (peekBaseOffset(win, at) >= maxOffset) break;
+      if (peekBaseOffset(hdr, at) >= maxOffset) break;
       const taken = selStart < 0 ? 0 : selEnd - selStart;
       if (taken + size > maxBytes && !(taken === 0 && minOneBatch)) break;
       if (selStart < 0) selStart = pos;
