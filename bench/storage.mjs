@@ -28,9 +28,11 @@ const BATCH_BYTES = 16 * 1024;
 const FSYNC_EVERY = 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 const POOL_BYTES = Math.min(TOTAL, 64 * 1024 * 1024);
+/** Runs of each phase; the median is reported. */
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-storage-'));
-const bar = progress(Math.ceil((TOTAL * 16) / 2 ** 20), 'MiB');
+const bar = progress(Math.ceil((TOTAL * 16 * RUNS) / 2 ** 20), 'MiB');
 let doneBytes = 0;
 const advance = (bytes, label) => {
   doneBytes += bytes;
@@ -183,45 +185,71 @@ function addCase(name, measured, baseline, records) {
 }
 const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The run with the median time. */
+function median(runs) {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
+}
+
+async function runCase(recordSize, pool, perBatch, batchSize, fsync) {
+  const plainFile = path.join(root, 'plain.data');
+  const logDir = path.join(root, 'bench-0');
+  const runs = { plain: [], log: [], plainRead: [], plainReadReused: [], logRead: [] };
+  let records = 0;
+  const plainPhase = () => {
+    runs.plain.push(plainWrite(plainFile, pool, fsync));
+    if (!fsync) {
+      plainRead(plainFile, false); // warm-up: JIT and allocator, not timed
+      runs.plainRead.push(plainRead(plainFile, false));
+      runs.plainReadReused.push(plainRead(plainFile, true));
+    }
+    dropFile(plainFile);
+  };
+  const logPhase = async () => {
+    const written = await logWrite(logDir, pool, perBatch, batchSize, fsync);
+    runs.log.push(written);
+    records = written.records;
+    if (!fsync) {
+      logRead(written.log); // warm-up, as for the plain loop
+      runs.logRead.push(logRead(written.log));
+    }
+    written.log.close();
+    dropFile(logDir);
+  };
+  // Alternate which goes first, so neither always inherits the other's dirty pages.
+  for (let r = 0; r < RUNS; r++) {
+    if (r % 2 === 0) {
+      plainPhase();
+      await logPhase();
+    } else {
+      await logPhase();
+      plainPhase();
+    }
+  }
+  const label = `${recordSize} B records, ${formatBytes(batchSize)} batches, ${fsync ? 'fsync every 1 MiB' : 'no fsync'}`;
+  addCase(`append ${label}`, median(runs.log), median(runs.plain), records);
+  if (!fsync) {
+    addCase(
+      `read ${recordSize} B records (page cache, ${formatBytes(READ_CHUNK)} fetches)`,
+      median(runs.logRead),
+      median(runs.plainRead),
+      records,
+    );
+    const reused = median(runs.plainReadReused);
+    cases.at(-1).baselineReusedBuffer = { mbPerSec: round(mbPerSec(reused.bytes, reused.seconds)) };
+  }
+}
+
 try {
   for (const recordSize of [1024, 100]) {
     const { pool, perBatch, batchSize } = encodePool(recordSize);
-    for (const fsync of [false, true]) {
-      const label = `${recordSize} B records, ${formatBytes(batchSize)} batches, ${fsync ? 'fsync every 1 MiB' : 'no fsync'}`;
-      const plainFile = path.join(root, 'plain.data');
-      const logDir = path.join(root, 'bench-0');
-      // Plain loop first, then the log; each phase starts with no dirty pages of the other.
-      const plain = plainWrite(plainFile, pool, fsync);
-      let plainReads;
-      if (!fsync) {
-        plainRead(plainFile, false); // warm-up: JIT and allocator, not timed
-        plainReads = { fresh: plainRead(plainFile, false), reused: plainRead(plainFile, true) };
-      }
-      dropFile(plainFile);
-      const written = await logWrite(logDir, pool, perBatch, batchSize, fsync);
-      addCase(`append ${label}`, written, plain, written.records);
-      if (!fsync) {
-        logRead(written.log); // warm-up, as for the plain loop
-        const read = logRead(written.log);
-        addCase(
-          `read ${recordSize} B records (page cache, ${formatBytes(READ_CHUNK)} fetches)`,
-          read,
-          plainReads.fresh,
-          written.records,
-        );
-        const reused = plainReads.reused;
-        cases.at(-1).baselineReusedBuffer = { mbPerSec: round(mbPerSec(reused.bytes, reused.seconds)) };
-      }
-      written.log.close();
-      dropFile(logDir);
-    }
+    for (const fsync of [false, true]) await runCase(recordSize, pool, perBatch, batchSize, fsync);
   }
 } finally {
   bar.stop();
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-console.log(`storage bench: ${formatBytes(TOTAL)} per case, MB = 10^6 bytes`);
+console.log(`storage bench: ${formatBytes(TOTAL)} per case, median of ${RUNS} runs, MB = 10^6 bytes`);
 console.log(
   table(
     ['case', 'MB/s', 'records/s', 'baseline MB/s', 'ratio'],

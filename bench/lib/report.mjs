@@ -46,7 +46,7 @@ export function formatBytes(bytes) {
 export function progress(total, unit = 'MiB') {
   const bar = new cliProgress.SingleBar(
     {
-      format: ' {bar} {percentage}% | {value}/{total} ' + unit + ' | {label}',
+      format: ` {bar} {percentage}% | {value}/{total} ${unit} | {label}`,
       hideCursor: true,
       clearOnComplete: true,
     },

@@ -32,9 +32,5 @@ export {
   type TopicPartition,
 } from './log-manager';
 export { UnexpectedAppendOffsetError } from './log-validator';
-export {
-  type AppendInfo,
-  PartitionLog,
-  type PartitionLogOptions,
-  type PartitionReader,
-} from './partition-log';
+export { PartitionLog, type PartitionLogOptions } from './partition-log';
+export type { AppendInfo, PartitionReader } from './partition-reader';

@@ -39,32 +39,13 @@ import {
 } from './file-names';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config';
+import { LogFlusher } from './log-flusher';
 import { loadLog, type RecoveryReport } from './log-loader';
 import { assignOffsets, checkFollowerOffsets, validateBatches } from './log-validator';
+import { type AppendInfo, notify, type PartitionReader } from './partition-reader';
 import { segmentsToDelete } from './retention';
 import { type AppendedBatch, Segment } from './segment';
-
-/** What an append wrote. */
-export interface AppendInfo {
-  /** Offset of the first record written. */
-  readonly baseOffset: number;
-  /** Offset of the last record written. */
-  readonly lastOffset: number;
-  /** The broker time stamped into the batches for a LogAppendTime topic, else -1. */
-  readonly logAppendTime: number;
-  readonly recordCount: number;
-}
-
-/** The read side of a log: what a fetch handler needs, nothing more. */
-export interface PartitionReader {
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-  readonly highWatermark: number;
-  read(offset: number, maxBytes: number, maxOffset?: number): Buffer;
-  offsetForTimestamp(timestamp: number): number | undefined;
-  onAppend(listener: (logEndOffset: number) => void): () => void;
-  onHighWatermark(listener: (highWatermark: number) => void): () => void;
-}
+import { floorSegmentIndex } from './segment-list';
 
 export interface PartitionLogOptions {
   /** The partition's directory (created if absent). */
@@ -85,20 +66,13 @@ export class PartitionLog implements PartitionReader {
   readonly #clock: Clock;
   readonly #segments: Segment[];
   readonly #epochs: LeaderEpochCache;
-  readonly #recoveryCheckpoint: OffsetCheckpoint;
   readonly #hwCheckpoint: OffsetCheckpoint;
   readonly #onBackgroundError: (err: unknown) => void;
   readonly #appendListeners = new Set<(logEndOffset: number) => void>();
   readonly #hwListeners = new Set<(highWatermark: number) => void>();
   #highWatermark: number;
   #checkpointedHighWatermark: number | undefined;
-  #recoveryPoint: number;
-  #checkpointedRecoveryPoint: number;
-  #unflushedRecords = 0;
-  #lastFlushTime: number;
-  /** Bumped by every truncation so an async flush that straddles one advances nothing. */
-  #truncations = 0;
-  #flushChain: Promise<void> = Promise.resolve();
+  readonly #flusher: LogFlusher;
   #closed = false;
 
   private constructor(
@@ -113,12 +87,14 @@ export class PartitionLog implements PartitionReader {
     this.#segments = loaded.segments;
     this.#epochs = loaded.epochCache;
     this.recoveryReport = loaded.report;
-    this.#recoveryCheckpoint = new OffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_CHECKPOINT));
     this.#hwCheckpoint = new OffsetCheckpoint(path.join(this.dir, HIGH_WATERMARK_CHECKPOINT));
     this.#highWatermark = loaded.highWatermark;
-    this.#recoveryPoint = loaded.recoveryPoint;
-    this.#checkpointedRecoveryPoint = this.#recoveryCheckpoint.read() ?? 0;
-    this.#lastFlushTime = clock.now();
+    this.#flusher = new LogFlusher(
+      this.#segments,
+      new OffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_CHECKPOINT)),
+      clock,
+      loaded.recoveryPoint,
+    );
     this.#onBackgroundError =
       options.onBackgroundError ??
       ((err) => process.emitWarning(`partition log ${this.dir}: ${String(err)}`));
@@ -166,7 +142,7 @@ export class PartitionLog implements PartitionReader {
 
   /** Offset below which everything is fsynced. */
   get recoveryPoint(): number {
-    return this.#recoveryPoint;
+    return this.#flusher.recoveryPoint;
   }
 
   /** Bytes of batches in all segments. */
@@ -271,7 +247,7 @@ export class PartitionLog implements PartitionReader {
     const parts: Buffer[] = [];
     let remaining = Math.max(0, maxBytes);
     let next = offset;
-    for (let i = this.#segmentIndexFor(offset); i < this.#segments.length && next < limit; i++) {
+    for (let i = floorSegmentIndex(this.#segments, offset); i < this.#segments.length && next < limit; i++) {
       const segment = this.#segments[i]!;
       const r = segment.read(next, remaining, limit, parts.length === 0);
       if (r !== undefined) {
@@ -315,7 +291,6 @@ export class PartitionLog implements PartitionReader {
       this.truncateFullyAndStartAt(offset);
       return offset;
     }
-    this.#truncations++;
     while (this.#segments.length > 1 && this.#active.baseOffset > offset) this.#segments.pop()!.delete();
     this.#active.truncateTo(offset);
     this.#afterTruncation();
@@ -326,7 +301,6 @@ export class PartitionLog implements PartitionReader {
   truncateFullyAndStartAt(offset: number): void {
     this.#checkOpen();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${offset}`);
-    this.#truncations++;
     for (const segment of this.#segments.splice(0)) segment.delete();
     this.#segments.push(Segment.create(this.dir, offset, this.#segmentOptions()));
     this.#epochs.clear();
@@ -368,27 +342,21 @@ export class PartitionLog implements PartitionReader {
    */
   flush(): void {
     this.#checkOpen();
-    const upTo = this.logEndOffset;
-    this.#unflushedRecords = 0;
-    if (upTo <= this.#recoveryPoint) return;
-    for (const segment of this.#unflushedSegments()) {
-      if (segment !== this.#active) segment.flushIndexes(true);
-      segment.fsync();
-    }
-    this.#afterFlush(upTo);
+    this.#flusher.flush(this.logEndOffset);
   }
 
   /** Like `flush`, off the event loop; concurrent calls run one after another. */
   flushAsync(): Promise<void> {
-    const run = this.#flushChain.then(() => this.#flushOnceAsync());
-    this.#flushChain = run.catch(() => undefined);
-    return run;
+    return this.#flusher.flushAsync(
+      () => this.logEndOffset,
+      () => this.#closed,
+    );
   }
 
   /** Flushes in the background if `flush.ms` has passed since the last flush and data is unflushed. */
   maybeFlush(): Promise<void> {
-    if (this.#closed || this.logEndOffset <= this.#recoveryPoint) return Promise.resolve();
-    if (this.#clock.now() - this.#lastFlushTime < this.#config.flushMs) return Promise.resolve();
+    if (this.#closed || !this.#flusher.isDue(this.logEndOffset, this.#config.flushMs))
+      return Promise.resolve();
     return this.flushAsync();
   }
 
@@ -404,7 +372,7 @@ export class PartitionLog implements PartitionReader {
     for (const segment of this.#segments.splice(0, count)) segment.delete();
     const start = this.logStartOffset;
     this.#epochs.truncateFromStart(start);
-    if (this.#recoveryPoint < start) this.#recoveryPoint = start;
+    this.#flusher.startMoved(start);
     return count;
   }
 
@@ -425,7 +393,7 @@ export class PartitionLog implements PartitionReader {
     this.flush();
     this.#active.onBecomeInactive();
     this.#active.flushIndexes(true);
-    this.#recoveryCheckpoint.write(this.logEndOffset);
+    this.#flusher.checkpointNow();
     this.checkpointHighWatermark();
     for (const segment of this.#segments) segment.close();
     this.#closed = true;
@@ -489,8 +457,7 @@ export class PartitionLog implements PartitionReader {
   }
 
   #afterAppend(recordCount: number): void {
-    this.#unflushedRecords += recordCount;
-    if (this.#unflushedRecords >= this.#config.flushMessages) this.flush();
+    if (this.#flusher.appended(recordCount, this.#config.flushMessages)) this.flush();
     notify(this.#appendListeners, this.logEndOffset);
   }
 
@@ -499,68 +466,6 @@ export class PartitionLog implements PartitionReader {
     this.#epochs.truncateFromEnd(end);
     if (this.#highWatermark > end) this.#highWatermark = end;
     if (this.#highWatermark < this.logStartOffset) this.#highWatermark = this.logStartOffset;
-    this.#recoveryPoint = Math.min(Math.max(this.#recoveryPoint, this.logStartOffset), end);
-    if (this.#checkpointedRecoveryPoint !== this.#recoveryPoint) {
-      this.#recoveryCheckpoint.write(this.#recoveryPoint);
-      this.#checkpointedRecoveryPoint = this.#recoveryPoint;
-    }
-  }
-
-  async #flushOnceAsync(): Promise<void> {
-    if (this.#closed) return;
-    const upTo = this.logEndOffset;
-    const truncations = this.#truncations;
-    this.#unflushedRecords = 0;
-    if (upTo <= this.#recoveryPoint) return;
-    const active = this.#active;
-    await Promise.all(this.#unflushedSegments().map((s) => s.fsyncAsync(s !== active)));
-    if (this.#closed || truncations !== this.#truncations) return;
-    this.#afterFlush(upTo);
-  }
-
-  /** Segments holding data at or above the recovery point. */
-  #unflushedSegments(): Segment[] {
-    return this.#segments.filter((s) => s.nextOffset > this.#recoveryPoint && s.size > 0);
-  }
-
-  #afterFlush(upTo: number): void {
-    this.#recoveryPoint = Math.max(this.#recoveryPoint, upTo);
-    this.#lastFlushTime = this.#clock.now();
-    // Checkpoint only when a whole segment fell below the recovery point: see the class comment.
-    const holding = this.#segments[this.#segmentIndexFor(this.#recoveryPoint)]!;
-    if (holding.baseOffset > this.#checkpointedRecoveryPoint) {
-      this.#recoveryCheckpoint.write(this.#recoveryPoint);
-      this.#checkpointedRecoveryPoint = this.#recoveryPoint;
-    }
-  }
-
-  /** Index of the last segment whose base offset is <= offset (0 if none). */
-  #segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.#segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#segments[mid]!.baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-}
-
-function notify(listeners: ReadonlySet<(value: number) => void>, value: number): void {
-  for (const listener of listeners) {
-    try {
-      listener(value);
-    } catch (err) {
-      // A listener's bug must not fail the append that already happened: surface it elsewhere.
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
+    this.#flusher.truncated(this.logStartOffset, end);
   }
 }

@@ -16,7 +16,6 @@
  * `size` and `nextOffset` advance only after the write returns. Reads snapshot `size` first and
  * never look past it. The owning PartitionLog serialises mutation.
  */
-import * as fs from 'node:fs';
 import { decodeRecordBatch, TimestampType } from '@tributary/record-batch';
 import {
   HEADER_PEEK,
@@ -24,12 +23,11 @@ import {
   peekBatchSize,
   peekLastOffset,
   peekMaxTimestamp,
-  readSyncAt,
   type ScanOutcome,
   scanLogFile,
 } from './batch-scan';
 import { segmentFilePath } from './file-names';
-import { writeFully } from './index-file';
+import { FileRecords } from './file-records';
 import { OffsetIndex } from './offset-index';
 import { TimeIndex } from './time-index';
 
@@ -55,13 +53,11 @@ export interface SegmentRecovery extends ScanOutcome {
 }
 
 const NO_TIMESTAMP = -1;
-const SCAN_WINDOW = 64 * 1024;
 
 export class Segment {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
-  readonly logPath: string;
-  #fd: number;
+  readonly #file: FileRecords;
   #size: number;
   #nextOffset: number;
   #maxTimestamp = NO_TIMESTAMP;
@@ -69,17 +65,15 @@ export class Segment {
   #bytesSinceLastIndexEntry = 0;
   /** Clock time of the first append (or the first batch's timestamp after a restart): segment.ms age. */
   #rollingTimestamp: number | undefined;
-  #closed = false;
 
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    fd: number,
+    file: FileRecords,
     size: number,
     readonly options: SegmentOptions,
   ) {
-    this.logPath = segmentFilePath(dir, baseOffset, 'log');
-    this.#fd = fd;
+    this.#file = file;
     this.#size = size;
     this.#nextOffset = baseOffset;
     this.#offsetOfMaxTimestamp = baseOffset;
@@ -97,9 +91,8 @@ export class Segment {
 
   /** A new, empty segment; files left at that base offset by an earlier life are replaced. */
   static create(dir: string, baseOffset: number, options: SegmentOptions): Segment {
-    const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC;
-    const fd = fs.openSync(segmentFilePath(dir, baseOffset, 'log'), flags, 0o644);
-    const segment = new Segment(dir, baseOffset, fd, 0, options);
+    const file = FileRecords.create(segmentFilePath(dir, baseOffset, 'log'));
+    const segment = new Segment(dir, baseOffset, file, 0, options);
     segment.offsetIndex.reset();
     segment.timeIndex.reset();
     return segment;
@@ -107,8 +100,8 @@ export class Segment {
 
   /** An existing segment; call `loadIndexes` or `recover` before using it. */
   static open(dir: string, baseOffset: number, options: SegmentOptions): Segment {
-    const fd = fs.openSync(segmentFilePath(dir, baseOffset, 'log'), fs.constants.O_RDWR);
-    return new Segment(dir, baseOffset, fd, fs.fstatSync(fd).size, options);
+    const file = FileRecords.open(segmentFilePath(dir, baseOffset, 'log'));
+    return new Segment(dir, baseOffset, file, file.fileSize(), options);
   }
 
   /** Bytes of batches in the segment. */
@@ -131,7 +124,7 @@ export class Segment {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#file.closed;
   }
 
   /** A full offset index forces a roll (a full time index only loses precision). */
@@ -145,16 +138,7 @@ export class Segment {
    */
   append(buf: Buffer, batches: readonly AppendedBatch[], now: number): void {
     const start = this.#size;
-    try {
-      writeFully(this.#fd, buf, start);
-    } catch (err) {
-      try {
-        fs.ftruncateSync(this.#fd, start);
-      } catch {
-        // The write error is the one to report; recovery cuts any torn tail at the next start.
-      }
-      throw err;
-    }
+    this.#file.writeAt(buf, start);
     for (const b of batches)
       this.#indexBatch(start + b.position, b.size, b.baseOffset, b.lastOffset, b.maxTimestamp);
     this.#size = start + buf.length;
@@ -178,7 +162,7 @@ export class Segment {
     if (pos >= end) return undefined;
     maxBytes = Math.max(0, maxBytes);
     let winStart = pos;
-    let win = this.#readWindow(
+    let win = this.#file.readAt(
       pos,
       Math.min(end - pos, maxBytes + this.options.indexIntervalBytes + HEADER_PEEK),
     );
@@ -192,12 +176,12 @@ export class Segment {
         if (selStart < 0) {
           // Still looking for the first batch: slide the window here.
           winStart = pos;
-          win = this.#readWindow(pos, Math.min(end - pos, Math.max(win.length, HEADER_PEEK)));
+          win = this.#file.readAt(pos, Math.min(end - pos, Math.max(win.length, HEADER_PEEK)));
           if (win.length < HEADER_PEEK) break; // shorter than `size` says: never expected
           continue;
         }
         // Past the window with a selection: peek this header alone; the selection is read at the end.
-        hdr = this.#readWindow(pos, HEADER_PEEK);
+        hdr = this.#file.readAt(pos, HEADER_PEEK);
         at = 0;
         if (hdr.length < HEADER_PEEK) break;
       }
@@ -218,7 +202,7 @@ export class Segment {
     if (selStart < 0) return undefined;
     if (selEnd <= winStart + win.length)
       return { bytes: win.subarray(selStart - winStart, selEnd - winStart), nextOffset };
-    return { bytes: this.#readWindow(selStart, selEnd - selStart), nextOffset };
+    return { bytes: this.#file.readAt(selStart, selEnd - selStart), nextOffset };
   }
 
   /**
@@ -230,13 +214,17 @@ export class Segment {
     if (this.#maxTimestamp < timestamp) return undefined;
     const from = this.timeIndex.lookup(timestamp)?.offset ?? this.baseOffset;
     let found: { position: number; size: number } | undefined;
-    this.#scanHeaders(this.offsetIndex.lookup(from).position, (position, size, _b, _l, maxTimestamp) => {
-      if (maxTimestamp < timestamp) return true;
-      found = { position, size };
-      return false;
-    });
+    this.#file.scanHeaders(
+      this.offsetIndex.lookup(from).position,
+      this.#size,
+      (position, size, _b, _l, maxTimestamp) => {
+        if (maxTimestamp < timestamp) return true;
+        found = { position, size };
+        return false;
+      },
+    );
     if (found === undefined) return undefined;
-    const batch = decodeRecordBatch(this.#readWindow(found.position, found.size), 0);
+    const batch = decodeRecordBatch(this.#file.readAt(found.position, found.size), 0);
     if (batch.header.timestampType === TimestampType.LogAppendTime) return batch.header.baseOffset;
     return batch.records.find((r) => r.timestamp >= timestamp)?.offset ?? batch.header.baseOffset;
   }
@@ -249,14 +237,18 @@ export class Segment {
     if (offset >= this.#nextOffset) return 0;
     let cut = this.#size;
     let cutOffset = this.#nextOffset;
-    this.#scanHeaders(this.offsetIndex.lookup(offset).position, (position, _s, baseOffset, lastOffset) => {
-      if (lastOffset < offset) return true;
-      cut = position;
-      cutOffset = baseOffset;
-      return false;
-    });
+    this.#file.scanHeaders(
+      this.offsetIndex.lookup(offset).position,
+      this.#size,
+      (position, _s, baseOffset, lastOffset) => {
+        if (lastOffset < offset) return true;
+        cut = position;
+        cutOffset = baseOffset;
+        return false;
+      },
+    );
     const removed = this.#size - cut;
-    fs.ftruncateSync(this.#fd, cut);
+    this.#file.truncate(cut);
     this.offsetIndex.truncateToOffset(cutOffset);
     this.timeIndex.truncateToOffset(cutOffset);
     this.#size = cut;
@@ -305,15 +297,15 @@ export class Segment {
     this.#offsetOfMaxTimestamp = this.baseOffset;
     this.#bytesSinceLastIndexEntry = 0;
     const epochs: { epoch: number; startOffset: number }[] = [];
-    const fileSize = fs.fstatSync(this.#fd).size;
-    const outcome = await scanLogFile(this.#fd, fileSize, this.baseOffset, (b) => {
+    const fileSize = this.#file.fileSize();
+    const outcome = await scanLogFile(this.#file.fd, fileSize, this.baseOffset, (b) => {
       this.#indexBatch(b.position, b.size, b.baseOffset, b.lastOffset, b.maxTimestamp);
       this.#size = b.position + b.size;
       if (epochs.length === 0 || b.partitionLeaderEpoch > epochs.at(-1)!.epoch) {
         epochs.push({ epoch: b.partitionLeaderEpoch, startOffset: b.baseOffset });
       }
     });
-    if (outcome.validBytes < fileSize) fs.ftruncateSync(this.#fd, outcome.validBytes);
+    if (outcome.validBytes < fileSize) this.#file.truncate(outcome.validBytes);
     this.#initRollingTimestamp(now);
     return { ...outcome, truncatedBytes: fileSize - outcome.validBytes, epochs };
   }
@@ -332,7 +324,7 @@ export class Segment {
 
   /** fdatasync of the log file (its size is data, so fdatasync covers appends). */
   fsync(): void {
-    if (!this.#closed) fs.fdatasyncSync(this.#fd);
+    this.#file.fdatasync();
   }
 
   /**
@@ -340,12 +332,9 @@ export class Segment {
    * event loop. A segment closed or deleted meanwhile counts as flushed.
    */
   async fsyncAsync(withIndexes: boolean): Promise<void> {
-    if (this.#closed) return;
+    if (this.#file.closed) return;
     if (withIndexes) this.flushIndexes(false);
-    const fd = this.#fd;
-    const log = new Promise<void>((resolve, reject) =>
-      fs.fdatasync(fd, (err) => (err && !this.#closed ? reject(err) : resolve())),
-    );
+    const log = this.#file.fdatasyncAsync();
     await Promise.all(
       withIndexes ? [log, this.offsetIndex.fsyncAsync(), this.timeIndex.fsyncAsync()] : [log],
     );
@@ -353,23 +342,16 @@ export class Segment {
 
   /** Flushes the index files (not fsynced: a log's last segment is recovered after a crash) and closes. */
   close(): void {
-    if (this.#closed) return;
+    if (this.#file.closed) return;
     this.flushIndexes(false);
     this.offsetIndex.close();
     this.timeIndex.close();
-    fs.closeSync(this.#fd);
-    this.#closed = true;
+    this.#file.close();
   }
 
   /** Closes and removes the segment's three files. */
   delete(): void {
-    if (!this.#closed) {
-      this.offsetIndex.close();
-      this.timeIndex.close();
-      fs.closeSync(this.#fd);
-      this.#closed = true;
-    }
-    fs.rmSync(this.logPath, { force: true });
+    this.#file.delete();
     this.offsetIndex.delete();
     this.timeIndex.delete();
   }
@@ -405,7 +387,7 @@ export class Segment {
     this.#offsetOfMaxTimestamp = lastTime?.offset ?? this.baseOffset;
     let expected = from?.offset ?? this.baseOffset;
     let consistent = true;
-    const end = this.#scanHeaders(start, (_p, _s, baseOffset, lastOffset, maxTimestamp) => {
+    const end = this.#file.scanHeaders(start, this.#size, (_p, _s, baseOffset, lastOffset, maxTimestamp) => {
       if (baseOffset !== expected || lastOffset < baseOffset) {
         consistent = false;
         return false;
@@ -427,46 +409,7 @@ export class Segment {
       this.#rollingTimestamp = undefined;
       return;
     }
-    const first = this.#readWindow(0, HEADER_PEEK);
+    const first = this.#file.readAt(0, HEADER_PEEK);
     this.#rollingTimestamp = Math.min(peekMaxTimestamp(first, 0), now);
-  }
-
-  /**
-   * Walks batch headers from `position` while `visit` returns true, reading 64 KiB windows.
-   * Returns the position where it stopped (the end of the last whole batch when it ran out).
-   */
-  #scanHeaders(
-    position: number,
-    visit: (
-      position: number,
-      size: number,
-      baseOffset: number,
-      lastOffset: number,
-      maxTimestamp: number,
-    ) => boolean,
-  ): number {
-    const end = this.#size;
-    let pos = position;
-    let win: Buffer = Buffer.alloc(0);
-    let winStart = pos;
-    while (pos + HEADER_PEEK <= end) {
-      if (pos + HEADER_PEEK > winStart + win.length) {
-        winStart = pos;
-        win = this.#readWindow(pos, Math.min(SCAN_WINDOW, end - pos));
-      }
-      const at = pos - winStart;
-      const size = peekBatchSize(win, at);
-      if (size < HEADER_PEEK || pos + size > end) return pos;
-      if (!visit(pos, size, peekBaseOffset(win, at), peekLastOffset(win, at), peekMaxTimestamp(win, at)))
-        return pos;
-      pos += size;
-    }
-    return pos;
-  }
-
-  #readWindow(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
-    const n = readSyncAt(this.#fd, buf, length, position);
-    return n === length ? buf : buf.subarray(0, n);
   }
 }
