@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { TributaryError, toGrpcError } from '@tributary/errors';
+import { FLOW_CONTROL_WINDOW_BYTES, SERVER_OPTIONS } from '@tributary/proto';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from './logger';
 
@@ -37,14 +38,12 @@ export interface RunningGrpcServer {
   stop(graceMs: number): Promise<void>;
 }
 
-const DEFAULT_WINDOW = 8 * 1024 * 1024;
-
 /**
  * Starts a gRPC server with grpc.health.v1 and server reflection beside the given services.
  * Health starts NOT_SERVING; the service flips it once every start-up step has finished.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new grpc.Server(options.serverOptions);
+  const server = new grpc.Server({ ...SERVER_OPTIONS, ...options.serverOptions });
   for (const service of options.services) server.addService(service.definition, service.handlers);
   const statusMap = Object.fromEntries(
     ['', ...options.services.map((s) => s.name)].map((name) => [name, 'NOT_SERVING' as const]),
@@ -72,7 +71,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       },
     );
   });
-  raiseFlowControlWindow(server, options.flowControlWindowBytes ?? DEFAULT_WINDOW);
+  raiseFlowControlWindow(server, options.flowControlWindowBytes ?? FLOW_CONTROL_WINDOW_BYTES);
   options.logger.info({ host: options.host, port }, 'gRPC server listening');
 
   return {
