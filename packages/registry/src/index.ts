@@ -2,7 +2,14 @@ export type { Etcd3, Namespace, Watcher } from 'etcd3';
 export { EphemeralKey, KeyInUseError } from './ephemeral-key';
 export { connectEtcd, type EtcdConnection, type EtcdConnectionOptions } from './etcd-connection';
 export * as keys from './keys';
-export { PrefixWatch, type PrefixWatchHandlers } from './prefix-watch';
+export {
+  type MetadataChange,
+  type MetadataSection,
+  MetadataView,
+  type MetadataViewOptions,
+  type Versioned,
+} from './metadata-view';
+export { type KeyRevisions, PrefixWatch, type PrefixWatchHandlers } from './prefix-watch';
 export {
   type BrokerRegistration,
   type ControllerRegistration,
@@ -11,9 +18,15 @@ export {
   isControllerRegistration,
   isCoordinatorRegistration,
   isPartitionState,
+  isProducerIdBlock,
+  isTopicDeletionAck,
   isTopicRecord,
+  isTransactionalProducer,
   type PartitionState,
+  type ProducerIdBlock,
   parseRecord,
   serializeRecord,
+  type TopicDeletionAck,
   type TopicRecord,
+  type TransactionalProducer,
 } from './records';

@@ -46,6 +46,19 @@ export const partitionsPrefix = (topic?: string): string =>
 
 /** Persistent: the next free producer-id block. */
 export const producerIdBlockKey = (): string => 'producer-ids/next-block';
+/** Persistent: the producer id and epoch bound to a transactional id. */
+export const transactionalProducerKey = (transactionalId: string): string =>
+  `producer-ids/transactional/${segment(transactionalId)}`;
+
+/**
+ * Persistent, short-lived: broker `brokerId` has deleted its local data of the topic being
+ * deleted. The controller removes the topic's keys once every live replica has acknowledged.
+ */
+export const topicDeletionAckKey = (topic: string, brokerId: number): string =>
+  `deletions/${topic}/${brokerId}`;
+/** Prefix of every deletion acknowledgement, or of one topic's when `topic` is given. */
+export const topicDeletionsPrefix = (topic?: string): string =>
+  topic === undefined ? 'deletions/' : `deletions/${topic}/`;
 
 /** Ephemeral: the coordinator that owns group `group`. */
 export const groupCoordinatorKey = (group: string): string => `groups/${segment(group)}/coordinator`;

@@ -1,10 +1,25 @@
 import type { IKeyValue, Namespace, Watcher } from 'etcd3';
 
+/** The revisions of one key: a guarded write compares them (`Create`, `Mod`). */
+export interface KeyRevisions {
+  /** The revision that created the key (stays the same until it is deleted). */
+  readonly createRevision: number;
+  /** The revision of the key's latest write. */
+  readonly modRevision: number;
+}
+
 export interface PrefixWatchHandlers {
-  /** The whole prefix as of `revision`, delivered first and again after a resync. */
-  onSnapshot(entries: ReadonlyMap<string, string>, revision: number): void | Promise<void>;
-  /** A key under the prefix was created or changed at `revision`. */
-  onPut(key: string, value: string, revision: number): void | Promise<void>;
+  /**
+   * The whole prefix as of `revision`, delivered first and again after a resync; `revisions`
+   * has each key's create and mod revision.
+   */
+  onSnapshot(
+    entries: ReadonlyMap<string, string>,
+    revision: number,
+    revisions: ReadonlyMap<string, KeyRevisions>,
+  ): void | Promise<void>;
+  /** A key under the prefix was created or changed at `revision` (= `revisions.modRevision`). */
+  onPut(key: string, value: string, revision: number, revisions: KeyRevisions): void | Promise<void>;
   /** A key under the prefix was deleted (or its lease expired) at `revision`. */
   onDelete(key: string, revision: number): void | Promise<void>;
 }
@@ -29,7 +44,7 @@ export class PrefixWatch {
     private readonly onError: (err: Error) => void = () => undefined,
   ) {}
 
-  /** The newest revision handed to a handler. */
+  /** The newest revision handed to a handler (the snapshot's, then each event's as it is handled). */
   get revision(): number {
     return this.lastRevision;
   }
@@ -41,8 +56,9 @@ export class PrefixWatch {
     const entries = new Map(
       snapshot.kvs.map((kv: IKeyValue) => [this.relative(kv.key), kv.value.toString()]),
     );
+    const revisions = new Map(snapshot.kvs.map((kv: IKeyValue) => [this.relative(kv.key), revisionsOf(kv)]));
     this.lastRevision = revision;
-    await this.handlers.onSnapshot(entries, revision);
+    await this.handlers.onSnapshot(entries, revision, revisions);
     if (this.closed) return;
     const watcher = await this.ns
       .watch()
@@ -51,12 +67,21 @@ export class PrefixWatch {
       .create();
     this.watcher = watcher;
     watcher.on('put', (kv) =>
-      this.enqueue(() =>
-        this.handlers.onPut(this.relative(kv.key), kv.value.toString(), Number(kv.mod_revision)),
-      ),
+      this.enqueue(() => {
+        this.lastRevision = Number(kv.mod_revision);
+        return this.handlers.onPut(
+          this.relative(kv.key),
+          kv.value.toString(),
+          Number(kv.mod_revision),
+          revisionsOf(kv),
+        );
+      }),
     );
     watcher.on('delete', (kv) =>
-      this.enqueue(() => this.handlers.onDelete(this.relative(kv.key), Number(kv.mod_revision))),
+      this.enqueue(() => {
+        this.lastRevision = Number(kv.mod_revision);
+        return this.handlers.onDelete(this.relative(kv.key), Number(kv.mod_revision));
+      }),
     );
     watcher.on('error', (err) => {
       this.onError(err);
@@ -96,4 +121,8 @@ export class PrefixWatch {
   private relative(key: Buffer): string {
     return key.toString();
   }
+}
+
+function revisionsOf(kv: IKeyValue): KeyRevisions {
+  return { createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision) };
 }

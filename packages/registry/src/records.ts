@@ -90,6 +90,12 @@ export interface TopicRecord {
   createdAt: number;
   /** Set while a deletion is in progress: brokers delete the data, then the controller deletes the keys. */
   deleting?: boolean;
+  /**
+   * Set while the topic's partition keys are written in more than one txn (more than fit in one):
+   * a controller that finds it (or any partition of `replicas` without a key) writes the missing
+   * partition keys and clears it. Docs: docs/controller.md.
+   */
+  creating?: boolean;
 }
 
 /** `partitions/<topic>/<p>`: leadership and in-sync replicas, fenced by mod revision. */
@@ -119,7 +125,8 @@ export const isTopicRecord: Check<TopicRecord> = (v): v is TopicRecord =>
   isObject(v['configs']) &&
   Object.values(v['configs']).every((c) => typeof c === 'string') &&
   isInt(v['createdAt']) &&
-  (v['deleting'] === undefined || typeof v['deleting'] === 'boolean');
+  (v['deleting'] === undefined || typeof v['deleting'] === 'boolean') &&
+  (v['creating'] === undefined || typeof v['creating'] === 'boolean');
 
 export const isPartitionState: Check<PartitionState> = (v): v is PartitionState =>
   isObject(v) &&
@@ -129,3 +136,42 @@ export const isPartitionState: Check<PartitionState> = (v): v is PartitionState 
   isIntArray(v['isr']) &&
   isInt(v['controllerEpoch']) &&
   isInt(v['partitionEpoch']);
+
+/** `producer-ids/next-block`: the first producer id of the next block a controller may take. */
+export interface ProducerIdBlock {
+  version: 1;
+  nextBlockStart: number;
+}
+
+/** `producer-ids/transactional/<id>`: the producer id and latest epoch bound to a transactional id. */
+export interface TransactionalProducer {
+  version: 1;
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** `deletions/<topic>/<broker>`: the broker has deleted its data of the topic with this id. */
+export interface TopicDeletionAck {
+  version: 1;
+  topicId: string;
+  brokerId: number;
+  deletedAt: number;
+}
+
+export const isProducerIdBlock: Check<ProducerIdBlock> = (v): v is ProducerIdBlock =>
+  isObject(v) && v['version'] === 1 && isInt(v['nextBlockStart']) && v['nextBlockStart'] >= 0;
+
+export const isTransactionalProducer: Check<TransactionalProducer> = (v): v is TransactionalProducer =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  isInt(v['producerId']) &&
+  v['producerId'] >= 0 &&
+  isInt(v['producerEpoch']) &&
+  v['producerEpoch'] >= 0;
+
+export const isTopicDeletionAck: Check<TopicDeletionAck> = (v): v is TopicDeletionAck =>
+  isObject(v) &&
+  v['version'] === 1 &&
+  typeof v['topicId'] === 'string' &&
+  isInt(v['brokerId']) &&
+  isInt(v['deletedAt']);
