@@ -347,8 +347,7 @@ export class MetadataView {
         const tp = splitTopicPartition(rest);
         const record = this.parse(key, value, isPartitionState);
         if (!tp || !record) return;
-        let states = this.partitionMap.get(tp.topic);
-        if (!states) this.partitionMap.set(tp.topic, (states = new Map()));
+        const states = inner(this.partitionMap, tp.topic);
         const previous = states.get(tp.partition);
         const entry = { value: record, ...revisions };
         states.set(tp.partition, entry);
@@ -359,9 +358,7 @@ export class MetadataView {
         const tp = splitTopicPartition(rest);
         const record = this.parse(key, value, isTopicDeletionAck);
         if (!tp || !record) return;
-        let acks = this.deletionMap.get(tp.topic);
-        if (!acks) this.deletionMap.set(tp.topic, (acks = new Map()));
-        acks.set(tp.partition, record);
+        inner(this.deletionMap, tp.topic).set(tp.partition, record);
         if (report) this.emit({ section, topic: tp.topic, brokerId: tp.partition, value: record });
         return;
       }
@@ -417,6 +414,15 @@ export class MetadataView {
 }
 
 const EMPTY: ReadonlyMap<number, never> = new Map<number, never>();
+
+function inner<V>(outer: Map<string, Map<number, V>>, key: string): Map<number, V> {
+  let map = outer.get(key);
+  if (!map) {
+    map = new Map();
+    outer.set(key, map);
+  }
+  return map;
+}
 
 /** `<topic>/<number>` (topic names hold no `/`). */
 function splitTopicPartition(rest: string): { topic: string; partition: number } | undefined {
