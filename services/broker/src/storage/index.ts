@@ -22,7 +22,7 @@ export {
   logConfigToMap,
   parseLogConfig,
   type TimestampTypeName,
-} from './log-config';
+} from '@tributary/topic-config';
 export type { RecoveryReport } from './log-loader';
 export {
   LogManager,

@@ -28,7 +28,7 @@ import {
   TMP_SUFFIX,
 } from './file-names';
 import { LeaderEpochCache } from './leader-epoch-cache';
-import type { LogConfig } from './log-config';
+import type { LogConfig } from '@tributary/topic-config';
 import { Segment } from './segment';
 
 /** What opening a log found and did. */

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeRecordBatch } from '@tributary/record-batch';
 import { ManualClock } from './clock';
-import { logConfig } from './log-config';
+import { logConfig } from '@tributary/topic-config';
 import { LogManager } from './log-manager';
 
 let dataDir: string;

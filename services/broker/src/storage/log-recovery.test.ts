@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { batchesIn, encodeRecordBatch } from '@tributary/record-batch';
 import { ManualClock } from './clock';
 import { CLEAN_SHUTDOWN_MARKER, RECOVERY_POINT_CHECKPOINT, segmentFilePath } from './file-names';
-import { logConfig } from './log-config';
+import { logConfig } from '@tributary/topic-config';
 import { PartitionLog } from './partition-log';
 
 let root: string;

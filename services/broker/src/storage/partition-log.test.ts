@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { CorruptMessageError, MessageTooLargeError, OffsetOutOfRangeError } from '@tributary/errors';
 import { batchesIn, decodeRecordBatch, encodeRecordBatch, TimestampType } from '@tributary/record-batch';
 import { ManualClock } from './clock';
-import { logConfig } from './log-config';
+import { logConfig } from '@tributary/topic-config';
 import { UnexpectedAppendOffsetError } from './log-validator';
 import { PartitionLog } from './partition-log';
 

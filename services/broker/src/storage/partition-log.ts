@@ -38,7 +38,7 @@ import {
   RECOVERY_POINT_CHECKPOINT,
 } from './file-names';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
-import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import { LogFlusher } from './log-flusher';
 import { loadLog, type RecoveryReport } from './log-loader';
 import { assignOffsets, checkFollowerOffsets, validateBatches } from './log-validator';

@@ -1,5 +1,4 @@
 import { InvalidConfigError } from '@tributary/errors';
-import { parsePartitionDirName, parseSegmentFileName, partitionDirName, segmentFileName } from './file-names';
 import { DEFAULT_LOG_CONFIG, LOG_CONFIG_DEFS, logConfig, logConfigToMap, parseLogConfig } from './log-config';
 
 test("defaults are Kafka's", () => {
@@ -39,18 +38,4 @@ test('parses Kafka names, round-trips, and names the key of a bad entry', () => 
   expect(bad({ 'message.timestamp.type': 'Now' })).toBe('message.timestamp.type');
   expect(bad({ 'cleanup.policy.typo': 'delete' })).toBe('cleanup.policy.typo');
   expect(() => logConfig({ flushMessages: 0 })).toThrow(InvalidConfigError);
-});
-
-test('file names: 20-digit offsets, topic-partition directories', () => {
-  expect(segmentFileName(42, 'log')).toBe('00000000000000000042.log');
-  expect(parseSegmentFileName('00000000000000000042.timeindex')).toEqual({
-    baseOffset: 42,
-    kind: 'timeindex',
-  });
-  expect(parseSegmentFileName('42.log')).toBeUndefined();
-  expect(parseSegmentFileName('leader-epoch-checkpoint')).toBeUndefined();
-  expect(partitionDirName('a-b.c', 7)).toBe('a-b.c-7');
-  expect(parsePartitionDirName('a-b.c-7')).toEqual({ topic: 'a-b.c', partition: 7 });
-  expect(parsePartitionDirName('a-b.c-7.1700000000000-delete')).toBeUndefined();
-  expect(parsePartitionDirName('lost+found')).toBeUndefined();
 });
