@@ -1,0 +1,208 @@
+/**
+ * The client's view of the cluster for admin and group calls: gRPC clients per address, the
+ * latest `Metadata` answer (any broker; bootstrap addresses first tried in order), and calls
+ * routed to the active controller and to a group's coordinator, following NOT_CONTROLLER and
+ * NOT_COORDINATOR with a bounded, backed-off retry. The produce/fetch data plane has its own
+ * connection and leader handling (src/internal).
+ */
+
+import { TributaryError } from '@tributary/errors';
+import {
+  type BrokerServiceClient,
+  type ControllerServiceClient,
+  createClient,
+  type GroupCoordinatorServiceClient,
+  type MetadataResponse__Output,
+} from '@tributary/proto';
+import { type RetrySettings, unary, withRetry } from './unary';
+
+/** What the cluster helpers need from the client's options. */
+export interface ClusterSettings {
+  bootstrap: readonly string[];
+  requestTimeoutMs: number;
+  retry: RetrySettings;
+}
+
+type AnyClient = BrokerServiceClient | ControllerServiceClient | GroupCoordinatorServiceClient;
+
+const CONTROLLER_ERRORS = new Set(['NOT_CONTROLLER', 'BROKER_NOT_AVAILABLE']);
+const COORDINATOR_ERRORS = new Set([
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'BROKER_NOT_AVAILABLE',
+]);
+
+export class Cluster {
+  private readonly clients = new Map<string, AnyClient>();
+  private metadataCache: MetadataResponse__Output | undefined;
+  private readonly coordinators = new Map<string, string>();
+  private closed = false;
+
+  constructor(readonly settings: ClusterSettings) {
+    if (settings.bootstrap.length === 0) {
+      throw new TributaryError('INVALID_CONFIG', 'bootstrap must name at least one broker (host:port)');
+    }
+  }
+
+  broker(address: string): BrokerServiceClient {
+    return this.client('BrokerService', address) as BrokerServiceClient;
+  }
+
+  controllerClient(address: string): ControllerServiceClient {
+    return this.client('ControllerService', address) as ControllerServiceClient;
+  }
+
+  coordinatorClient(address: string): GroupCoordinatorServiceClient {
+    return this.client('GroupCoordinatorService', address) as GroupCoordinatorServiceClient;
+  }
+
+  private client(
+    service: 'BrokerService' | 'ControllerService' | 'GroupCoordinatorService',
+    address: string,
+  ) {
+    if (this.closed) throw new TributaryError('BROKER_NOT_AVAILABLE', 'The client is closed.');
+    const key = `${service}/${address}`;
+    let c = this.clients.get(key);
+    if (c === undefined) {
+      c = createClient(service, address);
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  get timeoutMs(): number {
+    return this.settings.requestTimeoutMs;
+  }
+
+  /** Addresses to ask for metadata: known live brokers, then the bootstrap list. */
+  private metadataAddresses(): string[] {
+    const known = (this.metadataCache?.brokers ?? []).map((b) => `${b.host}:${b.port}`);
+    return [...new Set([...this.settings.bootstrap, ...known])];
+  }
+
+  /** Asks brokers for metadata (the first that answers wins); `topics` empty = every topic. */
+  async metadata(topics: readonly string[] = []): Promise<MetadataResponse__Output> {
+    return withRetry(this.settings.retry, async () => {
+      let last: unknown;
+      for (const address of this.metadataAddresses()) {
+        try {
+          const res = await unary<MetadataResponse__Output>(
+            (cb, deadline) => this.broker(address).Metadata({ topics: [...topics] }, { deadline }, cb),
+            this.timeoutMs,
+          );
+          if (topics.length === 0 || this.metadataCache === undefined) this.metadataCache = res;
+          else this.metadataCache = { ...res, topics: this.metadataCache.topics };
+          return res;
+        } catch (err) {
+          last = err;
+          if (!(err instanceof TributaryError) || err.errorName !== 'BROKER_NOT_AVAILABLE') throw err;
+        }
+      }
+      throw last instanceof TributaryError
+        ? new TributaryError(
+            'BROKER_NOT_AVAILABLE',
+            `No broker answered at ${this.metadataAddresses().join(', ')}: ${last.message}`,
+            { cause: last },
+          )
+        : last;
+    });
+  }
+
+  /** The latest metadata, fetched if none yet. */
+  async cachedMetadata(): Promise<MetadataResponse__Output> {
+    return this.metadataCache ?? (await this.metadata());
+  }
+
+  /** Calls the active controller, following NOT_CONTROLLER through fresh metadata. */
+  async controller<T>(call: (client: ControllerServiceClient, deadline: Date) => Promise<T>): Promise<T> {
+    let md = await this.cachedMetadata();
+    return withRetry(
+      this.settings.retry,
+      async () => {
+        const c = md.controller;
+        if (c === null || c === undefined || c.port === 0) {
+          md = await this.metadata();
+          const again = md.controller;
+          if (again === null || again === undefined || again.port === 0) {
+            throw new TributaryError('NOT_CONTROLLER', 'No active controller (an election is in progress).');
+          }
+        }
+        const active = md.controller!;
+        return call(
+          this.controllerClient(`${active.host}:${active.port}`),
+          new Date(Date.now() + this.timeoutMs),
+        );
+      },
+      async (err) => {
+        if (CONTROLLER_ERRORS.has(err.errorName)) md = await this.metadata();
+      },
+    );
+  }
+
+  /** The address of the coordinator that owns `groupId` (FindCoordinator on any coordinator). */
+  async findCoordinator(groupId: string, refresh = false): Promise<string> {
+    const cached = this.coordinators.get(groupId);
+    if (cached !== undefined && !refresh) return cached;
+    let md = await this.cachedMetadata();
+    if (md.coordinators.length === 0 || refresh) md = await this.metadata();
+    if (md.coordinators.length === 0) {
+      throw new TributaryError('COORDINATOR_NOT_AVAILABLE', 'The cluster has no live group coordinator.');
+    }
+    let last: unknown;
+    for (const c of md.coordinators) {
+      try {
+        const res = await unary<{ coordinator: { host: string; port: number } | null }>(
+          (cb, deadline) =>
+            this.coordinatorClient(`${c.host}:${c.port}`).FindCoordinator({ groupId }, { deadline }, cb),
+          this.timeoutMs,
+        );
+        if (res.coordinator === null) throw new TributaryError('COORDINATOR_NOT_AVAILABLE');
+        const address = `${res.coordinator.host}:${res.coordinator.port}`;
+        this.coordinators.set(groupId, address);
+        return address;
+      } catch (err) {
+        last = err;
+        if (!(err instanceof TributaryError) || !err.retriable) throw err;
+      }
+    }
+    throw last;
+  }
+
+  /** Any live coordinator (for ListGroups). */
+  async anyCoordinator(): Promise<GroupCoordinatorServiceClient> {
+    let md = await this.cachedMetadata();
+    if (md.coordinators.length === 0) md = await this.metadata();
+    const c = md.coordinators[0];
+    if (c === undefined) {
+      throw new TributaryError('COORDINATOR_NOT_AVAILABLE', 'The cluster has no live group coordinator.');
+    }
+    return this.coordinatorClient(`${c.host}:${c.port}`);
+  }
+
+  /** Calls the coordinator of `groupId`, finding it again after NOT_COORDINATOR and the like. */
+  async group<T>(
+    groupId: string,
+    call: (client: GroupCoordinatorServiceClient, deadline: Date) => Promise<T>,
+  ): Promise<T> {
+    let refresh = false;
+    return withRetry(
+      this.settings.retry,
+      async () => {
+        const address = await this.findCoordinator(groupId, refresh);
+        refresh = false;
+        return call(this.coordinatorClient(address), new Date(Date.now() + this.timeoutMs));
+      },
+      (err) => {
+        if (COORDINATOR_ERRORS.has(err.errorName)) refresh = true;
+      },
+    );
+  }
+
+  /** Closes every gRPC client. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,64 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import { fromGrpcError, TributaryError } from '@tributary/errors';
+
+/** A grpc-js unary call written as `(callback) => client.Method(request, options, callback)`. */
+export type UnaryInvoker<Res> = (
+  callback: (err: ServiceError | null, response?: Res) => void,
+  deadline: Date,
+) => unknown;
+
+/**
+ * Runs one unary call with a deadline and turns its failure into a TributaryError (the code
+ * from the `tributary-error-code` trailer; transport failures become BROKER_NOT_AVAILABLE or
+ * REQUEST_TIMED_OUT).
+ */
+export function unary<Res>(invoke: UnaryInvoker<Res>, timeoutMs: number): Promise<Res> {
+  const deadline = new Date(Date.now() + timeoutMs);
+  return promisify<Res>((callback) => invoke(callback, deadline));
+}
+
+/** Promisifies `(callback) => client.Method(request, { deadline }, callback)`, errors as TributaryErrors. */
+export function promisify<Res>(
+  invoke: (callback: (err: ServiceError | null, response?: Res) => void) => unknown,
+): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    invoke((err, response) => {
+      if (err !== null) reject(fromGrpcError(err));
+      else if (response === undefined) reject(new TributaryError('UNKNOWN_SERVER_ERROR', 'empty response'));
+      else resolve(response);
+    });
+  });
+}
+
+/** Retry settings: exponential backoff with jitter, bounded attempts. */
+export interface RetrySettings {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** First backoff in ms; doubles each retry up to `maxRetryTimeMs`. */
+  initialRetryTimeMs: number;
+  /** Longest backoff in ms. */
+  maxRetryTimeMs: number;
+}
+
+/**
+ * Calls `attempt` until it succeeds, retrying only retriable TributaryErrors; `beforeRetry` runs
+ * first (refresh metadata, find the coordinator again). Throws the last error.
+ */
+export async function withRetry<T>(
+  settings: RetrySettings,
+  attempt: (n: number) => Promise<T>,
+  beforeRetry?: (err: TributaryError) => Promise<void> | void,
+): Promise<T> {
+  let delay = settings.initialRetryTimeMs;
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      if (!(err instanceof TributaryError) || !err.retriable || n >= settings.retries) throw err;
+      const jittered = delay * (0.8 + Math.random() * 0.4);
+      await new Promise((r) => setTimeout(r, jittered));
+      delay = Math.min(delay * 2, settings.maxRetryTimeMs);
+      if (beforeRetry !== undefined) await beforeRetry(err);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  bytesSerde,
+  customSerde,
+  DeserializationError,
+  type Deserializer,
+  jsonSerde,
+  type Serde,
+  type Serializer,
+  stringSerde,
+} from './serializers';
