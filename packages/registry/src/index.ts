@@ -1,6 +1,18 @@
-export type { Etcd3, Namespace, Watcher } from 'etcd3';
+export type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
 export { EphemeralKey, KeyInUseError } from './ephemeral-key';
 export { connectEtcd, type EtcdConnection, type EtcdConnectionOptions } from './etcd-connection';
+export {
+  coordinatorNumericId,
+  type GroupCoordinatorRecord,
+  type GroupMemberRecord,
+  type GroupOffsetRecord,
+  type GroupOwnerRecord,
+  type GroupStateName,
+  isGroupCoordinatorRecord,
+  isGroupMemberRecord,
+  isGroupOffsetRecord,
+  isGroupOwnerRecord,
+} from './group-records';
 export * as keys from './keys';
 export {
   type MetadataChange,

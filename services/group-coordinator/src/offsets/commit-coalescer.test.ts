@@ -1,0 +1,107 @@
+import { ManualClock } from '../clock';
+import { CommitCoalescer } from './commit-coalescer';
+
+/** A writer whose writes the test completes by hand. */
+function manualWriter() {
+  const writes: { entries: string[]; resolve: () => void; reject: (err: Error) => void }[] = [];
+  const write = (entries: readonly string[]) =>
+    new Promise<void>((resolve, reject) => writes.push({ entries: [...entries], resolve, reject }));
+  return { writes, write };
+}
+
+const flushMicrotasks = () => new Promise((r) => setImmediate(r));
+const entries = (...pairs: [string, string][]) => new Map(pairs);
+
+describe('CommitCoalescer', () => {
+  it('writes every commit of a window in one write and answers only after it succeeds', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 5, write);
+    const answered: number[] = [];
+    const a = coalescer.commit(entries(['t/0', 'a@1'])).then(() => answered.push(1));
+    clock.advance(3);
+    const b = coalescer.commit(entries(['t/1', 'b@1'], ['t/2', 'b@2'])).then(() => answered.push(2));
+    await flushMicrotasks();
+    expect(writes).toHaveLength(0);
+    clock.advance(2);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)).toEqual([['a@1', 'b@1', 'b@2']]);
+    expect(answered).toEqual([]);
+    writes[0]!.resolve();
+    await Promise.all([a, b]);
+    expect(answered).toEqual([1, 2]);
+    expect(coalescer.windows).toBe(1);
+    expect(coalescer.commits).toBe(2);
+  });
+
+  it('keeps the latest commit of a partition within a window', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 5, write);
+    const first = coalescer.commit(entries(['t/0', 'offset 10']));
+    const second = coalescer.commit(entries(['t/0', 'offset 12']));
+    clock.advance(5);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)).toEqual([['offset 12']]);
+    writes[0]!.resolve();
+    await expect(Promise.all([first, second])).resolves.toBeDefined();
+  });
+
+  it('fails every commit of the window when the write fails', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 5, write);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    const b = coalescer.commit(entries(['t/1', 'b']));
+    clock.advance(5);
+    await flushMicrotasks();
+    writes[0]!.reject(new Error('fenced'));
+    await expect(a).rejects.toThrow('fenced');
+    await expect(b).rejects.toThrow('fenced');
+  });
+
+  it('keeps one write in flight; commits arriving meanwhile form the next window, written right after', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 5, write);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    clock.advance(5);
+    await flushMicrotasks();
+    const b = coalescer.commit(entries(['t/0', 'b']));
+    clock.advance(10);
+    await flushMicrotasks();
+    expect(writes).toHaveLength(1);
+    writes[0]!.resolve();
+    await a;
+    await flushMicrotasks();
+    clock.advance(0);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)).toEqual([['a'], ['b']]);
+    writes[1]!.resolve();
+    await b;
+  });
+
+  it('drains at once without waiting for the window', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 1000, write);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    const drained = coalescer.drain();
+    await flushMicrotasks();
+    expect(writes).toHaveLength(1);
+    writes[0]!.resolve();
+    await Promise.all([a, drained]);
+    await expect(coalescer.drain()).resolves.toBeUndefined();
+  });
+
+  it('fails pending commits and refuses new ones once closed', async () => {
+    const clock = new ManualClock();
+    const { write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 5, write);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    coalescer.close(new Error('not the coordinator'));
+    await expect(a).rejects.toThrow('not the coordinator');
+    await expect(coalescer.commit(entries(['t/0', 'b']))).rejects.toThrow('not the coordinator');
+    expect(clock.pending).toBe(0);
+  });
+});
