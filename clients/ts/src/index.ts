@@ -1,6 +1,76 @@
 /**
  * @tributary/client: the TypeScript client of Tributary.
+ *
+ * ```ts
+ * const tributary = new Tributary({ bootstrap: ['127.0.0.1:9092'] });
+ * await tributary.admin().createTopics([{ name: 'orders', numPartitions: 6 }]);
+ * const consumer = tributary.consumer({ groupId: 'billing', valueDeserializer: stringSerde.deserialize });
+ * await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+ * for await (const message of consumer) console.log(message.offset, message.value);
+ * ```
  */
+
+export { Admin } from './admin/admin';
+export type {
+  ClusterInfo,
+  ConfigChange,
+  ConfigResourceRef,
+  ConfigValue,
+  CreatedTopic,
+  CreateTopicsOptions,
+  Endpoint,
+  GroupInfo,
+  GroupListing,
+  GroupMember,
+  GroupPartitionLag,
+  GroupStateName,
+  NewTopic,
+  OffsetResetResult,
+  OffsetResetSpec,
+  PartitionInfo,
+  PartitionOffsets,
+  ResetOffsetsOptions,
+  ResourceConfigs,
+  TopicInfo,
+  TopicPartitionsRef,
+} from './admin/types';
+export { Consumer } from './consumer/consumer';
+export { consumerWithDefaults, type ResolvedConsumerOptions } from './consumer/consumer-options';
+export type {
+  AutoOffsetReset,
+  ConsumerBatch,
+  ConsumerMessage,
+  ConsumerOptions,
+  EachBatchPayload,
+  EachMessagePayload,
+  MessageHeader,
+  RebalanceListener,
+  RunOptions,
+  SubscribeOptions,
+  TopicPartition,
+  TopicPartitionOffset,
+} from './consumer/types';
+export {
+  CorruptMessageError,
+  DeserializationError,
+  describeError,
+  ErrorCode,
+  type ErrorContext,
+  type ErrorName,
+  errorHint,
+  InvalidConfigError,
+  MessageTooLargeError,
+  NotLeaderError,
+  OffsetOutOfRangeError,
+  TributaryError,
+} from './errors';
+export {
+  type ClientOptions,
+  DEFAULT_BOOTSTRAP,
+  type ResolvedClientOptions,
+  type RetryOptions,
+  withDefaults,
+} from './options';
 export {
   createDefaultPartitioner,
   createRoundRobinPartitioner,
@@ -11,3 +81,13 @@ export {
   partitionForKey,
   toPositive,
 } from './partitioner/index';
+export {
+  bytesSerde,
+  customSerde,
+  type Deserializer,
+  jsonSerde,
+  type Serde,
+  type Serializer,
+  stringSerde,
+} from './serializers/index';
+export { Tributary } from './tributary';

@@ -1,0 +1,260 @@
+/**
+ * A member's GroupSession stream to its group's coordinator (group_coordinator.proto, the
+ * membership protocol). It joins, heartbeats from a timer (independent of how long the
+ * application takes with records), hands assignments and revocations to the consumer, answers
+ * `revoke_done` once the consumer has released the partitions, and rejoins after a broken
+ * stream or a coordinator change (same member id; an empty one after UNKNOWN_MEMBER_ID, when
+ * the consumer's partitions are lost).
+ *
+ * Ordering: stream messages are handled one at a time through a promise chain, so a revoke's
+ * commit finishes before the next assignment is applied.
+ */
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { fromGrpcError, TributaryError } from '@tributary/errors';
+import type { GroupSessionRequest, GroupSessionResponse__Output } from '@tributary/proto';
+import type { Cluster } from '../rpc/cluster';
+import type { TopicPartition } from './types';
+
+/** What the session needs to join. */
+export interface GroupSessionConfig {
+  groupId: string;
+  groupInstanceId: string;
+  clientId: string;
+  topics: readonly string[];
+  assignors: readonly string[];
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  maxPollIntervalMs: number;
+}
+
+/** The consumer's side of the session. */
+export interface GroupSessionHandler {
+  /** The full target set of a new generation. */
+  assigned(generationId: number, partitions: TopicPartition[]): Promise<void>;
+  /** Release these (stop fetching, commit); resolve when done. */
+  revoked(generationId: number, partitions: TopicPartition[]): Promise<void>;
+  /** Membership was lost (removed by the coordinator): partitions are no longer ours. */
+  lost(): Promise<void>;
+  /** The owned partitions (sent when rejoining, for cooperative-sticky). */
+  owned(): TopicPartition[];
+  /** A non-retriable failure: the consumer stops. */
+  failed(err: TributaryError): void;
+}
+
+type Stream = ClientDuplexStream<GroupSessionRequest, GroupSessionResponse__Output>;
+
+const RETRY_MAX_MS = 5000;
+
+function flatten(tps: ReadonlyArray<{ topic: string; partitions: number[] }>): TopicPartition[] {
+  return tps.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+}
+
+function group(tps: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
+  const by = new Map<string, number[]>();
+  for (const tp of tps) by.set(tp.topic, [...(by.get(tp.topic) ?? []), tp.partition]);
+  return [...by].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+export class GroupSession {
+  memberId = '';
+  /** Generation of the latest assignment (or of `joined` before the first one). */
+  generationId = -1;
+  assignor = '';
+  private stream: Stream | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private closing = false;
+  private lastPollProgress = 0;
+  private backoffMs = 100;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private joinedWaiters: Array<() => void> = [];
+  private assignedOnce = false;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private config: GroupSessionConfig,
+    private readonly handler: GroupSessionHandler,
+  ) {}
+
+  /** Opens the stream and joins; resolves once the first assignment has been applied. */
+  async start(): Promise<void> {
+    const first = new Promise<void>((resolve) => this.joinedWaiters.push(resolve));
+    await this.connect(false);
+    await first;
+  }
+
+  /** Changes the subscription (a rebalance follows). */
+  resubscribe(topics: readonly string[]): void {
+    this.config = { ...this.config, topics };
+    this.write({ join: this.joinMessage() });
+  }
+
+  /** Tells the coordinator the application is consuming (at most once a second). */
+  pollProgress(): void {
+    const now = Date.now();
+    if (now - this.lastPollProgress < 1000) return;
+    this.lastPollProgress = now;
+    this.write({ pollProgress: {} });
+  }
+
+  /** Leaves the group and closes the stream. */
+  async leave(reason: string): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream === undefined) return;
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      const timer = setTimeout(() => {
+        stream.cancel();
+        done();
+      }, 2000);
+      stream.once('end', () => {
+        clearTimeout(timer);
+        done();
+      });
+      stream.once('error', () => {
+        clearTimeout(timer);
+        done();
+      });
+      stream.on('data', () => {});
+      stream.write({ leave: { reason } });
+      stream.end();
+    });
+    await this.chain;
+  }
+
+  private joinMessage(): GroupSessionRequest['join'] {
+    const c = this.config;
+    return {
+      groupId: c.groupId,
+      memberId: this.memberId,
+      groupInstanceId: c.groupInstanceId,
+      clientId: c.clientId,
+      topics: [...c.topics],
+      assignors: [...c.assignors],
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      rebalanceTimeoutMs: c.rebalanceTimeoutMs,
+      maxPollIntervalMs: c.maxPollIntervalMs,
+      ownedPartitions: group(this.handler.owned()),
+    };
+  }
+
+  private write(message: GroupSessionRequest): void {
+    const stream = this.stream;
+    if (stream !== undefined && !this.closing) stream.write(message);
+  }
+
+  private async connect(refresh: boolean): Promise<void> {
+    if (this.closing) return;
+    let address: string;
+    try {
+      address = await this.cluster.findCoordinator(this.config.groupId, refresh);
+    } catch (err) {
+      const e = err instanceof TributaryError ? err : fromGrpcError(err as Error);
+      if (!e.retriable) {
+        this.handler.failed(e);
+        return;
+      }
+      this.scheduleReconnect();
+      return;
+    }
+    const stream = this.cluster.coordinatorClient(address).GroupSession();
+    this.stream = stream;
+    stream.on('data', (msg: GroupSessionResponse__Output) => {
+      this.chain = this.chain
+        .then(() => this.onMessage(stream, msg))
+        .catch((err) => this.onHandlerError(err));
+    });
+    stream.on('error', (err) => this.onStreamEnd(stream, fromGrpcError(err)));
+    stream.on('end', () => this.onStreamEnd(stream, undefined));
+    stream.write({ join: this.joinMessage() });
+  }
+
+  private onHandlerError(err: unknown): void {
+    const e = err instanceof TributaryError ? err : new TributaryError('UNKNOWN_SERVER_ERROR', String(err));
+    this.handler.failed(e);
+  }
+
+  private onStreamEnd(stream: Stream, err: TributaryError | undefined): void {
+    if (stream !== this.stream) return;
+    this.stream = undefined;
+    clearInterval(this.heartbeat);
+    if (this.closing) return;
+    if (err !== undefined && !err.retriable && err.errorName !== 'UNKNOWN_SERVER_ERROR') {
+      this.handler.failed(err);
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing) return;
+    const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
+    this.backoffMs = Math.min(this.backoffMs * 2, RETRY_MAX_MS);
+    this.reconnectTimer = setTimeout(() => void this.connect(true), delay);
+  }
+
+  private async onMessage(stream: Stream, msg: GroupSessionResponse__Output): Promise<void> {
+    if (stream !== this.stream) return;
+    switch (msg.kind) {
+      case 'joined': {
+        const j = msg.joined!;
+        this.memberId = j.memberId;
+        this.assignor = j.assignor;
+        if (!this.assignedOnce) this.generationId = j.generationId;
+        this.backoffMs = 100;
+        clearInterval(this.heartbeat);
+        const interval = j.heartbeatIntervalMs > 0 ? j.heartbeatIntervalMs : 3000;
+        this.heartbeat = setInterval(
+          () => this.write({ heartbeat: { generationId: this.generationId } }),
+          interval,
+        );
+        this.heartbeat.unref();
+        return;
+      }
+      case 'assignment': {
+        const a = msg.assignment!;
+        this.generationId = a.generationId;
+        this.assignedOnce = true;
+        await this.handler.assigned(a.generationId, flatten(a.partitions));
+        for (const w of this.joinedWaiters.splice(0)) w();
+        return;
+      }
+      case 'revoke': {
+        const r = msg.revoke!;
+        await this.handler.revoked(r.generationId, flatten(r.partitions));
+        this.write({ revokeDone: { generationId: r.generationId, partitions: r.partitions } });
+        return;
+      }
+      case 'error': {
+        const e = msg.error!;
+        const err = TributaryError.fromCode(e.errorCode, e.errorMessage || undefined);
+        if (err.errorName === 'UNKNOWN_MEMBER_ID' || err.errorName === 'ILLEGAL_GENERATION') {
+          // Removed from the group: what we owned is gone; rejoin as a new member.
+          this.memberId = '';
+          this.assignedOnce = false;
+          await this.handler.lost();
+          this.stream = undefined;
+          stream.cancel();
+          clearInterval(this.heartbeat);
+          this.scheduleReconnect();
+          return;
+        }
+        if (err.retriable) {
+          this.stream = undefined;
+          stream.cancel();
+          clearInterval(this.heartbeat);
+          this.scheduleReconnect();
+          return;
+        }
+        this.handler.failed(err);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Per-partition consumer state: the position (next offset to hand to the application), the
+ * consumed position (what a commit would store), and the fetched batches not yet delivered.
+ * Delivery takes records from the head batch; a batch's prefetch bytes go back to the source
+ * once its records have all been handed out or it is dropped.
+ */
+import type { DecodedRecord } from '@tributary/record-batch';
+import type { SourceBatch } from './record-source';
+
+export class PartitionQueue {
+  /** Offset of the next record to deliver. */
+  position: number;
+  /** Offset after the last record the application finished with: what a commit stores. */
+  consumed: number;
+  /** The last committed (or initial) position, to skip no-op commits. */
+  committed: number;
+  /** Where the source was last told to read from; batches read elsewhere are stale. */
+  expectedFetch: number;
+  leaderEpoch = -1;
+  highWatermark = -1;
+  paused = false;
+  /** A handler is processing records of this partition (run() never overlaps one partition). */
+  busy = false;
+  /** Bumped by every seek, so a handler's caller can tell the position moved under it. */
+  seeks = 0;
+  private readonly batches: SourceBatch[] = [];
+  private index = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    offset: number,
+    committed: number,
+  ) {
+    this.position = offset;
+    this.consumed = offset;
+    this.committed = committed;
+    this.expectedFetch = offset;
+  }
+
+  get key(): string {
+    return `${this.topic}\u0000${this.partition}`;
+  }
+
+  /** Accepts a batch if it continues where the source was told to read; else it is stale. */
+  accept(batch: SourceBatch): boolean {
+    if (batch.fetchOffset !== this.expectedFetch) return false;
+    this.expectedFetch = batch.nextOffset;
+    this.highWatermark = batch.highWatermark;
+    this.batches.push(batch);
+    return true;
+  }
+
+  /** True when a record at or after the position is waiting. */
+  hasRecords(): boolean {
+    this.skipStale(() => {});
+    return this.batches.length > 0;
+  }
+
+  /**
+   * Takes up to `max` records from the position on (one batch at most), advancing the position;
+   * `released` gets the bytes of batches emptied.
+   */
+  take(max: number, released: (batch: SourceBatch) => void): DecodedRecord[] {
+    this.skipStale(released);
+    const head = this.batches[0];
+    if (head === undefined) return [];
+    const out: DecodedRecord[] = [];
+    while (this.index < head.records.length && out.length < max) {
+      const r = head.records[this.index++]!;
+      if (r.offset < this.position) continue;
+      out.push(r);
+      this.position = r.offset + 1;
+      this.leaderEpoch = head.leaderEpoch;
+    }
+    if (this.index >= head.records.length) {
+      this.batches.shift();
+      this.index = 0;
+      if (this.position < head.nextOffset && this.batches.length === 0) this.position = head.nextOffset;
+      released(head);
+    }
+    return out;
+  }
+
+  /** Drops every fetched batch (after a seek, pause or revoke); returns their bytes to `released`. */
+  clear(released: (batch: SourceBatch) => void): void {
+    for (const b of this.batches) released(b);
+    this.batches.length = 0;
+    this.index = 0;
+  }
+
+  /** Moves the position; fetched batches are dropped and the source must be told. */
+  seek(offset: number, released: (batch: SourceBatch) => void): void {
+    this.clear(released);
+    this.seeks++;
+    this.position = offset;
+    this.consumed = offset;
+    this.expectedFetch = offset;
+  }
+
+  private skipStale(released: (batch: SourceBatch) => void): void {
+    while (this.batches.length > 0) {
+      const head = this.batches[0]!;
+      let i = this.index;
+      while (i < head.records.length && head.records[i]!.offset < this.position) i++;
+      if (i < head.records.length) {
+        this.index = i;
+        return;
+      }
+      this.batches.shift();
+      this.index = 0;
+      released(head);
+    }
+  }
+}

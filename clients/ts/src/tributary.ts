@@ -1,0 +1,49 @@
+/**
+ * The entry point: `new Tributary({ bootstrap })`, then `.producer()`, `.consumer()`,
+ * `.admin()`. One Tributary shares its gRPC connections and metadata among everything it
+ * creates; `close()` disconnects them all.
+ */
+import { Admin } from './admin/admin';
+import { Consumer } from './consumer/consumer';
+import { consumerWithDefaults } from './consumer/consumer-options';
+import { StreamRecordSource } from './consumer/stream-source';
+import type { ConsumerOptions } from './consumer/types';
+import { type ClientOptions, type ResolvedClientOptions, withDefaults } from './options';
+import { Cluster } from './rpc/cluster';
+
+export class Tributary {
+  /** The options in effect, defaults filled in. */
+  readonly options: ResolvedClientOptions;
+  private readonly cluster: Cluster;
+  private readonly consumers = new Set<Consumer<unknown, unknown>>();
+
+  constructor(options: ClientOptions = {}) {
+    this.options = withDefaults(options);
+    this.cluster = new Cluster(this.options);
+  }
+
+  /** The admin client (topics, configs, cluster, groups). */
+  admin(): Admin {
+    return new Admin(this.cluster);
+  }
+
+  /** A consumer; `K` and `V` follow the deserializers (Buffer by default). */
+  consumer<K = Buffer, V = Buffer>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
+    const resolved = consumerWithDefaults(options);
+    const consumer = new Consumer<K, V>(
+      this.cluster,
+      this.options.clientId,
+      resolved,
+      () => new StreamRecordSource(this.cluster, resolved),
+    );
+    this.consumers.add(consumer as Consumer<unknown, unknown>);
+    return consumer;
+  }
+
+  /** Disconnects every consumer created here and closes the connections. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    this.cluster.close();
+  }
+}
