@@ -8,16 +8,50 @@ import {
   registrationStep,
   runService,
 } from '@tributary/service-kit';
+import { brokerDataPlaneHandlers } from './handlers/broker-service';
+import { fallbackMetadataHandler } from './handlers/metadata-fallback';
+import { replicationHandlers } from './handlers/replication-service';
+import { MetadataWatch } from './replica/metadata-watch';
+import { ReplicaManager } from './replica/replica-manager';
+import { dataPlaneConfig, dataPlaneSettings } from './replica/settings';
+import { FollowerFetcherManager } from './replication/follower-fetchers';
 import { brokerSettings, resolveBrokerId } from './settings';
+import { LogManager } from './storage';
 
 void runService({
   service: 'broker',
-  settings: brokerSettings,
+  settings: { ...brokerSettings, ...dataPlaneSettings },
   instanceId: (config) => String(resolveBrokerId(config['broker.id'], hostname())),
   steps: ({ config, logger, shutdown }) => {
     const brokerId = resolveBrokerId(config['broker.id'], hostname());
     const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
     const proto = loadTributaryProto().tributary.v1;
+    // Data plane (issue 6): logs, replicas, followers' fetchers, and (until issue 5's cluster
+    // metadata lands) the etcd watch that drives them.
+    const logs = new LogManager({
+      dataDir: config['data.dir'],
+      onBackgroundError: (err) => logger.warn({ err: String(err) }, 'storage background error'),
+    });
+    const replicas = new ReplicaManager({
+      brokerId,
+      logs,
+      ns: () => etcd.get().ns,
+      config: dataPlaneConfig(config),
+      logger,
+    });
+    let watch: MetadataWatch | undefined;
+    const fetchers = new FollowerFetcherManager(
+      brokerId,
+      (id) => watch?.addressOf(id),
+      replicas.config,
+      logger,
+    );
+    replicas.setFetchers(fetchers);
+    const metadataView = {
+      leaderOf: (topic: string, partition: number) => watch?.leaderOf(topic, partition),
+      partitionExists: (topic: string, partition: number) =>
+        watch?.partitionExists(topic, partition) ?? false,
+    };
     const grpc = grpcServerSteps({
       host: config.host,
       port: config.port,
@@ -26,12 +60,25 @@ void runService({
         {
           name: 'tributary.v1.BrokerService',
           definition: proto.BrokerService.service,
-          handlers: handlersWithUnimplemented('BrokerService', proto.BrokerService.service),
+          handlers: handlersWithUnimplemented('BrokerService', proto.BrokerService.service, {
+            ...brokerDataPlaneHandlers({ replicas, metadata: metadataView }),
+            Metadata: (
+              call: Parameters<ReturnType<typeof fallbackMetadataHandler>>[0],
+              callback: Parameters<ReturnType<typeof fallbackMetadataHandler>>[1],
+            ) => {
+              if (watch === undefined) callback({ code: 14, details: 'metadata not loaded yet' });
+              else fallbackMetadataHandler(watch, config['cluster.name'])(call, callback);
+            },
+          }),
         },
         {
           name: 'tributary.v1.ReplicationService',
           definition: proto.ReplicationService.service,
-          handlers: handlersWithUnimplemented('ReplicationService', proto.ReplicationService.service),
+          handlers: handlersWithUnimplemented(
+            'ReplicationService',
+            proto.ReplicationService.service,
+            replicationHandlers(replicas),
+          ),
         },
       ],
       reflection: loadTributaryPackageDefinition(),
@@ -57,6 +104,27 @@ void runService({
         `broker id ${brokerId} is already registered by a live broker (${current}); each broker needs its own broker.id`,
       onDuplicate: (reason) => shutdown(reason, 1),
     });
-    return [etcd, grpc.listen, registration, grpc.serving];
+    const storage = {
+      name: 'storage',
+      async start() {
+        const report = await logs.start();
+        logger.info({ logs: report.logs.length, ms: Math.round(report.totalMs) }, 'logs opened');
+      },
+      stop: () => logs.stop(),
+    };
+    const replication = {
+      name: 'replication',
+      async start() {
+        replicas.start();
+        watch = new MetadataWatch(etcd.get().ns, brokerId, replicas, logger);
+        await watch.start();
+      },
+      async stop() {
+        await watch?.close();
+        fetchers.close();
+        replicas.stop();
+      },
+    };
+    return [etcd, storage, grpc.listen, registration, replication, grpc.serving];
   },
 });

@@ -1,0 +1,34 @@
+/**
+ * gRPC clients of brokers' BrokerService, one per address, with GRPC_CHANNEL_OPTIONS (8 MiB
+ * HTTP/2 window, 64 MiB messages): the producer's ProduceStreams and the fetcher's fetches
+ * share them. grpc-js shares one connection per address and options anyway.
+ */
+import { TributaryError } from '@tributary/errors';
+import { type BrokerServiceClient, createClient } from '@tributary/proto';
+
+export class BrokerConnections {
+  readonly #clients = new Map<string, BrokerServiceClient>();
+  #closed = false;
+
+  get(address: string): BrokerServiceClient {
+    if (this.#closed) throw new TributaryError('BROKER_NOT_AVAILABLE', 'the client is closed');
+    let c = this.#clients.get(address);
+    if (c === undefined) {
+      c = createClient('BrokerService', address);
+      this.#clients.set(address, c);
+    }
+    return c;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+  }
+}
+
+/** Exponential backoff with ±20% jitter: the delay before retry number `attempt` (0-based). */
+export function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
+  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+  return base * (0.8 + Math.random() * 0.4);
+}

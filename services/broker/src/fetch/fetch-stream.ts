@@ -1,0 +1,188 @@
+/**
+ * One FetchStream session (broker.proto "FetchStream"): a set of partitions with read
+ * positions, settings, and two credits. The pump sends a response only while both credits are
+ * positive; a response spends one response credit and its record bytes, is cut to the byte
+ * credit except that its first batch goes whole, and is sent once min_bytes are ready or
+ * max_wait_ms has passed with something to send. A partition that fails is paused until it is
+ * sought or added again. The pump sleeps on high-watermark and role notifications and on new
+ * credit, never by polling.
+ */
+import { TributaryError } from '@tributary/errors';
+import {
+  type FetchStreamPartition__Output,
+  type FetchStreamRequest__Output,
+  type FetchStreamResponse,
+  type FetchStreamSettings__Output,
+  type FetchTopicResponse,
+  int64ToNumber,
+} from '@tributary/proto';
+import type { Partition } from '../replica/partition';
+import type { DataPlaneConfig } from '../replica/settings';
+import { type FetchDeps, readPartition, waitForChange } from './read-partition';
+
+interface SessionPartition {
+  topic: string;
+  partition: number;
+  offset: number;
+  maxBytes: number;
+  epoch: number | undefined;
+  paused: boolean;
+}
+
+export class FetchStreamSession {
+  readonly #parts = new Map<string, SessionPartition>();
+  #settings: FetchStreamSettings__Output = { maxWaitMs: 500, minBytes: 1, maxBytes: 0, recordFormat: 0 };
+  #responses = 0;
+  #bytes = 0;
+  #started = false;
+  #closed = false;
+  #kick: (() => void) | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: FetchDeps & { config: DataPlaneConfig },
+    private readonly send: (res: FetchStreamResponse) => void,
+  ) {}
+
+  /** Applies one client message; throws INVALID_REQUEST for a protocol violation (ends the stream). */
+  onMessage(msg: FetchStreamRequest__Output): void {
+    if (!this.#started && msg.kind !== 'start')
+      throw new TributaryError('INVALID_REQUEST', 'the first FetchStream message must be `start`');
+    switch (msg.kind) {
+      case 'start': {
+        if (this.#started) throw new TributaryError('INVALID_REQUEST', '`start` may come only once');
+        this.#started = true;
+        const s = msg.start!;
+        if (s.settings) this.#settings = s.settings;
+        for (const p of s.partitions) this.#put(p);
+        if (s.credit) this.#credit(s.credit.responses, s.credit.bytes);
+        this.#running = this.#pump();
+        break;
+      }
+      case 'update': {
+        const u = msg.update!;
+        for (const p of u.add) this.#put(p);
+        for (const r of u.remove) this.#parts.delete(`${r.topic}/${r.partition}`);
+        if (u.settings) this.#settings = u.settings;
+        break;
+      }
+      case 'credit':
+        this.#credit(msg.credit!.responses, msg.credit!.bytes);
+        break;
+      case 'seek':
+        for (const p of msg.seek!.partitions) {
+          const key = `${p.topic}/${p.partition}`;
+          if (!this.#parts.has(key))
+            throw new TributaryError(
+              'INVALID_REQUEST',
+              `seek of ${key}, which is not in the session (use update.add)`,
+            );
+          this.#put(p);
+        }
+        break;
+      default:
+        throw new TributaryError('INVALID_REQUEST', 'empty FetchStream message');
+    }
+    this.#kick?.();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#kick?.();
+    await this.#running;
+  }
+
+  #credit(responses: number, bytes: number): void {
+    if (responses < 0 || bytes < 0)
+      throw new TributaryError('INVALID_REQUEST', 'credit must not be negative');
+    this.#responses += responses;
+    this.#bytes += bytes;
+  }
+
+  #put(p: FetchStreamPartition__Output): void {
+    this.#parts.set(`${p.topic}/${p.partition}`, {
+      topic: p.topic,
+      partition: p.partition,
+      offset: int64ToNumber(p.fetchOffset, 'fetch_offset'),
+      maxBytes: p.partitionMaxBytes > 0 ? p.partitionMaxBytes : this.deps.config.fetchPartitionMaxBytes,
+      epoch:
+        p.currentLeaderEpoch === undefined
+          ? undefined
+          : int64ToNumber(p.currentLeaderEpoch, 'current_leader_epoch'),
+      paused: false,
+    });
+  }
+
+  #sleep(timeoutMs: number): Promise<void> {
+    const held = [...this.#parts.values()]
+      .map((s) => this.deps.partitions.get(s.topic, s.partition))
+      .filter((p): p is Partition => p !== undefined);
+    return waitForChange(held, timeoutMs, (wake) => {
+      this.#kick = wake;
+      return () => {
+        if (this.#kick === wake) this.#kick = undefined;
+      };
+    });
+  }
+
+  async #pump(): Promise<void> {
+    let readySince: number | undefined;
+    while (!this.#closed) {
+      if (this.#responses <= 0 || this.#bytes <= 0) {
+        await this.#sleep(60_000);
+        continue;
+      }
+      const built = this.#build(false);
+      if (built.bytes === 0 && !built.failed) {
+        readySince = undefined;
+        await this.#sleep(60_000);
+        continue;
+      }
+      const minBytes = Math.max(1, this.#settings.minBytes);
+      const now = Date.now();
+      readySince ??= now;
+      const waited = now - readySince;
+      if (built.bytes < minBytes && !built.failed && waited < this.#settings.maxWaitMs) {
+        await this.#sleep(this.#settings.maxWaitMs - waited);
+        continue;
+      }
+      const res = this.#build(true);
+      readySince = undefined;
+      if (res.topics.length === 0) continue;
+      this.#responses -= 1;
+      this.#bytes -= res.bytes;
+      this.send({ topics: res.topics });
+    }
+  }
+
+  /** Reads every active partition within the credits; with `commit`, advances positions and pauses failures. */
+  #build(commit: boolean): { topics: FetchTopicResponse[]; bytes: number; failed: boolean } {
+    const records = this.#settings.recordFormat === 2;
+    const maxBytes = this.#settings.maxBytes > 0 ? this.#settings.maxBytes : this.deps.config.fetchMaxBytes;
+    let remaining = Math.min(maxBytes, this.#bytes);
+    let total = 0;
+    let failed = false;
+    const byTopic = new Map<string, FetchTopicResponse>();
+    for (const s of this.#parts.values()) {
+      if (s.paused) continue;
+      const budget = total === 0 ? s.maxBytes : Math.min(s.maxBytes, remaining);
+      if (total > 0 && budget <= 0) break;
+      const r = readPartition(this.deps, s.topic, s.partition, s.offset, s.epoch, budget, records);
+      if (!r.error && r.bytes === 0) continue;
+      total += r.bytes;
+      remaining -= r.bytes;
+      failed ||= r.error;
+      if (commit) {
+        if (r.error) s.paused = true;
+        else s.offset = r.nextOffset;
+      }
+      let t = byTopic.get(s.topic);
+      if (t === undefined) {
+        t = { topic: s.topic, partitions: [] };
+        byTopic.set(s.topic, t);
+      }
+      t.partitions!.push(r.response);
+    }
+    return { topics: [...byTopic.values()], bytes: total, failed };
+  }
+}

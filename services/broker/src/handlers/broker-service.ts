@@ -1,0 +1,86 @@
+/**
+ * gRPC glue of BrokerService's data plane: Produce, ProduceStream, Fetch, FetchStream and
+ * ListOffsets. The logic lives in produce/ and fetch/; this maps requests and errors.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { toGrpcError } from '@tributary/errors';
+import type {
+  BrokerServiceHandlers,
+  FetchStreamRequest__Output,
+  FetchStreamResponse,
+  ProduceStreamRequest__Output,
+  ProduceStreamResponse,
+} from '@tributary/proto';
+import { handleFetch, handleListOffsets } from '../fetch/fetch';
+import { FetchStreamSession } from '../fetch/fetch-stream';
+import { prepareProduce } from '../produce/produce';
+import type { MetadataView, ReplicaManager } from '../replica/replica-manager';
+import { ProduceStreamSession } from './produce-stream';
+
+export interface DataPlaneDeps {
+  readonly replicas: ReplicaManager;
+  readonly metadata: MetadataView;
+}
+
+export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServiceHandlers> {
+  const d = { partitions: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  return {
+    Produce(call, callback) {
+      let prepared: ReturnType<typeof prepareProduce>;
+      try {
+        prepared = prepareProduce(call.request, d);
+      } catch (err) {
+        callback(toGrpcError(err));
+        return;
+      }
+      prepared.run().then(
+        (res) => callback(null, res),
+        (err) => callback(toGrpcError(err)),
+      );
+    },
+    ProduceStream(call: grpc.ServerDuplexStream<ProduceStreamRequest__Output, ProduceStreamResponse>) {
+      const session = new ProduceStreamSession(d, (res) => {
+        if (!call.cancelled && !call.writableEnded) call.write(res);
+      });
+      call.on('data', (msg: ProduceStreamRequest__Output) => session.onRequest(msg));
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
+    Fetch(call, callback) {
+      handleFetch(call.request, d).then(
+        (res) => callback(null, res),
+        (err) => callback(toGrpcError(err)),
+      );
+    },
+    FetchStream(call: grpc.ServerDuplexStream<FetchStreamRequest__Output, FetchStreamResponse>) {
+      const session = new FetchStreamSession(d, (res) => {
+        if (!call.cancelled && !call.writableEnded) call.write(res);
+      });
+      let ended = false;
+      const end = (err?: unknown) => {
+        if (ended) return;
+        ended = true;
+        void session.close();
+        if (err !== undefined) call.emit('error', toGrpcError(err));
+        else if (!call.writableEnded) call.end();
+      };
+      call.on('data', (msg: FetchStreamRequest__Output) => {
+        try {
+          session.onMessage(msg);
+        } catch (err) {
+          end(err);
+        }
+      });
+      call.on('end', () => end());
+      call.on('cancelled', () => end());
+      call.on('error', () => end());
+    },
+    ListOffsets(call, callback) {
+      try {
+        callback(null, handleListOffsets(call.request, d));
+      } catch (err) {
+        callback(toGrpcError(err));
+      }
+    },
+  };
+}

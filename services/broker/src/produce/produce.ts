@@ -1,0 +1,165 @@
+/**
+ * Produce on the leader (ARCHITECTURE §5): per partition, validate and append, then answer by
+ * `acks` — 0 at once without offsets, 1 once appended, -1 once the high watermark covers the
+ * batch (NOT_ENOUGH_REPLICAS before appending when the ISR is below min.insync.replicas,
+ * REQUEST_TIMED_OUT after timeout_ms). Partitions fail independently; a failed partition
+ * appended nothing. Appends run synchronously in request order, so for any one partition the
+ * offsets and the acks=-1 completions follow the order requests arrived in.
+ */
+import { TributaryError } from '@tributary/errors';
+import {
+  int64ToNumber,
+  type ProducePartitionData__Output,
+  type ProducePartitionResponse,
+  type ProduceRequest__Output,
+  type ProduceResponse,
+  type ProduceTopicResponse,
+  type ProtoErrorCode__Output,
+} from '@tributary/proto';
+import { encodeRecordBatch, type RecordInput } from '@tributary/record-batch';
+import type { Partition } from '../replica/partition';
+import type { MetadataView } from '../replica/replica-manager';
+import type { DataPlaneConfig } from '../replica/settings';
+
+/** What produce needs of the broker: partitions it holds and the cluster view for hints. */
+export interface ProduceDeps {
+  readonly partitions: { get(topic: string, partition: number): Partition | undefined };
+  readonly metadata: MetadataView;
+  readonly config: DataPlaneConfig;
+}
+
+/** A parsed produce request: the topic-partitions it touches (for response ordering). */
+export interface PreparedProduce {
+  readonly keys: readonly string[];
+  run(): Promise<ProduceResponse>;
+}
+
+/**
+ * Checks a whole request (acks, total size) and returns its per-partition work; throws a
+ * TributaryError for a whole-request failure (INVALID_REQUIRED_ACKS, RECORD_LIST_TOO_LARGE).
+ * Appends happen when `run` is called, synchronously up to the acks=-1 wait.
+ */
+export function prepareProduce(req: ProduceRequest__Output, deps: ProduceDeps): PreparedProduce {
+  const acks = req.acks ?? -1;
+  if (acks !== 0 && acks !== 1 && acks !== -1)
+    throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be -1, 0 or 1, not ${acks}`);
+  let total = 0;
+  const keys: string[] = [];
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      total += p.recordBatches?.length ?? 0;
+      keys.push(`${t.topic}/${p.partition}`);
+    }
+  }
+  if (total > deps.config.requestMaxBytes)
+    throw new TributaryError(
+      'RECORD_LIST_TOO_LARGE',
+      `produce request carries ${total} bytes of records, more than request.max.bytes ${deps.config.requestMaxBytes}`,
+    );
+  if (new Set(keys).size !== keys.length)
+    throw new TributaryError('INVALID_REQUEST', 'a topic-partition appears more than once in the request');
+  const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : deps.config.produceTimeoutDefaultMs;
+  return { keys, run: () => runProduce(req, acks, timeoutMs, deps) };
+}
+
+async function runProduce(
+  req: ProduceRequest__Output,
+  acks: number,
+  timeoutMs: number,
+  deps: ProduceDeps,
+): Promise<ProduceResponse> {
+  const waits: Promise<void>[] = [];
+  const topics: ProduceTopicResponse[] = req.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p) => {
+      const result: ProducePartitionResponse = {
+        partition: p.partition,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+      };
+      appendOne(t.topic, p, acks, timeoutMs, deps, result, waits);
+      if (acks === 0 && result.errorCode === undefined) result.baseOffset = -1;
+      return result;
+    }),
+  }));
+  if (waits.length > 0) await Promise.all(waits);
+  return { topics };
+}
+
+function appendOne(
+  topic: string,
+  data: ProducePartitionData__Output,
+  acks: number,
+  timeoutMs: number,
+  deps: ProduceDeps,
+  out: ProducePartitionResponse,
+  waits: Promise<void>[],
+): void {
+  const fail = (err: unknown) => {
+    const e =
+      err instanceof TributaryError
+        ? err
+        : new TributaryError('STORAGE_ERROR', String((err as Error)?.message ?? err));
+    out.errorCode = e.code as ProtoErrorCode__Output;
+    out.errorMessage = e.message;
+    out.baseOffset = -1;
+    if (e.errorName === 'NOT_LEADER_OR_FOLLOWER' || e.errorName === 'FENCED_LEADER_EPOCH') {
+      const hint = deps.metadata.leaderOf(topic, data.partition);
+      out.currentLeader = hint ?? { leaderId: -1, leaderEpoch: -1 };
+    }
+  };
+  try {
+    const p = deps.partitions.get(topic, data.partition);
+    if (p === undefined || !p.isLeader) {
+      if (!deps.metadata.partitionExists(topic, data.partition))
+        throw new TributaryError(
+          'UNKNOWN_TOPIC_OR_PARTITION',
+          `unknown topic or partition ${topic}/${data.partition}`,
+        );
+      throw new TributaryError(
+        'NOT_LEADER_OR_FOLLOWER',
+        `this broker does not lead ${topic}/${data.partition}`,
+      );
+    }
+    let bytes: Buffer;
+    if (data.data === 'recordBatches' && data.recordBatches !== undefined) bytes = data.recordBatches;
+    else if (data.data === 'records' && data.records) bytes = encodePlain(data.records.records);
+    else throw new TributaryError('INVALID_REQUEST', 'neither record_batches nor records is set');
+    const r = p.appendAsLeader(bytes, acks === -1);
+    out.baseOffset = r.baseOffset;
+    out.logAppendTimeMs = r.logAppendTime;
+    out.logStartOffset = p.log.logStartOffset;
+    if (acks === -1) {
+      waits.push(
+        p.waitForHighWatermark(r.endOffset, timeoutMs).then((err) => {
+          if (err !== undefined) fail(err);
+        }),
+      );
+    }
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function encodePlain(
+  records: readonly {
+    key?: Buffer;
+    value?: Buffer;
+    headers: { key: string; value?: Buffer }[];
+    timestampMs: string;
+  }[],
+): Buffer {
+  if (records.length === 0) throw new TributaryError('INVALID_RECORD', 'records is empty');
+  const inputs: RecordInput[] = records.map((r, i) => {
+    const ts = int64ToNumber(r.timestampMs, `records[${i}].timestamp_ms`);
+    if (ts < -1) throw new TributaryError('INVALID_TIMESTAMP', `record ${i} has timestamp ${ts}`);
+    return {
+      key: r.key ?? null,
+      value: r.value ?? null,
+      headers: r.headers.map((h) => ({ key: h.key, value: h.value ?? null })),
+      ...(ts > 0 ? { timestamp: ts } : {}),
+    };
+  });
+  return encodeRecordBatch(inputs);
+}

@@ -1,0 +1,384 @@
+/**
+ * One partition replica on this broker (Kafka's `Partition`): its log, its role, and as leader
+ * the replication state that decides the high watermark and the ISR.
+ *
+ * Leader rules (ARCHITECTURE §5, Kafka's replication design):
+ * - A follower's log end offset (LEO) is the `fetch_offset` of its latest ReplicaFetch round: by
+ *   asking for offset N it proves it holds everything below N.
+ * - The high watermark (HW) is the minimum LEO over the ISR, the leader's own included, and
+ *   never moves back while this broker leads. With an ISR of one it follows every append.
+ * - A follower is caught up at time t when its fetch at t asked for the leader's LEO, or asked
+ *   for at least the LEO the leader had at its previous fetch (then it was caught up at that
+ *   previous fetch). One not caught up for `replica.lag.time.max.ms` leaves the ISR; one out of
+ *   the ISR whose LEO reaches the HW (and the start of the current epoch) joins it. ISR changes
+ *   are written to etcd by the replica manager (guarded txn) and take effect here only once
+ *   written, so the ISR used for the HW is never one etcd has not accepted.
+ * - acks=all waiters wait for the HW to pass their last offset; they fail with
+ *   NOT_LEADER_OR_FOLLOWER if leadership goes, or REQUEST_TIMED_OUT.
+ *
+ * Everything here is synchronous on Node's one thread; nothing needs a lock.
+ */
+import { TributaryError } from '@tributary/errors';
+import { type BatchHeader, batchesIn, verifyBatchCrc } from '@tributary/record-batch';
+import type { PartitionLog } from '../storage';
+import { ProducerStateManager } from './producer-state';
+
+export type Role = 'leader' | 'follower' | 'offline';
+
+/** What the leader knows about one follower. */
+export interface FollowerState {
+  /** The follower's log end offset, -1 until its first fetch in this leadership. */
+  leo: number;
+  lastCaughtUpMs: number;
+  lastFetchMs: number;
+  /** The leader's LEO at the follower's previous fetch. */
+  lastFetchLeaderLeo: number;
+}
+
+/** The partition state this replica acts on (etcd's PartitionState plus the topic's view). */
+export interface ReplicaAssignment {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly replicas: readonly number[];
+  readonly partitionEpoch: number;
+  readonly minInsyncReplicas: number;
+}
+
+/** The result of a leader append. */
+export interface LeaderAppendResult {
+  readonly baseOffset: number;
+  /** Offset after the last record: acks=all waits until the HW reaches it. */
+  readonly endOffset: number;
+  readonly logAppendTime: number;
+  readonly duplicate: boolean;
+}
+
+interface AcksWaiter {
+  readonly endOffset: number;
+  readonly resolve: (err: TributaryError | undefined) => void;
+}
+
+export class Partition {
+  readonly key: string;
+  role: Role = 'offline';
+  leaderId = -1;
+  leaderEpoch = -1;
+  isr: readonly number[] = [];
+  replicas: readonly number[] = [];
+  partitionEpoch = -1;
+  minInsyncReplicas = 1;
+  /** LEO at which the current leader epoch started here (leader only). */
+  epochStartOffset = 0;
+  readonly producers = new ProducerStateManager();
+  readonly followers = new Map<number, FollowerState>();
+  /** Set while an ISR change of this partition is being written to etcd. */
+  isrChangeInFlight = false;
+  #acksWaiters: AcksWaiter[] = [];
+  readonly #roleListeners = new Set<() => void>();
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly log: PartitionLog,
+    readonly brokerId: number,
+    private readonly now: () => number,
+  ) {
+    this.key = `${topic}/${partition}`;
+    this.producers.rebuild(log);
+    log.onHighWatermark((hw) => this.#completeAcksWaiters(hw));
+  }
+
+  get isLeader(): boolean {
+    return this.role === 'leader';
+  }
+
+  /** Calls `listener` whenever role, leader or epoch change (long polls re-check leadership). */
+  onRoleChange(listener: () => void): () => void {
+    this.#roleListeners.add(listener);
+    return () => this.#roleListeners.delete(listener);
+  }
+
+  /** Takes leadership at `a.leaderEpoch` (or updates ISR/replicas when already leading at it). */
+  makeLeader(a: ReplicaAssignment): void {
+    const same = this.role === 'leader' && this.leaderEpoch === a.leaderEpoch;
+    this.#adopt(a);
+    if (!same) {
+      this.role = 'leader';
+      const leo = this.log.logEndOffset;
+      const latest = this.log.latestEpoch;
+      if (latest === undefined || a.leaderEpoch > latest) this.log.assignEpoch(a.leaderEpoch, leo);
+      this.epochStartOffset = leo;
+      this.followers.clear();
+      const now = this.now();
+      for (const r of a.replicas) {
+        if (r === this.brokerId) continue;
+        this.followers.set(r, {
+          leo: -1,
+          lastCaughtUpMs: a.isr.includes(r) ? now : 0,
+          lastFetchMs: 0,
+          lastFetchLeaderLeo: -1,
+        });
+      }
+      this.#notifyRole();
+    }
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** Becomes a follower of `a.leader` (or offline when it is -1); fails pending acks=all waiters. */
+  makeFollower(a: ReplicaAssignment): void {
+    const changed =
+      this.role !== 'follower' || this.leaderEpoch !== a.leaderEpoch || this.leaderId !== a.leader;
+    this.#adopt(a);
+    if (!changed) return;
+    this.role = a.leader >= 0 ? 'follower' : 'offline';
+    this.followers.clear();
+    this.#failAcksWaiters(this.#notLeader());
+    this.#notifyRole();
+  }
+
+  /** Stops acting for this partition (no longer a replica, or the broker stops). */
+  makeOffline(): void {
+    this.role = 'offline';
+    this.leaderId = -1;
+    this.followers.clear();
+    this.#failAcksWaiters(this.#notLeader());
+    this.#notifyRole();
+  }
+
+  /**
+   * Leader path of a produce: sequence checks, then PartitionLog.append (which validates size,
+   * CRC and magic and writes nothing if any batch fails), then the producer state. Throws a
+   * TributaryError for the partition's result.
+   */
+  appendAsLeader(batches: Buffer, requireIsr: boolean): LeaderAppendResult {
+    if (!this.isLeader) throw this.#notLeader();
+    if (requireIsr && this.isr.length < this.minInsyncReplicas) {
+      throw new TributaryError(
+        'NOT_ENOUGH_REPLICAS',
+        `ISR of ${this.key} is [${this.isr.join(',')}], below min.insync.replicas ${this.minInsyncReplicas}`,
+      );
+    }
+    const headers: BatchHeader[] = [];
+    let positions: number[] = [];
+    for (const b of batchesIn(batches)) {
+      headers.push(b.header);
+      positions.push(b.position);
+    }
+    let idempotent = false;
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
+      if (h.producerId < 0) continue;
+      idempotent = true;
+      let check: { duplicateOf?: number };
+      try {
+        check = this.producers.check(h);
+      } catch (err) {
+        if (!verifyBatchCrc(batches, positions[i]!)) throw corrupt(i);
+        throw err;
+      }
+      if (check.duplicateOf !== undefined) {
+        if (!verifyBatchCrc(batches, positions[i]!)) throw corrupt(i);
+        if (i === 0) {
+          return {
+            baseOffset: check.duplicateOf,
+            endOffset: check.duplicateOf + h.lastOffsetDelta + 1,
+            logAppendTime: -1,
+            duplicate: true,
+          };
+        }
+        throw new TributaryError('DUPLICATE_SEQUENCE', `batch ${i} of the request is a duplicate`);
+      }
+    }
+    positions = [];
+    const info = this.log.append(batches, this.leaderEpoch);
+    if (idempotent) {
+      let base = info.baseOffset;
+      for (const h of headers) {
+        this.producers.update(h, base);
+        base += h.lastOffsetDelta + 1;
+      }
+    }
+    this.maybeAdvanceHighWatermark();
+    return {
+      baseOffset: info.baseOffset,
+      endOffset: info.lastOffset + 1,
+      logAppendTime: info.logAppendTime,
+      duplicate: false,
+    };
+  }
+
+  /** Follower path: appends the leader's stamped batches and keeps the producer state current. */
+  appendAsFollower(batches: Buffer): void {
+    this.log.appendAsFollower(batches);
+    this.producers.updateFromBatches(batches);
+  }
+
+  /** Truncates the log (KIP-101) and rebuilds what depends on it. */
+  truncateTo(offset: number): number {
+    const before = this.log.logEndOffset;
+    const end = this.log.truncateTo(offset);
+    if (end < before) this.producers.rebuild(this.log);
+    return end;
+  }
+
+  /**
+   * Waits until the HW reaches `endOffset` (acks=all); resolves with undefined on success, or
+   * with the error to answer (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+   * REQUEST_TIMED_OUT after `timeoutMs`).
+   */
+  waitForHighWatermark(endOffset: number, timeoutMs: number): Promise<TributaryError | undefined> {
+    if (this.log.highWatermark >= endOffset) return Promise.resolve(this.#afterAppendCheck());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.#acksWaiters.indexOf(waiter);
+        if (i >= 0) this.#acksWaiters.splice(i, 1);
+        resolve(
+          new TributaryError(
+            'REQUEST_TIMED_OUT',
+            `${this.key}: not replicated to the ISR within ${timeoutMs} ms (the records may still be committed)`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter: AcksWaiter = {
+        endOffset,
+        resolve: (err) => {
+          clearTimeout(timer);
+          resolve(err);
+        },
+      };
+      this.#acksWaiters.push(waiter);
+    });
+  }
+
+  /**
+   * Leader: records a follower's fetch at `fetchOffset`. Returns true if the follower should
+   * now join the ISR (the caller writes that to etcd).
+   */
+  recordFollowerFetch(replicaId: number, fetchOffset: number): boolean {
+    const state = this.followers.get(replicaId);
+    if (state === undefined) return false;
+    const now = this.now();
+    const leaderLeo = this.log.logEndOffset;
+    if (fetchOffset >= leaderLeo) state.lastCaughtUpMs = now;
+    else if (fetchOffset >= state.lastFetchLeaderLeo && state.lastFetchLeaderLeo >= 0)
+      state.lastCaughtUpMs = Math.max(state.lastCaughtUpMs, state.lastFetchMs);
+    state.lastFetchLeaderLeo = leaderLeo;
+    state.lastFetchMs = now;
+    state.leo = fetchOffset;
+    this.maybeAdvanceHighWatermark();
+    return (
+      !this.isr.includes(replicaId) &&
+      fetchOffset >= this.log.highWatermark &&
+      fetchOffset >= this.epochStartOffset
+    );
+  }
+
+  /** Leader: the ISR members that have not caught up for longer than `lagMaxMs`. */
+  laggingReplicas(lagMaxMs: number): number[] {
+    if (!this.isLeader) return [];
+    const now = this.now();
+    return this.isr.filter((r) => {
+      if (r === this.brokerId) return false;
+      const s = this.followers.get(r);
+      return s === undefined || now - s.lastCaughtUpMs > lagMaxMs;
+    });
+  }
+
+  /** Leader: a written ISR change takes effect. */
+  applyIsr(isr: readonly number[], partitionEpoch: number): void {
+    this.isr = [...isr];
+    this.partitionEpoch = partitionEpoch;
+    this.maybeAdvanceHighWatermark();
+    if (this.log.highWatermark >= 0) this.#completeAcksWaiters(this.log.highWatermark);
+  }
+
+  /** Leader: HW = min LEO over the ISR. */
+  maybeAdvanceHighWatermark(): void {
+    if (!this.isLeader) return;
+    let hw = this.log.logEndOffset;
+    for (const r of this.isr) {
+      if (r === this.brokerId) continue;
+      const s = this.followers.get(r);
+      if (s === undefined) continue; // not a replica any more: ignored until the ISR is fixed
+      hw = Math.min(hw, s.leo);
+    }
+    if (hw > this.log.highWatermark) this.log.highWatermark = hw;
+  }
+
+  /** The leader hint for NOT_LEADER_OR_FOLLOWER answers. */
+  get leaderHint(): { leaderId: number; leaderEpoch: number } {
+    return { leaderId: this.leaderId, leaderEpoch: this.leaderEpoch };
+  }
+
+  /** Checks a client's current_leader_epoch (undefined or -1: no check). */
+  checkLeaderEpoch(epoch: number | undefined): void {
+    if (epoch === undefined || epoch < 0) return;
+    if (epoch < this.leaderEpoch)
+      throw new TributaryError(
+        'FENCED_LEADER_EPOCH',
+        `${this.key} is at leader epoch ${this.leaderEpoch}, not ${epoch}`,
+      );
+    if (epoch > this.leaderEpoch)
+      throw new TributaryError(
+        'UNKNOWN_LEADER_EPOCH',
+        `${this.key} is at leader epoch ${this.leaderEpoch}, not ${epoch} yet`,
+      );
+  }
+
+  #adopt(a: ReplicaAssignment): void {
+    this.leaderId = a.leader;
+    this.leaderEpoch = a.leaderEpoch;
+    this.isr = [...a.isr];
+    this.replicas = [...a.replicas];
+    this.partitionEpoch = a.partitionEpoch;
+    this.minInsyncReplicas = a.minInsyncReplicas;
+    if (this.role === 'leader') {
+      for (const r of a.replicas) {
+        if (r !== this.brokerId && !this.followers.has(r))
+          this.followers.set(r, { leo: -1, lastCaughtUpMs: 0, lastFetchMs: 0, lastFetchLeaderLeo: -1 });
+      }
+    }
+  }
+
+  #notLeader(): TributaryError {
+    return new TributaryError('NOT_LEADER_OR_FOLLOWER', `broker ${this.brokerId} does not lead ${this.key}`, {
+      context: { leaderId: this.leaderId, leaderEpoch: this.leaderEpoch },
+    });
+  }
+
+  #afterAppendCheck(): TributaryError | undefined {
+    if (this.isr.length < this.minInsyncReplicas) {
+      return new TributaryError(
+        'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+        `${this.key}: appended, but the ISR [${this.isr.join(',')}] fell below min.insync.replicas ${this.minInsyncReplicas}`,
+      );
+    }
+    return undefined;
+  }
+
+  #completeAcksWaiters(hw: number): void {
+    if (this.#acksWaiters.length === 0) return;
+    const done: AcksWaiter[] = [];
+    const rest: AcksWaiter[] = [];
+    for (const w of this.#acksWaiters) (w.endOffset <= hw ? done : rest).push(w);
+    if (done.length === 0) return;
+    this.#acksWaiters = rest;
+    const result = this.#afterAppendCheck();
+    for (const w of done) w.resolve(result);
+  }
+
+  #failAcksWaiters(err: TributaryError): void {
+    const waiters = this.#acksWaiters;
+    this.#acksWaiters = [];
+    for (const w of waiters) w.resolve(err);
+  }
+
+  #notifyRole(): void {
+    for (const l of this.#roleListeners) l();
+  }
+}
+
+function corrupt(index: number): TributaryError {
+  return new TributaryError('CORRUPT_MESSAGE', `record batch ${index} of the request fails its CRC-32C`);
+}

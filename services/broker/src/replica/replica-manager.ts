@@ -1,0 +1,273 @@
+/**
+ * The replicas this broker holds (Kafka's `ReplicaManager`): it turns partition-state changes
+ * from etcd into leader and follower roles, owns the ISR maintenance of the partitions it
+ * leads, and is what the produce, fetch and replication handlers look partitions up in.
+ *
+ * It implements `LocalReplicaManager`, the narrow interface the cluster-metadata follower calls
+ * (becomeLeader / becomeFollower / stopReplica). Calls for one partition run one after another
+ * (opening a log is async); calls for different partitions interleave freely.
+ *
+ * ISR changes are written by the leader with a guarded txn on the partition key: it reads the
+ * key, checks that it still names this broker as leader at the epoch it leads, and puts the new
+ * ISR with partitionEpoch + 1 only if the key's mod revision is unchanged. A leader whose
+ * leadership was taken meanwhile (controller failover, a paused process) fails the compare and
+ * changes nothing. The change takes effect locally only after etcd accepted it.
+ */
+import type { Namespace } from '@tributary/registry';
+import {
+  isPartitionState,
+  keys,
+  type PartitionState,
+  parseRecord,
+  serializeRecord,
+  type TopicRecord,
+} from '@tributary/registry';
+import { parseTopicConfig } from '@tributary/topic-config';
+import type { LogManager } from '../storage';
+import { Partition, type ReplicaAssignment } from './partition';
+import type { DataPlaneConfig } from './settings';
+
+export interface TopicPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** What the cluster-metadata follower drives (issue 5's interface). */
+export interface LocalReplicaManager {
+  becomeLeader(tp: TopicPartitionRef, state: PartitionState, topic: TopicRecord): Promise<void>;
+  becomeFollower(tp: TopicPartitionRef, state: PartitionState, topic: TopicRecord): Promise<void>;
+  stopReplica(tp: TopicPartitionRef, deleteData: boolean): Promise<void>;
+}
+
+/** Where followers fetch from: the replication side (one stream per leader). */
+export interface FollowerFetchers {
+  /** Starts (or moves) following `partition` from its `leaderId` at its `leaderEpoch`. */
+  follow(partition: Partition): void;
+  /** Stops fetching `partition`. */
+  unfollow(partition: Partition): void;
+}
+
+/** The cluster view handlers need for partitions this broker does not hold. */
+export interface MetadataView {
+  /** Leader and epoch of a partition per the latest metadata, or undefined if unknown. */
+  leaderOf(topic: string, partition: number): { leaderId: number; leaderEpoch: number } | undefined;
+  /** Whether the topic and partition exist. */
+  partitionExists(topic: string, partition: number): boolean;
+}
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface ReplicaManagerOptions {
+  readonly brokerId: number;
+  readonly logs: LogManager;
+  readonly ns: () => Namespace;
+  readonly config: DataPlaneConfig;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+/** min.insync.replicas of a topic config (default 1). */
+export function minInsyncReplicas(topic: TopicRecord): number {
+  return parseTopicConfig(topic.configs).replication.minInsyncReplicas;
+}
+
+export class ReplicaManager implements LocalReplicaManager {
+  readonly brokerId: number;
+  readonly #partitions = new Map<string, Partition>();
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #opts: ReplicaManagerOptions;
+  readonly #now: () => number;
+  #fetchers: FollowerFetchers | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: ReplicaManagerOptions) {
+    this.#opts = options;
+    this.brokerId = options.brokerId;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get config(): DataPlaneConfig {
+    return this.#opts.config;
+  }
+
+  /** Wires the follower side (created after the manager, since it looks partitions up here). */
+  setFetchers(fetchers: FollowerFetchers): void {
+    this.#fetchers = fetchers;
+  }
+
+  /** Starts the ISR-shrink check. */
+  start(): void {
+    const every = Math.max(50, Math.min(1000, Math.floor(this.#opts.config.replicaLagTimeMaxMs / 2)));
+    this.#timer = setInterval(() => this.checkIsr(), every);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const p of this.#partitions.values()) {
+      this.#fetchers?.unfollow(p);
+      p.makeOffline();
+    }
+  }
+
+  /** The local replica of a partition, if this broker holds one. */
+  get(topic: string, partition: number): Partition | undefined {
+    return this.#partitions.get(`${topic}/${partition}`);
+  }
+
+  all(): Partition[] {
+    return [...this.#partitions.values()];
+  }
+
+  becomeLeader(tp: TopicPartitionRef, state: PartitionState, topic: TopicRecord): Promise<void> {
+    return this.#serial(tp, async () => {
+      const p = await this.#open(tp, topic);
+      const wasLeader = p.isLeader && p.leaderEpoch === state.leaderEpoch;
+      this.#fetchers?.unfollow(p);
+      p.makeLeader(this.#assignment(state, topic, tp));
+      if (!wasLeader)
+        this.#opts.logger.info(
+          {
+            topic: tp.topic,
+            partition: tp.partition,
+            leaderEpoch: state.leaderEpoch,
+            isr: state.isr,
+            leo: p.log.logEndOffset,
+          },
+          'became leader',
+        );
+    });
+  }
+
+  becomeFollower(tp: TopicPartitionRef, state: PartitionState, topic: TopicRecord): Promise<void> {
+    return this.#serial(tp, async () => {
+      const p = await this.#open(tp, topic);
+      const changed =
+        p.role !== 'follower' || p.leaderEpoch !== state.leaderEpoch || p.leaderId !== state.leader;
+      p.makeFollower(this.#assignment(state, topic, tp));
+      if (!changed) return;
+      this.#opts.logger.info(
+        { topic: tp.topic, partition: tp.partition, leader: state.leader, leaderEpoch: state.leaderEpoch },
+        'became follower',
+      );
+      if (state.leader >= 0) this.#fetchers?.follow(p);
+      else this.#fetchers?.unfollow(p);
+    });
+  }
+
+  stopReplica(tp: TopicPartitionRef, deleteData: boolean): Promise<void> {
+    return this.#serial(tp, async () => {
+      const key = `${tp.topic}/${tp.partition}`;
+      const p = this.#partitions.get(key);
+      if (p !== undefined) {
+        this.#fetchers?.unfollow(p);
+        p.makeOffline();
+        this.#partitions.delete(key);
+      }
+      if (deleteData) await this.#opts.logs.delete(tp.topic, tp.partition);
+    });
+  }
+
+  /** Shrinks the ISR of led partitions whose followers lag (timer; public for tests). */
+  checkIsr(): void {
+    for (const p of this.#partitions.values()) {
+      if (!p.isLeader || p.isrChangeInFlight) continue;
+      const lagging = p.laggingReplicas(this.#opts.config.replicaLagTimeMaxMs);
+      const strangers = p.isr.filter((r) => !p.replicas.includes(r));
+      const out = [...lagging, ...strangers];
+      if (out.length === 0) continue;
+      this.#opts.logger.warn({ topic: p.topic, partition: p.partition, out }, 'shrinking ISR');
+      void this.#writeIsr(p, (isr) => isr.filter((r) => !out.includes(r)));
+    }
+  }
+
+  /** Adds a caught-up follower to the ISR (called by the replication handler). */
+  expandIsr(p: Partition, replicaId: number): void {
+    if (p.isrChangeInFlight) return;
+    this.#opts.logger.info({ topic: p.topic, partition: p.partition, replicaId }, 'expanding ISR');
+    void this.#writeIsr(p, (isr) => (isr.includes(replicaId) ? isr : [...isr, replicaId]));
+  }
+
+  async #writeIsr(p: Partition, change: (isr: readonly number[]) => readonly number[]): Promise<void> {
+    p.isrChangeInFlight = true;
+    const epoch = p.leaderEpoch;
+    try {
+      const ns = this.#opts.ns();
+      const key = keys.partitionStateKey(p.topic, p.partition);
+      const res = await ns.get(key).exec();
+      const kv = res.kvs[0];
+      if (kv === undefined) return;
+      const current = parseRecord(key, kv.value, isPartitionState);
+      if (current.leader !== this.brokerId || current.leaderEpoch !== epoch) return;
+      const isr = change(current.isr);
+      if (isr.length === current.isr.length && isr.every((r) => current.isr.includes(r))) {
+        if (p.isLeader && p.leaderEpoch === epoch) p.applyIsr(isr, current.partitionEpoch);
+        return;
+      }
+      const next: PartitionState = {
+        ...current,
+        isr: [...isr],
+        controllerEpoch: 0,
+        partitionEpoch: current.partitionEpoch + 1,
+      };
+      const txn = await ns
+        .if(key, 'Mod', '==', kv.mod_revision)
+        .then(ns.put(key).value(serializeRecord(next)))
+        .commit();
+      if (!txn.succeeded) {
+        this.#opts.logger.warn(
+          { topic: p.topic, partition: p.partition },
+          'ISR change lost a race; waiting for metadata',
+        );
+        return;
+      }
+      if (p.isLeader && p.leaderEpoch === epoch) p.applyIsr(isr, next.partitionEpoch);
+    } catch (err) {
+      this.#opts.logger.warn(
+        { topic: p.topic, partition: p.partition, err: (err as Error).message },
+        'ISR change failed',
+      );
+    } finally {
+      p.isrChangeInFlight = false;
+    }
+  }
+
+  #assignment(state: PartitionState, topic: TopicRecord, tp: TopicPartitionRef): ReplicaAssignment {
+    return {
+      leader: state.leader,
+      leaderEpoch: state.leaderEpoch,
+      isr: state.isr,
+      replicas: topic.replicas[tp.partition] ?? [],
+      partitionEpoch: state.partitionEpoch,
+      minInsyncReplicas: minInsyncReplicas(topic),
+    };
+  }
+
+  async #open(tp: TopicPartitionRef, topic: TopicRecord): Promise<Partition> {
+    const key = `${tp.topic}/${tp.partition}`;
+    const existing = this.#partitions.get(key);
+    const config = parseTopicConfig(topic.configs).log;
+    if (existing !== undefined) {
+      existing.log.updateConfig(config);
+      return existing;
+    }
+    const log = await this.#opts.logs.getOrCreate(tp.topic, tp.partition, config);
+    const p = new Partition(tp.topic, tp.partition, log, this.brokerId, this.#now);
+    this.#partitions.set(key, p);
+    return p;
+  }
+
+  #serial(tp: TopicPartitionRef, task: () => Promise<void>): Promise<void> {
+    const key = `${tp.topic}/${tp.partition}`;
+    const next = (this.#chains.get(key) ?? Promise.resolve()).then(task, task);
+    const settled = next.catch(() => undefined);
+    this.#chains.set(key, settled);
+    void settled.then(() => {
+      if (this.#chains.get(key) === settled) this.#chains.delete(key);
+    });
+    return next;
+  }
+}

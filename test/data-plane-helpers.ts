@@ -1,0 +1,178 @@
+/**
+ * Helpers of the data-plane and replication suites: topics and leader elections written straight
+ * into etcd (the controller's CreateTopics and elections are issue 5's; these suites run without
+ * a controller so the test decides every election), and reading a partition back through the
+ * client's fetcher.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type EtcdConnection,
+  isPartitionState,
+  keys,
+  type PartitionState,
+  parseRecord,
+  serializeRecord,
+  type TopicRecord,
+} from '@tributary/registry';
+import { waitFor } from '@tributary/test-kit';
+import { Fetcher } from '../clients/ts/src/consumer/fetcher';
+import type { MetadataSource } from '../clients/ts/src/internal/leader-cache';
+import { Cluster } from '../clients/ts/src/rpc/cluster';
+
+let topicCounter = 0;
+
+/** A unique topic name. */
+export const uniqueTopic = (prefix = 't'): string =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${topicCounter++}`;
+
+/** Creates a topic: record + partition states (leader = first replica, ISR = all replicas, epoch 0). */
+export async function createTopic(
+  etcd: EtcdConnection,
+  name: string,
+  replicas: number[][],
+  configs: Record<string, string> = {},
+): Promise<void> {
+  const topic: TopicRecord = {
+    version: 1,
+    name,
+    topicId: randomUUID(),
+    replicas,
+    configs,
+    createdAt: Date.now(),
+  };
+  await etcd.ns.put(keys.topicKey(name)).value(serializeRecord(topic)).exec();
+  for (let p = 0; p < replicas.length; p++) {
+    const state: PartitionState = {
+      version: 1,
+      leader: replicas[p]![0]!,
+      leaderEpoch: 0,
+      isr: [...replicas[p]!],
+      controllerEpoch: 1,
+      partitionEpoch: 0,
+    };
+    await etcd.ns.put(keys.partitionStateKey(name, p)).value(serializeRecord(state)).exec();
+  }
+}
+
+export async function readState(
+  etcd: EtcdConnection,
+  topic: string,
+  partition: number,
+): Promise<PartitionState> {
+  const key = keys.partitionStateKey(topic, partition);
+  const raw = await etcd.ns.get(key).string();
+  if (raw === null) throw new Error(`no state at ${key}`);
+  return parseRecord(key, raw, isPartitionState);
+}
+
+/** Elects `leader` at epoch + 1 with the given ISR, as the controller would (guarded txn). */
+export async function electLeader(
+  etcd: EtcdConnection,
+  topic: string,
+  partition: number,
+  leader: number,
+  isr: number[],
+): Promise<PartitionState> {
+  const key = keys.partitionStateKey(topic, partition);
+  for (;;) {
+    const res = await etcd.ns.get(key).exec();
+    const kv = res.kvs[0]!;
+    const current = parseRecord(key, kv.value, isPartitionState);
+    const next: PartitionState = {
+      ...current,
+      leader,
+      isr,
+      leaderEpoch: current.leaderEpoch + 1,
+      partitionEpoch: current.partitionEpoch + 1,
+      controllerEpoch: 1,
+    };
+    const txn = await etcd.ns
+      .if(key, 'Mod', '==', kv.mod_revision)
+      .then(etcd.ns.put(key).value(serializeRecord(next)))
+      .commit();
+    if (txn.succeeded) return next;
+  }
+}
+
+/** Waits until the partition's ISR in etcd satisfies `check`. */
+export function waitForIsr(
+  etcd: EtcdConnection,
+  topic: string,
+  partition: number,
+  check: (isr: number[]) => boolean,
+  timeoutMs: number,
+): Promise<PartitionState> {
+  return waitFor(
+    async () => {
+      const s = await readState(etcd, topic, partition);
+      return check(s.isr) ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 50, description: `ISR of ${topic}/${partition}` },
+  );
+}
+
+/** A metadata source over the bootstrap brokers (the client's Cluster). */
+export function metadataSource(bootstrap: readonly string[]): { source: MetadataSource; close(): void } {
+  const cluster = new Cluster({
+    bootstrap,
+    requestTimeoutMs: 5000,
+    retry: { retries: 5, initialRetryTimeMs: 50, maxRetryTimeMs: 500 },
+  });
+  return { source: (topics) => cluster.metadata(topics), close: () => cluster.close() };
+}
+
+export interface ReadRecord {
+  offset: number;
+  key: string | null;
+  value: string | null;
+}
+
+/** Reads a partition from `from` until `until` offsets (exclusive) through the client's fetcher. */
+export async function readPartition(
+  bootstrap: readonly string[],
+  topic: string,
+  partition: number,
+  from: number,
+  until: number,
+  timeoutMs = 20_000,
+): Promise<ReadRecord[]> {
+  const md = metadataSource(bootstrap);
+  const fetcher = new Fetcher({
+    metadata: md.source,
+    settings: {
+      maxWaitMs: 200,
+      minBytes: 1,
+      maxBytes: 8 << 20,
+      partitionMaxBytes: 4 << 20,
+      maxPrefetchBytes: 64 << 20,
+    },
+  });
+  const out: ReadRecord[] = [];
+  const deadline = Date.now() + timeoutMs;
+  try {
+    fetcher.add([{ topic, partition, offset: from }]);
+    let next = from;
+    while (next < until) {
+      if (Date.now() > deadline)
+        throw new Error(`read ${topic}/${partition} reached ${next} of ${until} in ${timeoutMs} ms`);
+      const got = await Promise.race([
+        fetcher.next(),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 500)),
+      ]);
+      if (got === undefined) continue;
+      if (got.errors.length > 0) throw got.errors[0]!.error;
+      for (const b of got.batches) {
+        for (const r of b.records) {
+          if (r.offset < next) continue;
+          out.push({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null });
+          next = r.offset + 1;
+        }
+        fetcher.release(b);
+      }
+    }
+    return out;
+  } finally {
+    await fetcher.close();
+    md.close();
+  }
+}
