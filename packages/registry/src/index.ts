@@ -15,6 +15,13 @@ export {
 } from './group-records';
 export * as keys from './keys';
 export {
+  describeEndpoints,
+  describePartitions,
+  type EndpointsDescription,
+  numericId,
+  type PartitionDescription,
+} from './metadata-describe';
+export {
   type MetadataChange,
   type MetadataSection,
   MetadataView,
@@ -42,3 +49,4 @@ export {
   type TopicRecord,
   type TransactionalProducer,
 } from './records';
+export { MAX_TOPIC_NAME_LENGTH, topicNameProblem } from './topic-name';

@@ -27,6 +27,7 @@ export class ControllerElection {
   private held: EphemeralKey | undefined;
   private stopped = false;
   private wakeStandby: (() => void) | undefined;
+  private endTerm: ((reason: string) => void) | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -40,6 +41,18 @@ export class ControllerElection {
   /** The controller epoch while this process is active, else undefined. */
   get epoch(): number | undefined {
     return this.held?.createRevision;
+  }
+
+  /**
+   * Gives up the epoch now (a write found it fenced, or the controller cannot act): revokes the
+   * lease (deleting the key if it is still ours), reports `onResigned`, and campaigns again — as a
+   * standby if another controller holds the key.
+   */
+  async resign(reason: string): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    await held.release();
+    this.endTerm?.(`resigned: ${reason}`);
   }
 
   /** Starts campaigning in the background. */
@@ -62,6 +75,7 @@ export class ControllerElection {
       try {
         const record: ControllerRegistration = { version: 1, ...this.identity, electedAt: Date.now() };
         const lost = new Promise<string>((resolve) => {
+          this.endTerm = resolve;
           void EphemeralKey.acquire(
             this.ns,
             keys.controllerKey(),

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { loadTributaryPackageDefinition, loadTributaryProto } from '@tributary/proto';
+import { isControllerRegistration, keys, parseRecord } from '@tributary/registry';
 import {
   etcdStep,
   grpcServerSteps,
@@ -7,7 +8,9 @@ import {
   runService,
   type Step,
 } from '@tributary/service-kit';
+import { ActiveController } from './active-controller';
 import { ControllerElection } from './controller-election';
+import { type ControllerRole, controllerServiceHandlers } from './controller-service';
 import { controllerSettings } from './settings';
 
 void runService({
@@ -19,6 +22,25 @@ void runService({
     const advertisedHost = config['advertised.host'] || config.host;
     const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
     const proto = loadTributaryProto().tributary.v1;
+    let active: ActiveController | undefined;
+    let election: ControllerElection | undefined;
+    const role: ControllerRole = {
+      clusterId: config['cluster.name'],
+      get self() {
+        return { id, host: advertisedHost, port: grpc.get().port };
+      },
+      active: () => active,
+      async activeDescription() {
+        try {
+          const raw = await etcd.get().ns.get(keys.controllerKey()).string();
+          if (raw === null) return 'no controller is active (an election is in progress); retry shortly';
+          const current = parseRecord(keys.controllerKey(), raw, isControllerRegistration);
+          return `the active controller is ${current.id} at ${current.host}:${current.port}`;
+        } catch (err) {
+          return `the active controller is unknown (${(err as Error).message})`;
+        }
+      },
+    };
     const grpc = grpcServerSteps({
       host: config.host,
       port: config.port,
@@ -27,14 +49,18 @@ void runService({
         {
           name: 'tributary.v1.ControllerService',
           definition: proto.ControllerService.service,
-          handlers: handlersWithUnimplemented('ControllerService', proto.ControllerService.service),
+          handlers: handlersWithUnimplemented(
+            'ControllerService',
+            proto.ControllerService.service,
+            controllerServiceHandlers(role, logger.child({ component: 'admin-rpc' })),
+          ),
         },
       ],
       reflection: loadTributaryPackageDefinition(),
       logger,
       drainMs: config['shutdown.timeout.ms'] / 2,
     });
-    let election: ControllerElection | undefined;
+    const resign = (reason: string) => void election?.resign(reason);
     const campaign: Step = {
       name: 'controller-election',
       start() {
@@ -44,13 +70,47 @@ void runService({
           config['lease.ttl.seconds'],
           logger.child({ component: 'election' }),
           {
-            onElected: (epoch) => logger.info({ epoch }, 'now active controller'),
-            onResigned: (reason) => logger.warn({ reason }, 'no longer active controller'),
+            onElected: async (epoch) => {
+              logger.info({ epoch }, 'now active controller');
+              const controller = new ActiveController(
+                etcd.get().ns,
+                epoch,
+                logger.child({ component: 'controller', epoch }),
+                {
+                  autoPreferredElection: config['auto.leader.rebalance.enable'],
+                  leaderCheckIntervalMs: config['leader.check.interval.ms'],
+                  deletionTimeoutMs: config['topic.deletion.timeout.ms'],
+                  defaultPartitions: config['num.partitions'],
+                  defaultReplicationFactor: config['default.replication.factor'],
+                  producerIdBlockSize: config['producer.id.block.size'],
+                  onFenced: resign,
+                },
+              );
+              active = controller;
+              try {
+                await controller.start();
+              } catch (err) {
+                if (active !== controller) return;
+                logger.error({ err }, 'could not load cluster metadata; resigning');
+                resign(`start-up failed: ${(err as Error).message}`);
+              }
+            },
+            onResigned: (reason) => {
+              logger.warn({ reason }, 'no longer active controller');
+              const stopping = active;
+              active = undefined;
+              void stopping?.stop();
+            },
           },
         );
         election.start();
       },
-      stop: () => election?.stop(),
+      async stop() {
+        const stopping = active;
+        active = undefined;
+        await stopping?.stop();
+        await election?.stop();
+      },
     };
     return [etcd, grpc.listen, campaign, grpc.serving];
   },
