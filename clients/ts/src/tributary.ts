@@ -6,9 +6,11 @@
 import { Admin } from './admin/admin';
 import { Consumer } from './consumer/consumer';
 import { consumerWithDefaults } from './consumer/consumer-options';
-import { StreamRecordSource } from './consumer/stream-source';
+import { Fetcher } from './consumer/fetcher';
 import type { ConsumerOptions } from './consumer/types';
 import { type ClientOptions, type ResolvedClientOptions, withDefaults } from './options';
+import { Producer } from './producer/producer';
+import type { ProducerOptions } from './producer/types';
 import { Cluster } from './rpc/cluster';
 
 export class Tributary {
@@ -16,6 +18,7 @@ export class Tributary {
   readonly options: ResolvedClientOptions;
   private readonly cluster: Cluster;
   private readonly consumers = new Set<Consumer<unknown, unknown>>();
+  private readonly producers = new Set<Producer>();
 
   constructor(options: ClientOptions = {}) {
     this.options = withDefaults(options);
@@ -27,6 +30,17 @@ export class Tributary {
     return new Admin(this.cluster);
   }
 
+  /** A producer sharing this client's metadata and controller routing. */
+  producer(options: ProducerOptions = {}): Producer {
+    const producer = new Producer({
+      ...options,
+      metadata: (topics) => this.cluster.metadata(topics),
+      controller: (call) => this.cluster.controller(call),
+    });
+    this.producers.add(producer);
+    return producer;
+  }
+
   /** A consumer; `K` and `V` follow the deserializers (Buffer by default). */
   consumer<K = Buffer, V = Buffer>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
     const resolved = consumerWithDefaults(options);
@@ -34,7 +48,12 @@ export class Tributary {
       this.cluster,
       this.options.clientId,
       resolved,
-      () => new StreamRecordSource(this.cluster, resolved),
+      () =>
+        new Fetcher({
+          metadata: (topics) => this.cluster.metadata(topics),
+          settings: resolved,
+          requestTimeoutMs: this.options.requestTimeoutMs,
+        }),
     );
     this.consumers.add(consumer as Consumer<unknown, unknown>);
     return consumer;
@@ -43,7 +62,9 @@ export class Tributary {
   /** Disconnects every consumer created here and closes the connections. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    await Promise.allSettled([...this.producers].map((p) => p.disconnect()));
     this.consumers.clear();
+    this.producers.clear();
     this.cluster.close();
   }
 }

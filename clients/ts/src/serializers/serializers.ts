@@ -29,7 +29,7 @@ export const stringSerde: Serde<string> = Object.freeze({
  * views are wrapped without copying); deserializing returns the fetched view, which aliases the
  * fetch buffer: copy it (`Buffer.from(bytes)`) to keep it beyond the handler.
  */
-export const bytesSerde: Serde<Buffer> = Object.freeze({
+export const bytesSerde: Serde<Buffer> & { readonly serialize: Serializer<Uint8Array> } = Object.freeze({
   serialize: (value: Uint8Array) =>
     Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
   deserialize: (bytes: Buffer) => bytes,

@@ -1,0 +1,192 @@
+/**
+ * `tributary perf produce` / `perf consume`: what Kafka's kafka-producer-perf-test and
+ * kafka-consumer-perf-test print (records/s, MB/s, latency percentiles), with a progress bar on
+ * a terminal and one JSON object with `--json`.
+ */
+import { SingleBar } from 'cli-progress';
+import type { Tributary } from '../tributary';
+import type { Command } from './args';
+import { json, type Output } from './output';
+import { COMPRESSION } from './produce-command';
+
+/** The `--json` object of both perf commands. */
+export interface PerfResult {
+  records: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  latencyMs: { avg: number; max: number; p50: number; p95: number; p99: number; p999: number };
+}
+
+/** Percentile by nearest rank over sorted values. */
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summarize(
+  records: number,
+  bytes: number,
+  elapsedMs: number,
+  latencies: Float64Array,
+): PerfResult {
+  const sorted = latencies.slice().sort();
+  let sum = 0;
+  for (const l of sorted) sum += l;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const secs = Math.max(elapsedMs, 1) / 1000;
+  return {
+    records,
+    recordsPerSec: round(records / secs),
+    mbPerSec: round(bytes / (1024 * 1024) / secs),
+    latencyMs: {
+      avg: round(sorted.length === 0 ? 0 : sum / sorted.length),
+      max: round(sorted.length === 0 ? 0 : sorted[sorted.length - 1]!),
+      p50: round(percentile(sorted, 0.5)),
+      p95: round(percentile(sorted, 0.95)),
+      p99: round(percentile(sorted, 0.99)),
+      p999: round(percentile(sorted, 0.999)),
+    },
+  };
+}
+
+function bar(enabled: boolean, total: number): SingleBar | undefined {
+  if (!enabled) return undefined;
+  const b = new SingleBar({
+    format: '{bar} {percentage}% | {value}/{total} records | {rate} rec/s',
+    hideCursor: true,
+    stream: process.stderr,
+  });
+  b.start(total, 0, { rate: 0 });
+  return b;
+}
+
+export async function perfProduce(
+  t: Tributary,
+  c: Extract<Command, { kind: 'perf-produce' }>,
+  io: Output,
+): Promise<PerfResult> {
+  const producer = t.producer({ acks: c.acks, compression: COMPRESSION[c.compression] });
+  const payload = Buffer.alloc(c.recordSize, 0x61);
+  const latencies = new Float64Array(c.numRecords);
+  const progress = bar(c.progress, c.numRecords);
+  const chunk = Math.max(1, Math.min(1000, c.throughput > 0 ? Math.ceil(c.throughput / 100) : 1000));
+  const maxPending = 256;
+  const pending = new Set<Promise<void>>();
+  let done = 0;
+  let failure: unknown;
+  const start = performance.now();
+  let windowStart = start;
+  let windowCount = 0;
+  try {
+    await producer.connect();
+    for (let sent = 0; sent < c.numRecords && failure === undefined; ) {
+      const n = Math.min(chunk, c.numRecords - sent);
+      const messages = Array.from({ length: n }, () => ({ value: payload }));
+      const first = sent;
+      const at = performance.now();
+      const p = producer
+        .send({ topic: c.topic, messages })
+        .then(() => {
+          const now = performance.now();
+          latencies.fill(now - at, first, first + n);
+          done += n;
+          progress?.update(done, { rate: Math.round(done / ((now - start) / 1000)) });
+        })
+        .catch((err) => {
+          failure ??= err;
+        })
+        .finally(() => pending.delete(p));
+      pending.add(p);
+      sent += n;
+      windowCount += n;
+      if (pending.size >= maxPending) await Promise.race(pending);
+      if (c.throughput > 0) {
+        // Throttle like Kafka's ThroughputThrottler: sleep until the window's rate is back on target.
+        const ahead = (windowCount / c.throughput) * 1000 - (performance.now() - windowStart);
+        if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+        if (performance.now() - windowStart > 1000) {
+          windowStart = performance.now();
+          windowCount = 0;
+        }
+      }
+    }
+    await Promise.all(pending);
+  } finally {
+    progress?.stop();
+    await producer.disconnect().catch(() => {});
+  }
+  if (failure !== undefined) throw failure;
+  const result = summarize(c.numRecords, c.numRecords * c.recordSize, performance.now() - start, latencies);
+  io.out(
+    c.json
+      ? json(result)
+      : `${result.records} records sent, ${result.recordsPerSec} records/sec (${result.mbPerSec} MB/sec), ${result.latencyMs.avg} ms avg latency, ${result.latencyMs.max} ms max latency, ${result.latencyMs.p50} ms 50th, ${result.latencyMs.p95} ms 95th, ${result.latencyMs.p99} ms 99th, ${result.latencyMs.p999} ms 99.9th.`,
+  );
+  return result;
+}
+
+export async function perfConsume(
+  t: Tributary,
+  c: Extract<Command, { kind: 'perf-consume' }>,
+  io: Output,
+): Promise<PerfResult> {
+  const consumer = t.consumer({
+    ...(c.group === undefined ? {} : { groupId: c.group }),
+    autoOffsetReset: 'earliest',
+    maxBytes: 8 * 1024 * 1024,
+    partitionMaxBytes: 4 * 1024 * 1024,
+    maxPrefetchBytes: 64 * 1024 * 1024,
+  });
+  const progress = bar(c.progress, c.messages);
+  // Latency here is fetch-to-handler: time from a record's timestamp to its delivery.
+  const latencies = new Float64Array(c.messages);
+  let count = 0;
+  let bytes = 0;
+  const timer = setTimeout(() => void consumer.disconnect(), c.timeoutMs);
+  let start = performance.now();
+  try {
+    if (c.group !== undefined) await consumer.subscribe({ topics: [c.topic], fromBeginning: true });
+    else {
+      const ranges = await t.admin().fetchTopicOffsets(c.topic);
+      await consumer.assign(
+        ranges.map((r) => ({ topic: c.topic, partition: r.partition, offset: r.earliest })),
+      );
+    }
+    start = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            const now = Date.now();
+            for (const m of batch.messages) {
+              if (count >= c.messages) break;
+              bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+              latencies[count++] = Math.max(0, now - m.timestamp);
+            }
+            if (count % 10_000 < batch.messages.length) progress?.update(count);
+            if (count >= c.messages) resolve();
+          },
+        })
+        .then(resolve, reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    progress?.update(count);
+    progress?.stop();
+    await consumer.disconnect();
+  }
+  const elapsed = performance.now() - start;
+  if (count < c.messages) {
+    throw new Error(
+      `Consumed only ${count} of ${c.messages} records within --timeout-ms ${c.timeoutMs}; is the topic that long?`,
+    );
+  }
+  const result = summarize(count, bytes, elapsed, latencies.subarray(0, count));
+  io.out(
+    c.json
+      ? json(result)
+      : `${result.records} records consumed in ${(elapsed / 1000).toFixed(2)} s: ${result.recordsPerSec} records/sec (${result.mbPerSec} MB/sec); end-to-end latency ${result.latencyMs.avg} ms avg, ${result.latencyMs.max} ms max, ${result.latencyMs.p50} ms 50th, ${result.latencyMs.p95} ms 95th, ${result.latencyMs.p99} ms 99th, ${result.latencyMs.p999} ms 99.9th.`,
+  );
+  return result;
+}
