@@ -8,10 +8,10 @@ import {
   registrationStep,
   runService,
 } from '@tributary/service-kit';
+import { ClusterMetadata, ReplicaAssignmentFollower } from './cluster';
 import { brokerDataPlaneHandlers } from './handlers/broker-service';
-import { fallbackMetadataHandler } from './handlers/metadata-fallback';
+import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
-import { MetadataWatch } from './replica/metadata-watch';
 import { ReplicaManager } from './replica/replica-manager';
 import { dataPlaneConfig, dataPlaneSettings } from './replica/settings';
 import { FollowerFetcherManager } from './replication/follower-fetchers';
@@ -26,8 +26,14 @@ void runService({
     const brokerId = resolveBrokerId(config['broker.id'], hostname());
     const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
     const proto = loadTributaryProto().tributary.v1;
-    // Data plane (issue 6): logs, replicas, followers' fetchers, and (until issue 5's cluster
-    // metadata lands) the etcd watch that drives them.
+    // Cluster metadata (issue 5): the etcd-fed cache behind Metadata, leader hints and follower
+    // addresses; its ReplicaAssignmentFollower drives the replica manager.
+    const metadata = new ClusterMetadata(
+      () => etcd.get().ns,
+      (err) => logger.warn({ err: err.message }, 'metadata watch error'),
+    );
+    let follower: ReplicaAssignmentFollower | undefined;
+    // Data plane (issue 6): logs, replicas, followers' fetchers.
     const logs = new LogManager({
       dataDir: config['data.dir'],
       onBackgroundError: (err) => logger.warn({ err: String(err) }, 'storage background error'),
@@ -39,18 +45,16 @@ void runService({
       config: dataPlaneConfig(config),
       logger,
     });
-    let watch: MetadataWatch | undefined;
     const fetchers = new FollowerFetcherManager(
       brokerId,
-      (id) => watch?.addressOf(id),
+      (id) => metadata.addressOf(id),
       replicas.config,
       logger,
     );
     replicas.setFetchers(fetchers);
     const metadataView = {
-      leaderOf: (topic: string, partition: number) => watch?.leaderOf(topic, partition),
-      partitionExists: (topic: string, partition: number) =>
-        watch?.partitionExists(topic, partition) ?? false,
+      leaderOf: (topic: string, partition: number) => metadata.leaderOf(topic, partition),
+      partitionExists: (topic: string, partition: number) => metadata.partitionExists(topic, partition),
     };
     const grpc = grpcServerSteps({
       host: config.host,
@@ -62,13 +66,7 @@ void runService({
           definition: proto.BrokerService.service,
           handlers: handlersWithUnimplemented('BrokerService', proto.BrokerService.service, {
             ...brokerDataPlaneHandlers({ replicas, metadata: metadataView }),
-            Metadata: (
-              call: Parameters<ReturnType<typeof fallbackMetadataHandler>>[0],
-              callback: Parameters<ReturnType<typeof fallbackMetadataHandler>>[1],
-            ) => {
-              if (watch === undefined) callback({ code: 14, details: 'metadata not loaded yet' });
-              else fallbackMetadataHandler(watch, config['cluster.name'])(call, callback);
-            },
+            Metadata: metadataHandler(metadata, config['cluster.name']),
           }),
         },
         {
@@ -112,19 +110,31 @@ void runService({
       },
       stop: () => logs.stop(),
     };
+    const clusterMetadata = {
+      name: 'cluster-metadata',
+      start: () => metadata.start(),
+      stop: () => metadata.close(),
+    };
     const replication = {
       name: 'replication',
       async start() {
         replicas.start();
-        watch = new MetadataWatch(etcd.get().ns, brokerId, replicas, logger);
-        await watch.start();
+        follower = new ReplicaAssignmentFollower({
+          brokerId,
+          metadata,
+          replicas,
+          localLogs: logs,
+          ns: () => etcd.get().ns,
+          logger: logger.child({ component: 'replica-follower' }),
+        });
+        await follower.start();
       },
       async stop() {
-        await watch?.close();
+        await follower?.stop();
         fetchers.close();
         replicas.stop();
       },
     };
-    return [etcd, storage, grpc.listen, registration, replication, grpc.serving];
+    return [etcd, storage, clusterMetadata, grpc.listen, registration, replication, grpc.serving];
   },
 });
