@@ -159,6 +159,20 @@ function one(positionals: string[], what: string, usage: string): string {
   return first;
 }
 
+/** `--shift-by -3` -> `--shift-by=-3`: parseArgs would take a negative number for a flag. */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d+$/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Parses `argv` (without `node` and the script) into a Command. */
 export function parseCommand(argv: readonly string[], isTTY = false): Command {
   const [group, sub, ...rest] = argv;
@@ -179,7 +193,7 @@ export function parseCommand(argv: readonly string[], isTTY = false): Command {
   const parse = (options: OptSpec) => {
     try {
       const { values, positionals } = parseArgs({
-        args: [...args],
+        args: joinNegativeValues(args),
         options: { ...COMMON, ...options },
         allowPositionals: true,
         strict: true,

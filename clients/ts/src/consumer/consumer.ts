@@ -265,7 +265,6 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     for (;;) {
       const q = await this.nextReady(true);
       if (q === undefined) return;
-      q.busy = true;
       const work = this.process(q, options);
       this.inFlight.set(q.key, work);
       try {
@@ -460,6 +459,8 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
         const q = all[(this.cursor.next + i) % all.length]!;
         if (!q.paused && !(skipBusy && q.busy) && q.hasRecords()) {
           this.cursor.next = (this.cursor.next + i + 1) % Math.max(1, all.length);
+          // Claim it here, synchronously: another worker resuming in the same tick must not take it too.
+          if (skipBusy) q.busy = true;
           return q;
         }
       }
