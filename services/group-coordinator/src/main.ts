@@ -1,13 +1,25 @@
 import { hostname } from 'node:os';
-import { loadTributaryPackageDefinition, loadTributaryProto } from '@tributary/proto';
-import { type CoordinatorRegistration, keys } from '@tributary/registry';
+import {
+  type GroupCoordinatorServiceHandlers,
+  loadTributaryPackageDefinition,
+  loadTributaryProto,
+} from '@tributary/proto';
+import { MetadataView } from '@tributary/registry';
 import {
   etcdStep,
   grpcServerSteps,
   handlersWithUnimplemented,
-  registrationStep,
   runService,
+  type Step,
 } from '@tributary/service-kit';
+import { BrokerPartitionOffsets } from './broker-offsets';
+import { systemClock } from './clock';
+import { GroupManager } from './group-manager';
+import { alterGroupOffsets, deleteGroups, describeGroups, listGroups } from './handlers/admin';
+import { findCoordinator } from './handlers/find-coordinator';
+import { groupSessionHandler } from './handlers/group-session';
+import { commitOffsets, fetchOffsets, unary } from './handlers/offsets';
+import { CoordinatorLease } from './registry/coordinator-lease';
 import { coordinatorSettings } from './settings';
 
 void runService({
@@ -16,7 +28,120 @@ void runService({
   instanceId: (config) => config['coordinator.id'] || hostname(),
   steps: ({ config, logger, shutdown }) => {
     const id = config['coordinator.id'] || hostname();
+    const self = { id, host: config['advertised.host'] || config.host, port: 0 };
+    const clock = systemClock;
     const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
+    const ns = () => etcd.get().ns;
+
+    let metadata: MetadataView | undefined;
+    const view = () => {
+      if (!metadata) throw new Error('metadata view is not started yet');
+      return metadata;
+    };
+    let manager: GroupManager | undefined;
+    const groups = () => {
+      if (!manager) throw new Error('group manager is not started yet');
+      return manager;
+    };
+    let brokerOffsets: BrokerPartitionOffsets | undefined;
+
+    const lease = new CoordinatorLease(
+      ns,
+      id,
+      () => ({ version: 1, id, host: self.host, port: self.port, startedAt }),
+      config['lease.ttl.seconds'],
+      logger.child({ component: 'lease' }),
+      {
+        onLost: () => manager?.dropAll('coordinator lease lost'),
+        onDuplicate: (reason) => shutdown(reason, 1),
+      },
+    );
+    const startedAt = Date.now();
+
+    const metadataStep: Step = {
+      name: 'metadata-view',
+      async start() {
+        metadata = new MetadataView(ns(), {
+          sections: ['brokers', 'coordinators', 'topics', 'partitions'],
+          onError: (err) => logger.warn({ err: err.message }, 'metadata view'),
+        });
+        metadata.onChange((change) => {
+          if (change.section !== 'topics') return;
+          const count = (v: typeof change.value) => (v && !v.value.deleting ? v.value.replicas.length : 0);
+          if (count(change.value) !== count(change.previous)) manager?.topicChanged(change.topic);
+        });
+        await metadata.start();
+      },
+      stop: () => metadata?.close(),
+    };
+
+    const groupsStep: Step = {
+      name: 'groups',
+      start() {
+        brokerOffsets = new BrokerPartitionOffsets(view(), config['broker.request.timeout.ms']);
+        manager = new GroupManager({
+          ns,
+          self,
+          leaseId: () => lease.leaseId,
+          metadata: view(),
+          clock,
+          settings: {
+            initialRebalanceDelayMs: config['group.initial.rebalance.delay.ms'],
+            commitWindowMs: config['offsets.commit.window.ms'],
+            maxTxnOps: config['etcd.max.txn.ops'],
+          },
+          logger: logger.child({ component: 'groups' }),
+        });
+      },
+      async stop() {
+        // Write pending commits, release the lease (registration and every group claim go in one
+        // etcd revision), then send members NOT_COORDINATOR so they find the new owner at once.
+        await manager?.beginShutdown();
+        await lease.stop();
+        manager?.dropAll('coordinator shutting down');
+        brokerOffsets?.close();
+      },
+    };
+
+    const adminDeps = () => ({
+      ns,
+      manager: groups(),
+      offsets: brokerOffsets!,
+      clock,
+      coordinatorId: id,
+    });
+    const offsetDeps = () => ({
+      manager: groups(),
+      clock,
+      metadataMaxBytes: config['offsets.metadata.max.bytes'],
+    });
+    let sessionHandler: GroupCoordinatorServiceHandlers['GroupSession'] | undefined;
+    const handlers: GroupCoordinatorServiceHandlers = {
+      FindCoordinator: unary((request) =>
+        findCoordinator({ ns, manager: groups(), metadata: view(), self }, request),
+      ),
+      GroupSession: (call) => {
+        sessionHandler ??= groupSessionHandler({
+          manager: groups(),
+          settings: {
+            minSessionTimeoutMs: config['group.min.session.timeout.ms'],
+            maxSessionTimeoutMs: config['group.max.session.timeout.ms'],
+            sessionTimeoutMs: config['group.session.timeout.ms'],
+            rebalanceTimeoutMs: config['group.rebalance.timeout.ms'],
+            maxPollIntervalMs: config['group.max.poll.interval.ms'],
+          },
+          logger: logger.child({ component: 'session' }),
+        });
+        sessionHandler(call);
+      },
+      CommitOffsets: unary((request) => commitOffsets(offsetDeps(), request)),
+      FetchOffsets: unary((request) => fetchOffsets(offsetDeps(), request)),
+      ListGroups: unary((request) => listGroups(adminDeps(), request)),
+      DescribeGroups: unary((request) => describeGroups(adminDeps(), request)),
+      DeleteGroups: unary((request) => deleteGroups(adminDeps(), request)),
+      AlterGroupOffsets: unary((request) => alterGroupOffsets(adminDeps(), request)),
+    };
+
     const proto = loadTributaryProto().tributary.v1;
     const grpc = grpcServerSteps({
       host: config.host,
@@ -29,6 +154,7 @@ void runService({
           handlers: handlersWithUnimplemented(
             'GroupCoordinatorService',
             proto.GroupCoordinatorService.service,
+            handlers,
           ),
         },
       ],
@@ -36,24 +162,12 @@ void runService({
       logger,
       drainMs: config['shutdown.timeout.ms'] / 2,
     });
-    const startedAt = Date.now();
-    const registration = registrationStep({
-      name: 'coordinator-registration',
-      etcd: etcd.get,
-      key: keys.coordinatorKey(id),
-      value: (): CoordinatorRegistration => ({
-        version: 1,
-        id,
-        host: config['advertised.host'] || config.host,
-        port: grpc.get().port,
-        startedAt,
-      }),
-      ttlSeconds: config['lease.ttl.seconds'],
-      logger,
-      inUseMessage: (current) =>
-        `coordinator id ${id} is already registered by a live coordinator (${current})`,
-      onDuplicate: (reason) => shutdown(reason, 1),
-    });
-    return [etcd, grpc.listen, registration, grpc.serving];
+    const boundPort: Step = {
+      name: 'bound-port',
+      start() {
+        self.port = grpc.get().port;
+      },
+    };
+    return [etcd, metadataStep, grpc.listen, boundPort, lease, groupsStep, grpc.serving];
   },
 });

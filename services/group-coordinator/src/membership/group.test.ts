@@ -1,0 +1,374 @@
+import type { TributaryError } from '@tributary/errors';
+import type { GroupSessionResponse } from '@tributary/proto';
+import { createLogger } from '@tributary/service-kit';
+import { ManualClock } from '../clock';
+import { fromTopicPartitions, type TpKey } from '../topic-partition';
+import { type GenerationUpdate, Group } from './group';
+import type { JoinRequest, MemberSession } from './member';
+
+class FakeSession implements MemberSession {
+  readonly messages: GroupSessionResponse[] = [];
+  ended: { error: TributaryError | undefined } | undefined;
+  send(message: GroupSessionResponse): void {
+    if (!this.ended) this.messages.push(message);
+  }
+  end(error?: TributaryError): void {
+    this.ended ??= { error };
+  }
+  get memberId(): string {
+    return this.messages.find((m) => m.joined)!.joined!.memberId!;
+  }
+  /** The partitions of the latest assignment, and its generation. */
+  get assignment(): { generation: number; partitions: TpKey[] } | undefined {
+    const a = this.messages.filter((m) => m.assignment).at(-1)?.assignment;
+    return a
+      ? { generation: a.generationId!, partitions: fromTopicPartitions(a.partitions as never) }
+      : undefined;
+  }
+  get revokes(): { generation: number; partitions: TpKey[] }[] {
+    return this.messages
+      .filter((m) => m.revoke)
+      .map((m) => ({
+        generation: m.revoke!.generationId!,
+        partitions: fromTopicPartitions(m.revoke!.partitions as never),
+      }));
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function harness(options: { partitions?: Record<string, number>; initialDelayMs?: number } = {}) {
+  const clock = new ManualClock();
+  const counts = new Map(Object.entries(options.partitions ?? { t: 6 }));
+  const writes: GenerationUpdate[] = [];
+  let ids = 0;
+  const group = new Group(
+    {
+      groupId: 'g',
+      clock,
+      initialRebalanceDelayMs: options.initialDelayMs ?? 0,
+      partitionCount: (topic) => counts.get(topic),
+      writeGeneration: async (update) => {
+        writes.push(update);
+      },
+      drainCommits: async () => undefined,
+      onWriteFailed: (err) => {
+        throw err;
+      },
+      newMemberId: (clientId) => `${clientId}-${++ids}`,
+      logger: createLogger({ service: 'test', instance: 'test', level: 'silent' }),
+    },
+    0,
+  );
+  const join = (overrides: Partial<JoinRequest> = {}, session = new FakeSession()) => {
+    group.join(
+      {
+        memberId: '',
+        instanceId: '',
+        clientId: 'c',
+        host: '127.0.0.1',
+        topics: ['t'],
+        assignors: ['cooperative-sticky', 'range'],
+        sessionTimeoutMs: 3000,
+        rebalanceTimeoutMs: 5000,
+        maxPollIntervalMs: 60_000,
+        owned: [],
+        ...overrides,
+      },
+      session,
+    );
+    return session;
+  };
+  /** Answers every revoke the session got that is not answered yet. */
+  const answered = new WeakMap<FakeSession, number>();
+  const confirmRevokes = (session: FakeSession) => {
+    const revokes = session.revokes;
+    for (const r of revokes.slice(answered.get(session) ?? 0))
+      group.revokeDone(session.memberId, r.generation, r.partitions);
+    answered.set(session, revokes.length);
+  };
+  const heartbeatAll = (...sessions: FakeSession[]) => {
+    for (const s of sessions) {
+      group.heartbeat(s.memberId, s.assignment?.generation ?? 0);
+      group.pollProgress(s.memberId);
+    }
+  };
+  return { clock, counts, writes, group, join, confirmRevokes, heartbeatAll };
+}
+
+const owners = (...sessions: FakeSession[]) => {
+  const all = sessions.flatMap((s) => s.assignment?.partitions ?? []);
+  expect(new Set(all).size).toBe(all.length);
+  return all.length;
+};
+
+describe('Group membership and rebalance', () => {
+  it('assigns a first member every partition and writes the ownership registry before telling it', async () => {
+    const h = harness();
+    const a = h.join();
+    expect(a.messages[0]!.joined).toMatchObject({
+      generationId: 0,
+      assignor: 'cooperative-sticky',
+      heartbeatIntervalMs: 1000,
+    });
+    await settle();
+    expect(a.assignment).toEqual({ generation: 1, partitions: ['t/0', 't/1', 't/2', 't/3', 't/4', 't/5'] });
+    expect(h.writes).toHaveLength(1);
+    expect(h.writes[0]!.owners.size).toBe(6);
+    expect(h.writes[0]!.putMembers.map((m) => m.memberId)).toEqual([a.memberId]);
+    expect(h.group.state).toBe('STABLE');
+  });
+
+  it('cooperative: a joining member takes only the partitions that move, after the old owner releases them', async () => {
+    const h = harness();
+    const a = h.join();
+    await settle();
+    const b = h.join();
+    await settle();
+    expect(a.revokes).toEqual([{ generation: 1, partitions: ['t/3', 't/4', 't/5'] }]);
+    expect(b.assignment).toBeUndefined();
+    expect(h.group.state).toBe('REBALANCING');
+    h.confirmRevokes(a);
+    await settle();
+    expect(a.assignment).toEqual({ generation: 2, partitions: ['t/0', 't/1', 't/2'] });
+    expect(b.assignment).toEqual({ generation: 2, partitions: ['t/3', 't/4', 't/5'] });
+    expect(h.writes.at(-1)!.owners.size).toBe(3);
+    expect(owners(a, b)).toBe(6);
+  });
+
+  it('eager: every owned partition is revoked before the new assignment', async () => {
+    const h = harness();
+    const a = h.join({ assignors: ['range'] });
+    await settle();
+    const b = h.join({ assignors: ['range'] });
+    await settle();
+    expect(a.revokes).toEqual([{ generation: 1, partitions: ['t/0', 't/1', 't/2', 't/3', 't/4', 't/5'] }]);
+    h.confirmRevokes(a);
+    await settle();
+    expect(a.assignment).toEqual({ generation: 2, partitions: ['t/0', 't/1', 't/2'] });
+    expect(b.assignment).toEqual({ generation: 2, partitions: ['t/3', 't/4', 't/5'] });
+  });
+
+  it('removes a member without heartbeats after its session timeout, and only then', async () => {
+    const h = harness();
+    const a = h.join();
+    const b = h.join();
+    await settle();
+    h.confirmRevokes(a);
+    await settle();
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(1000);
+      h.heartbeatAll(a, b);
+    }
+    expect(a.ended).toBeUndefined();
+    h.clock.advance(2000);
+    h.heartbeatAll(b);
+    expect(a.ended).toBeUndefined();
+    h.clock.advance(1000);
+    expect(a.ended?.error?.errorName).toBe('UNKNOWN_MEMBER_ID');
+    expect(a.ended?.error?.message).toMatch(/session timeout/);
+    await settle();
+    expect(b.assignment!.partitions).toHaveLength(6);
+  });
+
+  it('removes a member whose processing is stuck (heartbeats but no poll progress) after max_poll_interval_ms', async () => {
+    const h = harness();
+    const a = h.join({ maxPollIntervalMs: 10_000 });
+    await settle();
+    for (let t = 0; t < 9; t++) {
+      h.clock.advance(1000);
+      h.group.heartbeat(a.memberId, 1);
+    }
+    expect(a.ended).toBeUndefined();
+    h.clock.advance(1000);
+    expect(a.ended?.error?.errorName).toBe('UNKNOWN_MEMBER_ID');
+    expect(a.ended?.error?.message).toMatch(/max poll interval/);
+  });
+
+  it('removes a member that does not confirm a revoke within its rebalance timeout', async () => {
+    const h = harness();
+    const a = h.join();
+    await settle();
+    const b = h.join();
+    await settle();
+    expect(a.revokes).toHaveLength(1);
+    h.clock.advance(2500);
+    h.heartbeatAll(a, b);
+    h.clock.advance(2500);
+    expect(a.ended?.error?.message).toMatch(/rebalance timeout/);
+    await settle();
+    expect(b.assignment).toEqual({ generation: 2, partitions: ['t/0', 't/1', 't/2', 't/3', 't/4', 't/5'] });
+  });
+
+  it('removes a dynamic member at once when its stream breaks; a leave ends the stream cleanly', async () => {
+    const h = harness();
+    const a = h.join();
+    const b = h.join();
+    const c = h.join();
+    await settle();
+    h.group.sessionClosed(a.memberId, a);
+    await settle();
+    expect(h.group.memberCount).toBe(2);
+    h.group.leave(b.memberId, 'consumer closed');
+    expect(b.ended).toEqual({ error: undefined });
+    await settle();
+    expect(c.assignment!.partitions).toHaveLength(6);
+  });
+
+  it('static member: a restart within the session timeout gets its partitions back with no rebalance', async () => {
+    const h = harness();
+    const a = h.join({ instanceId: 'pod-a' });
+    const b = h.join({ instanceId: 'pod-b' });
+    await settle();
+    h.confirmRevokes(a);
+    h.confirmRevokes(b);
+    await settle();
+    const before = { a: a.assignment!, b: b.assignment! };
+    const generation = h.group.generation;
+    const rebalances = h.group.rebalances;
+
+    h.group.sessionClosed(a.memberId, a);
+    h.clock.advance(2000);
+    h.heartbeatAll(b);
+    const a2 = h.join({ instanceId: 'pod-a' });
+    await settle();
+    expect(a2.memberId).not.toBe(a.memberId);
+    expect(a2.assignment).toEqual(before.a);
+    expect(h.group.generation).toBe(generation);
+    expect(h.group.rebalances).toBe(rebalances);
+    expect(b.revokes).toHaveLength(0);
+    // The old id is fenced; the owner records now name the new one.
+    expect(h.group.checkCommit(a.memberId, generation)).toMatchObject({
+      ok: false,
+      error: 'UNKNOWN_MEMBER_ID',
+    });
+    expect(h.writes.at(-1)!.putMembers.map((m) => m.memberId)).toEqual([a2.memberId]);
+    expect(h.writes.at(-1)!.deleteMembers).toEqual([a.memberId]);
+  });
+
+  it('static member: gone past its session timeout, it is removed and its partitions move', async () => {
+    const h = harness();
+    const a = h.join({ instanceId: 'pod-a' });
+    const b = h.join({ instanceId: 'pod-b' });
+    await settle();
+    h.confirmRevokes(a);
+    await settle();
+    h.group.sessionClosed(a.memberId, a);
+    h.clock.advance(2000);
+    h.heartbeatAll(b);
+    h.clock.advance(1000);
+    await settle();
+    expect(h.group.memberCount).toBe(1);
+    expect(b.assignment!.partitions).toHaveLength(6);
+  });
+
+  it('static member: a second live session with the same instance id fences the first', async () => {
+    const h = harness();
+    const a = h.join({ instanceId: 'pod-a' });
+    await settle();
+    const a2 = h.join({ instanceId: 'pod-a' });
+    expect(a.ended?.error?.errorName).toBe('FENCED_INSTANCE_ID');
+    await settle();
+    expect(a2.assignment!.partitions).toHaveLength(6);
+  });
+
+  it('waits the initial rebalance delay so members starting together get one generation', async () => {
+    const h = harness({ initialDelayMs: 1000 });
+    const a = h.join();
+    h.clock.advance(400);
+    const b = h.join();
+    h.clock.advance(400);
+    const c = h.join();
+    await settle();
+    expect(a.assignment).toBeUndefined();
+    h.clock.advance(200);
+    await settle();
+    expect([a, b, c].map((s) => s.assignment!.generation)).toEqual([1, 1, 1]);
+    expect(owners(a, b, c)).toBe(6);
+    expect(a.revokes).toHaveLength(0);
+  });
+
+  it('rebalances when a subscribed topic gains partitions', async () => {
+    const h = harness();
+    const a = h.join();
+    const b = h.join();
+    await settle();
+    h.confirmRevokes(a);
+    await settle();
+    h.counts.set('t', 10);
+    h.group.topicChanged('t');
+    await settle();
+    expect(a.assignment!.partitions).toHaveLength(5);
+    expect(b.assignment!.partitions).toHaveLength(5);
+    expect(owners(a, b)).toBe(10);
+  });
+
+  it('refuses a member with no assignor in common', () => {
+    const h = harness();
+    h.join({ assignors: ['range'] });
+    expect(() => h.join({ assignors: ['roundrobin'] })).toThrow(/None of the assignors/);
+  });
+
+  it('keeps partitions a member claims when rejoining a new coordinator, and revokes conflicting claims', async () => {
+    const h = harness();
+    const a = h.join({ owned: ['t/0', 't/1', 't/2'] });
+    const b = h.join({ owned: ['t/2', 't/3'] });
+    expect(b.revokes).toEqual([{ generation: 0, partitions: ['t/2'] }]);
+    await settle();
+    h.confirmRevokes(b);
+    await settle();
+    h.confirmRevokes(a);
+    h.confirmRevokes(b);
+    await settle();
+    expect(a.assignment!.partitions).toEqual(expect.arrayContaining(['t/0', 't/1', 't/2']));
+    expect(b.assignment!.partitions).toEqual(expect.arrayContaining(['t/3']));
+    expect(owners(a, b)).toBe(6);
+  });
+});
+
+describe('Group commit fencing', () => {
+  it('accepts the owner at its generation, per partition', async () => {
+    const h = harness();
+    const a = h.join();
+    await settle();
+    const check = h.group.checkCommit(a.memberId, 1);
+    expect(check.ok && check.owns('t/0')).toBe(true);
+    h.join();
+    await settle();
+    h.confirmRevokes(a);
+    await settle();
+    const after = h.group.checkCommit(a.memberId, 2);
+    expect(after.ok && after.owns('t/0')).toBe(true);
+    expect(after.ok && after.owns('t/5')).toBe(false);
+  });
+
+  it('answers REBALANCE_IN_PROGRESS to a member one assignment behind, ILLEGAL_GENERATION to a removed one', async () => {
+    const h = harness();
+    const a = h.join();
+    await settle();
+    const b = h.join();
+    await settle();
+    h.confirmRevokes(a);
+    await settle();
+    expect(h.group.checkCommit(a.memberId, 1)).toMatchObject({ ok: false, error: 'REBALANCE_IN_PROGRESS' });
+    expect(h.group.checkCommit(a.memberId, 7)).toMatchObject({ ok: false, error: 'ILLEGAL_GENERATION' });
+    h.group.leave(a.memberId, 'bye');
+    await settle();
+    expect(h.group.checkCommit(a.memberId, 2)).toMatchObject({ ok: false, error: 'ILLEGAL_GENERATION' });
+    expect(h.group.checkCommit('stranger', h.group.generation)).toMatchObject({
+      ok: false,
+      error: 'UNKNOWN_MEMBER_ID',
+    });
+    expect(h.group.checkCommit('', -1)).toMatchObject({ ok: false, error: 'NON_EMPTY_GROUP' });
+    h.group.leave(b.memberId, 'bye');
+    expect(h.group.checkCommit('', -1)).toMatchObject({ ok: true });
+  });
+
+  it('ends a session whose heartbeat names a generation it was never given', async () => {
+    const h = harness();
+    const a = h.join();
+    await settle();
+    h.group.heartbeat(a.memberId, 5);
+    expect(a.ended?.error?.errorName).toBe('ILLEGAL_GENERATION');
+  });
+});
