@@ -173,7 +173,8 @@ export class MetadataView {
    * `timeoutMs` (resolving false), so a request can read its own writes from the view.
    */
   waitForRevision(section: MetadataSection, revision: number, timeoutMs = 5000): Promise<boolean> {
-    if (this.revision(section) >= revision) return Promise.resolve(true);
+    if (this.revision(section) >= revision)
+      return new Promise((resolve) => setImmediate(() => resolve(true)));
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
@@ -247,13 +248,18 @@ export class MetadataView {
 
   private advance(section: MetadataSection, revision: number): void {
     this.revisions.set(section, Math.max(this.revision(section), revision));
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const waiter = this.waiters[i]!;
-      if (waiter.section === section && waiter.revision <= revision) {
-        this.waiters.splice(i, 1);
-        waiter.resolve();
+    // Every key a txn wrote carries its revision, and etcd delivers them in one watch response
+    // whose events are all queued before the first is handled; waiting for setImmediate lets the
+    // rest of them be applied before a waiter looks at the view.
+    setImmediate(() => {
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        const waiter = this.waiters[i]!;
+        if (waiter.section === section && waiter.revision <= this.revision(section)) {
+          this.waiters.splice(i, 1);
+          waiter.resolve();
+        }
       }
-    }
+    });
   }
 
   private applySnapshot(
