@@ -107,21 +107,3 @@ export const isGroupOffsetRecord: Check<GroupOffsetRecord> = (v): v is GroupOffs
   isInt(v['generation']) &&
   isString(v['memberId']) &&
   isInt(v['committedAt']);
-
-/**
- * The int32 `coordinator_id` of the proto (CoordinatorEndpoint, GroupDescription) for a
- * coordinator's string id (`coordinator.id`, the host name by default): the trailing decimal
- * number when the id ends with one (`coordinator-2` → 2, a StatefulSet pod `tributary-gc-1` → 1),
- * else a stable 31-bit FNV-1a hash of the id. Every process that reports coordinator ids (the
- * coordinators themselves, brokers answering Metadata) uses this one function.
- */
-export function coordinatorNumericId(id: string): number {
-  const trailing = /(\d{1,9})$/.exec(id);
-  if (trailing) return Number(trailing[1]);
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash & 0x7fffffff;
-}

@@ -2,7 +2,6 @@ export type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
 export { EphemeralKey, KeyInUseError } from './ephemeral-key';
 export { connectEtcd, type EtcdConnection, type EtcdConnectionOptions } from './etcd-connection';
 export {
-  coordinatorNumericId,
   type GroupCoordinatorRecord,
   type GroupMemberRecord,
   type GroupOffsetRecord,

@@ -3,7 +3,7 @@ import { setting } from '@tributary/service-kit';
 /** The group coordinator's own settings (the common ones are added by the service kit). */
 export const coordinatorSettings = {
   'coordinator.id': setting.string({
-    doc: 'Unique id of this coordinator replica (defaults to the host name). A trailing number (coordinator-2) is its numeric coordinator_id.',
+    doc: 'Unique id of this coordinator replica (defaults to the host name); its trailing number (coordinator-2) is the coordinator_id clients see.',
     default: '',
   }),
   port: setting.port({ doc: 'gRPC port of the GroupCoordinatorService.', default: 9290 }),

@@ -16,12 +16,12 @@ import {
   type ListGroupsResponse,
 } from '@tributary/proto';
 import {
-  coordinatorNumericId,
   type GroupOffsetRecord,
   type GroupStateName,
   isGroupCoordinatorRecord,
   keys,
   type Namespace,
+  numericId,
   parseRecord,
 } from '@tributary/registry';
 import type { OffsetAnswer, OffsetQuery, PartitionOffsets } from '../broker-offsets';
@@ -136,7 +136,7 @@ async function describeOne(deps: AdminHandlerDeps, groupId: string): Promise<Gro
     errorMessage: err.message,
     state: GroupState.GROUP_STATE_UNSPECIFIED,
     generationId: -1,
-    coordinatorId: coordinatorNumericId(deps.coordinatorId),
+    coordinatorId: numericId(deps.coordinatorId),
   });
   let owned: OwnedGroup;
   try {
@@ -176,7 +176,7 @@ async function describeOne(deps: AdminHandlerDeps, groupId: string): Promise<Gro
     state: STATES[members > 0 ? group.state : 'EMPTY'],
     assignor: members > 0 ? group.assignorName : '',
     generationId: group.generation > 0 || members > 0 ? group.generation : -1,
-    coordinatorId: coordinatorNumericId(deps.coordinatorId),
+    coordinatorId: numericId(deps.coordinatorId),
     members: group.memberList().map((m) => ({
       memberId: m.memberId,
       groupInstanceId: m.instanceId,

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { TributaryError } from '@tributary/errors';
 import type { FindCoordinatorRequest__Output, FindCoordinatorResponse } from '@tributary/proto';
 import {
-  coordinatorNumericId,
   isGroupCoordinatorRecord,
   keys,
   type MetadataView,
   type Namespace,
+  numericId,
   parseRecord,
 } from '@tributary/registry';
 import type { GroupManager } from '../group-manager';
@@ -21,7 +21,7 @@ export interface FindCoordinatorDeps {
 }
 
 const endpoint = (c: { id: string; host: string; port: number }): FindCoordinatorResponse => ({
-  coordinator: { coordinatorId: coordinatorNumericId(c.id), host: c.host, port: c.port },
+  coordinator: { coordinatorId: numericId(c.id), host: c.host, port: c.port },
 });
 
 /** Rendezvous (highest random weight) hashing: the live coordinator that scores highest for the group. */
