@@ -38,6 +38,8 @@ function tributary(args: string[], stdin = '', timeoutMs = 30_000): Promise<Resu
   });
 }
 
+jest.setTimeout(90_000);
+
 describe('tributary CLI', () => {
   let cluster: LocalCluster;
   let bootstrap: string;

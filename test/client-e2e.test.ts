@@ -16,6 +16,8 @@ const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toStri
 
 type Msg = ConsumerMessage<string, string>;
 
+jest.setTimeout(90_000);
+
 describe('client end to end', () => {
   let cluster: LocalCluster;
   let client: Tributary;
@@ -50,15 +52,13 @@ describe('client end to end', () => {
     // Produce: key k-i carries values "k-i:0", "k-i:1", ... in send order.
     const producer = client.producer({ lingerMs: 5 });
     const perKey = new Array<number>(KEYS).fill(0);
-    const sends: Array<Promise<unknown>> = [];
     for (let start = 0; start < RECORDS; start += 1000) {
       const messages = Array.from({ length: 1000 }, (_, j) => {
         const k = (start + j) % KEYS;
         return { key: `k-${k}`, value: `k-${k}:${perKey[k]!++}` };
       });
-      sends.push(producer.send({ topic, messages }));
+      await producer.send({ topic, messages });
     }
-    await Promise.all(sends);
     await producer.flush();
     const ranges = await admin.fetchTopicOffsets(topic);
     expect(ranges.reduce((sum, r) => sum + r.latest, 0)).toBe(RECORDS);
@@ -94,6 +94,7 @@ describe('client end to end', () => {
     const owned = consumers.flatMap((c) => c.assignment().map((tp) => `${tp.topic}-${tp.partition}`));
     expect(new Set(owned).size).toBe(PARTITIONS);
     expect(owned.length).toBe(PARTITIONS);
+    for (const c of consumers) expect(c.assignment().length).toBe(PARTITIONS / 3);
     expect({ total, duplicates, outOfOrder }).toEqual({ total: RECORDS, duplicates: 0, outOfOrder: 0 });
     for (let k = 0; k < KEYS; k++) expect(seen.get(`k-${k}`)).toBe(RECORDS / KEYS);
 
@@ -155,5 +156,5 @@ describe('client end to end', () => {
     expect(again[0]!.offset).toBe(Math.floor(end / 2));
     expect(again.map((m) => m.value)).toEqual(reread.slice(Math.floor(end / 2)).map((m) => m.value));
     await reader.disconnect();
-  });
+  }, 90_000);
 });
