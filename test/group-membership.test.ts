@@ -8,6 +8,8 @@ import { spawnMemberProcess, TestGroupMember, type TestMemberOptions } from './l
  * Topics are written straight into etcd as TopicRecords (the coordinator only reads their
  * partition counts; no broker is needed for membership).
  */
+jest.setTimeout(60_000);
+
 describe('consumer groups: membership and rebalance', () => {
   const sessionTimeoutMs = 3000;
   let cluster: LocalCluster;

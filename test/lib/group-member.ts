@@ -31,6 +31,8 @@ export interface TestMemberOptions {
   sessionTimeoutMs?: number;
   rebalanceTimeoutMs?: number;
   maxPollIntervalMs?: number;
+  /** How often the (simulated) application polls, sending poll_progress. @default 250 */
+  pollEveryMs?: number;
 }
 
 type Stream = ClientDuplexStream<GroupSessionRequest, GroupSessionResponse__Output>;
@@ -64,6 +66,7 @@ export class TestGroupMember extends EventEmitter {
   stuck = false;
   private stream: Stream | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
   private closing = false;
   private backoffMs = 50;
   private chain: Promise<void> = Promise.resolve();
@@ -147,7 +150,7 @@ export class TestGroupMember extends EventEmitter {
   /** Sends `leave` and waits for the coordinator to end the stream. */
   async leave(reason = 'test member closed'): Promise<void> {
     this.closing = true;
-    clearInterval(this.heartbeat);
+    this.stopTimers();
     const stream = this.stream;
     this.stream = undefined;
     if (stream) {
@@ -164,10 +167,15 @@ export class TestGroupMember extends EventEmitter {
   /** Drops the stream abruptly (no leave), as a crashed process would; no reconnect. */
   destroy(): void {
     this.closing = true;
-    clearInterval(this.heartbeat);
+    this.stopTimers();
     this.stream?.cancel();
     this.stream = undefined;
     this.closeClients();
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.poll);
   }
 
   private client(address: string): GroupCoordinatorServiceClient {
@@ -226,7 +234,7 @@ export class TestGroupMember extends EventEmitter {
   private onEnd(stream: Stream): void {
     if (stream !== this.stream) return;
     this.stream = undefined;
-    clearInterval(this.heartbeat);
+    this.stopTimers();
     this.reconnectLater();
   }
 
@@ -246,13 +254,16 @@ export class TestGroupMember extends EventEmitter {
         this.assignor = joined.assignor;
         if (this.owned.size === 0) this.generation = joined.generationId;
         this.backoffMs = 50;
-        clearInterval(this.heartbeat);
+        this.stopTimers();
         this.heartbeat = setInterval(() => {
-          if (this.paused || this.stream !== stream) return;
-          stream.write({ heartbeat: { generationId: this.generation } });
-          if (!this.stuck) stream.write({ pollProgress: {} });
+          if (!this.paused && this.stream === stream)
+            stream.write({ heartbeat: { generationId: this.generation } });
         }, joined.heartbeatIntervalMs);
         this.heartbeat.unref();
+        this.poll = setInterval(() => {
+          if (!this.paused && !this.stuck && this.stream === stream) stream.write({ pollProgress: {} });
+        }, this.options.pollEveryMs ?? 250);
+        this.poll.unref();
         this.emit('joined', joined);
         return;
       }
