@@ -132,7 +132,7 @@ describe('consumer groups: offsets and administration', () => {
     expect(after - before).toBeLessThan(25);
 
     const committed = await a.fetchOffsets();
-    for (const [p, offset] of committed) expect(offset).toBeGreaterThanOrEqual(100);
+    for (const offset of committed.values()) expect(offset).toBeGreaterThanOrEqual(100);
     const stored = JSON.parse(
       (await etcd.ns.get(keys.groupOffsetKey('ledger-readers', 'ledger', 0)).string())!,
     );

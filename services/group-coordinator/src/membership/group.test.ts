@@ -314,6 +314,9 @@ describe('Group membership and rebalance', () => {
     const a = h.join({ owned: ['t/0', 't/1', 't/2'] });
     const b = h.join({ owned: ['t/2', 't/3'] });
     expect(b.revokes).toEqual([{ generation: 0, partitions: ['t/2'] }]);
+    const bCommits = h.group.checkCommit(b.memberId, 0);
+    expect(bCommits.ok && bCommits.owns('t/3')).toBe(true);
+    expect(bCommits.ok && bCommits.owns('t/2')).toBe(false);
     await settle();
     h.confirmRevokes(b);
     await settle();

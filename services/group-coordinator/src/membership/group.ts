@@ -1,10 +1,13 @@
 import { type ErrorName, TributaryError } from '@tributary/errors';
 import type { GroupMemberRecord, GroupStateName } from '@tributary/registry';
 import type { Logger } from '@tributary/service-kit';
-import { ASSIGNORS, type Assignor } from '../assignors';
+import { ASSIGNORS } from '../assignors';
 import type { Clock, TimerHandle } from '../clock';
-import { type TpKey, toTopicPartitions } from '../topic-partition';
+import { parseTp, type TpKey, toTopicPartitions } from '../topic-partition';
+import { type CommitCheck, checkCommit } from './commit-fence';
 import { type JoinRequest, Member, type MemberSession } from './member';
+import { ownersOf, RegistryMirror } from './registry-mirror';
+import { checkProtocol, chooseAssignor, computeTarget } from './target';
 
 /** What a new generation (or a static member's return) changes in the registries. */
 export interface GenerationUpdate {
@@ -35,11 +38,6 @@ export interface GroupDeps {
   readonly newMemberId: (clientId: string) => string;
   readonly logger: Logger;
 }
-
-/** The outcome of checking a commit's member and generation. */
-export type CommitCheck =
-  | { readonly ok: false; readonly error: ErrorName; readonly message: string }
-  | { readonly ok: true; readonly owns: (tp: TpKey) => boolean };
 
 /**
  * One consumer group's membership and rebalance protocol (group_coordinator.proto, docs/groups.md).
@@ -73,8 +71,7 @@ export class Group {
   private timer: TimerHandle | undefined;
   private closed = false;
   private writes: Promise<void> = Promise.resolve();
-  private persistedOwners = new Map<TpKey, string>();
-  private persistedMembers = new Map<string, string>();
+  private readonly registry = new RegistryMirror();
 
   constructor(
     private readonly deps: GroupDeps,
@@ -105,7 +102,7 @@ export class Group {
     if (this.closed) throw new TributaryError('NOT_COORDINATOR', `Group ${this.deps.groupId} moved`);
     const bound = boundMemberId === undefined ? undefined : this.members.get(boundMemberId);
     if (bound && bound.session === session) {
-      this.checkProtocol(request.assignors, bound);
+      checkProtocol(this.deps.groupId, request.assignors, this.others(bound));
       const changed = bound.update(request);
       this.sendJoined(bound);
       if (changed) this.requestRebalance(`member ${bound.memberId} changed its subscription`);
@@ -117,7 +114,7 @@ export class Group {
       : request.memberId
         ? this.members.get(request.memberId)
         : undefined;
-    this.checkProtocol(request.assignors, existing);
+    checkProtocol(this.deps.groupId, request.assignors, this.others(existing));
     if (existing) return this.reattach(existing, request, session);
 
     const now = this.deps.clock.now();
@@ -129,13 +126,14 @@ export class Group {
       this.generation,
       session,
     );
-    const claimed = this.ownedBySomeone();
+    const claimed = ownersOf(this.members.values());
     const rejected: TpKey[] = [];
+    // Claims of a member rejoining after a coordinator change: kept when valid and uncontested,
+    // else revoked (a contested one never counts as owned, so the member cannot commit it).
     for (const tp of request.owned) {
-      const topic = tp.slice(0, tp.lastIndexOf('/'));
-      const partition = Number(tp.slice(tp.lastIndexOf('/') + 1));
+      const { topic, partition } = parseTp(tp);
       const valid = partition < (this.deps.partitionCount(topic) ?? 0) && member.topics.includes(topic);
-      member.owned.add(tp);
+      if (!claimed.has(tp)) member.owned.add(tp);
       if (!valid || claimed.has(tp)) rejected.push(tp);
     }
     this.members.set(member.memberId, member);
@@ -213,39 +211,13 @@ export class Group {
     return [...this.members.values()].some((m) => m.topics.includes(topic));
   }
 
-  /**
-   * Fences a commit (generation_id -1: a standalone consumer, only while the group is empty).
-   * A known member at an older generation than its latest assignment gets REBALANCE_IN_PROGRESS
-   * (the assignment is on its way); an unknown member at an older generation than the group's
-   * (removed, e.g. a zombie) gets ILLEGAL_GENERATION.
-   */
+  /** Fences a commit: see `checkCommit`. */
   checkCommit(memberId: string, generation: number): CommitCheck {
-    const g = this.deps.groupId;
-    if (generation === -1) {
-      if (this.members.size > 0) {
-        return { ok: false, error: 'NON_EMPTY_GROUP', message: `Group ${g} has active members` };
-      }
-      return { ok: true, owns: () => true };
-    }
-    const member = this.members.get(memberId);
-    if (!member) {
-      return generation < this.generation
-        ? { ok: false, error: 'ILLEGAL_GENERATION', message: `Generation ${generation} of ${g} is over` }
-        : { ok: false, error: 'UNKNOWN_MEMBER_ID', message: `${memberId} is not a member of ${g}` };
-    }
-    if (generation === member.generation) return { ok: true, owns: (tp) => member.owned.has(tp) };
-    if (generation < member.generation && generation >= member.joinedGeneration) {
-      return {
-        ok: false,
-        error: 'REBALANCE_IN_PROGRESS',
-        message: `Generation ${member.generation} of ${g} is on its way; commit with it`,
-      };
-    }
-    return {
-      ok: false,
-      error: 'ILLEGAL_GENERATION',
-      message: `Generation ${generation} was never given to ${memberId} (latest ${member.generation})`,
-    };
+    return checkCommit(
+      { id: this.deps.groupId, generation: this.generation, members: this.members },
+      memberId,
+      generation,
+    );
   }
 
   /** Ends every session with `error` and stops all timers; the group is no longer served here. */
@@ -307,12 +279,16 @@ export class Group {
     return member.memberId;
   }
 
+  private others(except: Member | undefined): Member[] {
+    return [...this.members.values()].filter((m) => m !== except);
+  }
+
   private sendJoined(member: Member): void {
     member.session?.send({
       joined: {
         memberId: member.memberId,
         generationId: this.generation,
-        assignor: this.chooseAssignor(),
+        assignor: chooseAssignor([...this.members.values()], this.assignorName),
         heartbeatIntervalMs: Math.max(100, Math.floor(member.sessionTimeoutMs / 3)),
       },
     });
@@ -333,26 +309,6 @@ export class Group {
     );
     this.deps.logger.info({ member: member.memberId, reason, owned: member.owned.size }, 'member removed');
     this.requestRebalance(`member ${member.memberId} removed (${reason})`);
-  }
-
-  /** Throws INCONSISTENT_GROUP_PROTOCOL when `assignors` share none with the other members. */
-  private checkProtocol(assignors: readonly string[], replacing: Member | undefined): void {
-    const others = [...this.members.values()].filter((m) => m !== replacing);
-    const common = assignors.filter((a) => others.every((m) => m.assignors.includes(a)));
-    if (common.length === 0) {
-      throw new TributaryError(
-        'INCONSISTENT_GROUP_PROTOCOL',
-        `None of the assignors [${assignors.join(', ')}] is supported by every member of ${this.deps.groupId}`,
-      );
-    }
-  }
-
-  /** The current assignor if every member still supports it, else the oldest member's first common choice. */
-  private chooseAssignor(members: readonly Member[] = [...this.members.values()]): string {
-    if (members.length === 0) return '';
-    const common = (a: string) => members.every((m) => m.assignors.includes(a));
-    if (this.assignorName && common(this.assignorName)) return this.assignorName;
-    return members[0]!.assignors.find(common) ?? members[0]!.assignors[0] ?? '';
   }
 
   private requestRebalance(reason: string): void {
@@ -377,9 +333,9 @@ export class Group {
     try {
       while (this.rebalanceWanted && !this.closed) {
         const members = [...this.members.values()];
-        this.assignorName = this.chooseAssignor(members);
+        this.assignorName = chooseAssignor(members, this.assignorName);
         const assignor = ASSIGNORS.get(this.assignorName);
-        const target = this.computeTarget(members, assignor);
+        const target = computeTarget(members, assignor, this.deps.partitionCount);
         this.state = 'REBALANCING';
         if (this.sendRevocations(target, assignor?.cooperative ?? false)) {
           this.arm();
@@ -423,24 +379,6 @@ export class Group {
     }
   }
 
-  private computeTarget(members: readonly Member[], assignor: Assignor | undefined): Map<Member, TpKey[]> {
-    const partitionCounts = new Map<string, number>();
-    for (const topic of new Set(members.flatMap((m) => m.topics))) {
-      const count = this.deps.partitionCount(topic);
-      if (count !== undefined) partitionCounts.set(topic, count);
-    }
-    const result = assignor?.assign({
-      partitionCounts,
-      members: members.map((m) => ({
-        memberId: m.memberId,
-        instanceId: m.instanceId,
-        topics: m.topics,
-        owned: [...m.owned].filter((tp) => !m.pendingRevoke.has(tp)),
-      })),
-    });
-    return new Map(members.map((m) => [m, result?.get(m.memberId) ?? []]));
-  }
-
   /** Phase 1: sends what each member must give up; true while any revoke is unconfirmed. */
   private sendRevocations(target: ReadonlyMap<Member, TpKey[]>, cooperative: boolean): boolean {
     let waiting = false;
@@ -461,44 +399,21 @@ export class Group {
     });
   }
 
-  /** Partition → the member that owns it outright (not merely holding a claim it must revoke). */
-  private ownedBySomeone(): Map<TpKey, string> {
-    const owners = new Map<TpKey, string>();
-    for (const m of this.members.values()) {
-      for (const tp of m.owned) if (!m.pendingRevoke.has(tp)) owners.set(tp, m.memberId);
-    }
-    for (const m of this.members.values()) {
-      for (const tp of m.pendingRevoke) if (!owners.has(tp)) owners.set(tp, m.memberId);
-    }
-    return owners;
-  }
-
-  /** Writes what changed in ownership and membership since the last write (serialized). */
+  /** Writes what changed in ownership and membership since the last write (writes are serialized). */
   private persist(): Promise<void> {
     const run = async () => {
       if (this.closed) return;
-      const owners = this.ownedBySomeone();
-      const ownerChanges = new Map<TpKey, string | undefined>();
-      for (const [tp, memberId] of owners) {
-        if (this.persistedOwners.get(tp) !== memberId) ownerChanges.set(tp, memberId);
-      }
-      for (const tp of this.persistedOwners.keys()) if (!owners.has(tp)) ownerChanges.set(tp, undefined);
-      const records = new Map([...this.members.values()].map((m) => [m.memberId, m.toRecord()]));
-      const putMembers = [...records.values()].filter(
-        (r) => this.persistedMembers.get(r.memberId) !== JSON.stringify(r),
-      );
-      const deleteMembers = [...this.persistedMembers.keys()].filter((id) => !records.has(id));
+      const changes = this.registry.changes(this.members.values());
       await this.deps.writeGeneration({
         generation: this.generation,
         assignor: this.assignorName,
         state: this.state,
         memberCount: this.members.size,
-        owners: ownerChanges,
-        putMembers,
-        deleteMembers,
+        owners: changes.owners,
+        putMembers: changes.putMembers,
+        deleteMembers: changes.deleteMembers,
       });
-      this.persistedOwners = owners;
-      this.persistedMembers = new Map([...records].map(([id, r]) => [id, JSON.stringify(r)]));
+      changes.commit();
     };
     const next = this.writes.then(run);
     this.writes = next.catch(() => undefined);

@@ -33,7 +33,8 @@ export interface JoinRequest {
 /**
  * One member of a group, in the coordinator's memory only: heartbeats and poll progress touch
  * nothing else. `owned` is what the member may fetch and commit: its latest assignment, minus what
- * it has confirmed revoking. `pendingRevoke` ⊆ `owned` are partitions it has been asked to release.
+ * it has confirmed revoking. `pendingRevoke` are partitions it has been asked to release: owned
+ * ones, or ones it claimed when rejoining that another member owns (never in `owned`).
  */
 export class Member {
   session: MemberSession | undefined;
