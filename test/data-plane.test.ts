@@ -7,6 +7,8 @@ import { createTopic, readPartition, uniqueTopic, waitForIsr } from './data-plan
  * Issue 6: produce and fetch through the real client against three broker processes and a real
  * etcd (no controller: topics and leaders are written to etcd by the test).
  */
+jest.setTimeout(90_000);
+
 describe('data plane', () => {
   let cluster: LocalCluster;
   let etcd: EtcdConnection;

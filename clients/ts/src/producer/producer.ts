@@ -80,6 +80,8 @@ class Batch {
   retryAt = 0;
   inFlight = false;
   done = false;
+  /** The error of the latest failed attempt: what the caller gets if retries run out. */
+  lastError: TributaryError | undefined;
   readonly deadline: number;
   readonly #waiters: (() => void)[] = [];
   constructor(
@@ -391,10 +393,11 @@ export class Producer {
       this.#fail(
         pq,
         b,
-        new TributaryError(
-          'REQUEST_TIMED_OUT',
-          `${b.topic}/${b.partition}: not delivered within deliveryTimeoutMs`,
-        ),
+        b.lastError ??
+          new TributaryError(
+            'REQUEST_TIMED_OUT',
+            `${b.topic}/${b.partition}: not delivered within deliveryTimeoutMs`,
+          ),
       );
     }
     if (Number.isFinite(nextRetry)) {
@@ -497,6 +500,7 @@ export class Producer {
       const earlierPending = pq.queue.indexOf(b) > 0;
       retriable = stale || earlierPending;
     }
+    b.lastError = e;
     if (retriable && Date.now() < b.deadline) {
       b.retryAt =
         Date.now() + backoffMs(b.attempts - 1, this.options.retryBackoffMs, this.options.maxRetryBackoffMs);
