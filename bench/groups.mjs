@@ -1,0 +1,369 @@
+// Consumer-group benchmark: one real etcd and one group-coordinator process on loopback.
+//
+//   npm run bench:groups            (BENCH_SECONDS=5 for the commit phases, BENCH_RUNS=5 repeats)
+//
+// 1. Commits/s one coordinator sustains with 100 members each committing its partition as fast
+//    as the answers come back (members spread over child processes so the client side is not the
+//    bottleneck), beside etcd's own rate of guarded txns (compare + put, what each commit would
+//    cost without coalescing) from 100 concurrent loops, measured in the same run.
+// 2. Time from a member process's kill -9 to its partitions being assigned to the other members.
+// 3. Rebalance time when an 11th member joins 10, eager (range) vs cooperative-sticky, members
+//    committing revoked partitions before confirming the revoke as a consumer does.
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { progress, table, writeResults } from './lib/report.mjs';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// test/lib/group-member.ts is the protocol-complete member the integration tests use; load it
+// through @swc/core the way jest does.
+const swc = require('@swc/core');
+require.extensions['.ts'] = (module, file) =>
+  module._compile(
+    swc.transformSync(fs.readFileSync(file, 'utf8'), {
+      filename: file,
+      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
+      module: { type: 'commonjs' },
+    }).code,
+    file,
+  );
+const memberLib = path.join(here, '..', 'test', 'lib', 'group-member.ts');
+const { TestGroupMember, spawnMemberProcess } = require(memberLib);
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
+const MEMBERS = 100;
+const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_CLIENT_PROCS ?? 2));
+const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 8));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+const waitUntil = async (condition, timeoutMs, what) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+// ------------------------------------------------------------------------------------------------
+// Worker mode: a child process hosting some of the committing members.
+if (process.argv[2] === '--worker') {
+  const { coordinators, groupId, topic, count } = JSON.parse(process.argv[3]);
+  const members = Array.from(
+    { length: count },
+    () => new TestGroupMember({ coordinators, groupId, topics: [topic], sessionTimeoutMs: 30_000 }),
+  );
+  for (const m of members) void m.start();
+  let running = false;
+  const timer = setInterval(() => {
+    const generations = new Set(members.map((m) => m.generation));
+    const ok = members.every((m) => m.owned.size === 1) && generations.size === 1;
+    process.send({ type: 'state', ok, generation: members[0].generation });
+  }, 50);
+  process.on('message', async (msg) => {
+    if (msg.type === 'go') {
+      clearInterval(timer);
+      running = true;
+      let commits = 0;
+      let failures = 0;
+      const latencies = [];
+      // `depth` commits in flight per member: 1 = await each commit (commitSync), more = commitAsync.
+      await Promise.all(
+        members.flatMap((m) => {
+          let offset = 0;
+          return Array.from({ length: msg.depth }, async () => {
+            while (running) {
+              const partitions = [...m.owned];
+              const t = performance.now();
+              try {
+                await m.commit(Object.fromEntries(partitions.map((p) => [p, ++offset])));
+                commits++;
+                if (latencies.length < 200_000) latencies.push(performance.now() - t);
+              } catch {
+                failures++;
+              }
+            }
+          });
+        }),
+      );
+      process.send({ type: 'done', commits, failures, latencies });
+    } else if (msg.type === 'stop') {
+      running = false;
+    } else if (msg.type === 'leave') {
+      await Promise.all(members.map((m) => m.leave()));
+      process.exit(0);
+    }
+  });
+} else {
+  await main();
+}
+
+async function main() {
+  const { LocalCluster } = require('../packages/test-kit/dist/index.js');
+  const { connectEtcd, keys } = require('../packages/registry/dist/index.js');
+  const cluster = await LocalCluster.start({
+    brokers: 0,
+    controllers: 0,
+    coordinators: 1,
+    leaseTtlSeconds: 2,
+    extraArgs: {
+      'group-coordinator': ['--group.initial.rebalance.delay.ms', '500', '--log.level', 'warn'],
+    },
+  });
+  const etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
+  const coordinators = cluster.coordinators.map((c) => c.address);
+  const putTopic = (name, partitions) =>
+    etcd.ns
+      .put(keys.topicKey(name))
+      .value(
+        JSON.stringify({
+          version: 1,
+          name,
+          topicId: randomUUID(),
+          replicas: Array.from({ length: partitions }, () => [0]),
+          configs: {},
+          createdAt: Date.now(),
+        }),
+      )
+      .exec();
+  const revision = async () => Number((await etcd.ns.get('bench').exec()).header.revision);
+  const bar = progress(3 * SECONDS + 3 * RUNS, 'steps');
+  let steps = 0;
+  const step = (label) => {
+    steps++;
+    bar.update(steps, label);
+  };
+  const cases = [];
+  try {
+    // -- 1. commit throughput vs etcd's guarded-txn rate -------------------------------------
+    await putTopic('bench-commits', MEMBERS);
+    const workers = Array.from({ length: CLIENT_PROCS }, (_, i) => {
+      const count = Math.floor(MEMBERS / CLIENT_PROCS) + (i < MEMBERS % CLIENT_PROCS ? 1 : 0);
+      const spec = { coordinators, groupId: 'bench-committers', topic: 'bench-commits', count };
+      return fork(fileURLToPath(import.meta.url), ['--worker', JSON.stringify(spec)], { stdio: 'inherit' });
+    });
+    // Go once every member owns its one partition at the same generation.
+    const states = new Map();
+    await new Promise((resolve) => {
+      for (const w of workers) {
+        w.on('message', (m) => {
+          if (m.type !== 'state') return;
+          states.set(w, m);
+          const all = [...states.values()];
+          if (all.length === workers.length && all.every((x) => x.ok && x.generation === all[0].generation))
+            resolve();
+        });
+      }
+    });
+    const throughput = async (depth) => {
+      const r0 = await revision();
+      const done = workers.map(
+        (w) => new Promise((resolve) => w.on('message', (m) => m.type === 'done' && resolve(m))),
+      );
+      const t0 = process.hrtime.bigint();
+      for (const w of workers) w.send({ type: 'go', depth });
+      for (let s = 0; s < SECONDS; s++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        step(`commits, ${depth} in flight per member`);
+      }
+      for (const w of workers) w.send({ type: 'stop' });
+      const results = await Promise.all(done);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const txns = (await revision()) - r0;
+      const commits = results.reduce((n, r) => n + r.commits, 0);
+      return {
+        commitsPerSec: Math.round(commits / seconds),
+        coordinatorTxnsPerSec: Math.round(txns / seconds),
+        commitsPerTxn: Number((commits / Math.max(1, txns)).toFixed(1)),
+        p50LatencyMs: Number(median(results.flatMap((r) => r.latencies)).toFixed(1)),
+        failedCommits: results.reduce((n, r) => n + r.failures, 0),
+        seconds: Number(seconds.toFixed(2)),
+      };
+    };
+    const awaited = await throughput(1);
+    const pipelined = await throughput(PIPELINE);
+    for (const w of workers) w.send({ type: 'leave' });
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+
+    // etcd alone: each "commit" its own guarded txn, 100 concurrent loops, same duration.
+    const guardKey = 'bench/guard';
+    await etcd.ns.put(guardKey).value('x').exec();
+    const guard = Number((await etcd.ns.get(guardKey).exec()).kvs[0].create_revision);
+    let etcdTxns = 0;
+    let etcdRunning = true;
+    const e0 = process.hrtime.bigint();
+    const loops = Array.from({ length: MEMBERS }, async (_, i) => {
+      let offset = 0;
+      while (etcdRunning) {
+        await etcd.ns
+          .if(guardKey, 'Create', '==', guard)
+          .then(etcd.ns.put(`bench/offsets/${i}`).value(JSON.stringify({ version: 1, offset: ++offset })))
+          .commit();
+        etcdTxns++;
+      }
+    });
+    for (let s = 0; s < SECONDS; s++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      step('etcd txns');
+    }
+    etcdRunning = false;
+    await Promise.all(loops);
+    const etcdSeconds = Number(process.hrtime.bigint() - e0) / 1e9;
+    const etcdTxnsPerSec = etcdTxns / etcdSeconds;
+    const baseline = {
+      name: `etcd guarded txn/s (compare + put: one commit per txn), ${MEMBERS} concurrent loops`,
+      txnsPerSec: Math.round(etcdTxnsPerSec),
+    };
+    cases.push({
+      name: `commits/s, ${MEMBERS} members, each awaiting its commit before the next (one coordinator)`,
+      ...awaited,
+      baseline,
+      ratio: Number((awaited.commitsPerSec / etcdTxnsPerSec).toFixed(2)),
+    });
+    cases.push({
+      name: `commits/s, ${MEMBERS} members, ${PIPELINE} commits in flight each (one coordinator)`,
+      ...pipelined,
+      baseline,
+      ratio: Number((pipelined.commitsPerSec / etcdTxnsPerSec).toFixed(2)),
+    });
+
+    // -- 2. kill -9 of a member → its partitions assigned to the others ------------------------
+    await putTopic('bench-kill', 12);
+    const memberOptions = {
+      coordinators,
+      groupId: 'bench-kill',
+      topics: ['bench-kill'],
+      sessionTimeoutMs: 10_000,
+    };
+    const procs = [0, 1, 2].map(() => spawnMemberProcess(memberOptions));
+    const cover = (list) => {
+      const all = list.flatMap((p) => p.view()?.owned ?? []);
+      return new Set(all).size === all.length && all.length === 12;
+    };
+    const killTimes = [];
+    for (let run = 0; run < RUNS; run++) {
+      await waitUntil(
+        () => cover(procs) && procs.every((p) => p.view().owned.length === 4),
+        30_000,
+        'balanced',
+      );
+      const victim = procs.shift();
+      const t = process.hrtime.bigint();
+      victim.child.kill('SIGKILL');
+      await waitUntil(() => cover(procs), 30_000, 'reassignment');
+      killTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+      procs.push(spawnMemberProcess(memberOptions));
+      step('kill -9');
+    }
+    await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+    cases.push({
+      name: 'member kill -9 → its partitions assigned to the survivors (3 member processes, 12 partitions)',
+      medianMs: Number(median(killTimes).toFixed(1)),
+      maxMs: Number(Math.max(...killTimes).toFixed(1)),
+      runs: killTimes.length,
+      sessionTimeoutMs: 10_000,
+    });
+
+    // -- 3. rebalance 10 → 11 members, eager vs cooperative-sticky -----------------------------
+    const rebalance = async (assignor) => {
+      const topic = `bench-rebalance-${assignor}`;
+      await putTopic(topic, 100);
+      const options = { coordinators, groupId: topic, topics: [topic], assignors: [assignor] };
+      const members = Array.from({ length: 10 }, () => new TestGroupMember(options));
+      let revoked = 0;
+      for (const m of members) {
+        m.onRevoke = async (partitions) => {
+          revoked += partitions.length;
+          await m.commit(Object.fromEntries(partitions.map((p) => [p, 1])));
+        };
+      }
+      await Promise.all(members.map((m) => m.start()));
+      const times = [];
+      const revokes = [];
+      for (let run = 0; run < RUNS; run++) {
+        await waitUntil(() => members.every((m) => m.owned.size === 10), 30_000, '10 × 10');
+        const generation = members[0].generation;
+        revoked = 0;
+        const extra = new TestGroupMember(options);
+        const t = process.hrtime.bigint();
+        await extra.start();
+        const all = [...members, extra];
+        await waitUntil(
+          () =>
+            all.every((m) => m.generation > generation) &&
+            new Set(all.flatMap((m) => [...m.owned])).size === 100,
+          30_000,
+          'rebalanced',
+        );
+        times.push(Number(process.hrtime.bigint() - t) / 1e6);
+        revokes.push(revoked);
+        await extra.leave();
+        step(assignor);
+      }
+      await Promise.all(members.map((m) => m.leave()));
+      return {
+        medianMs: Number(median(times).toFixed(1)),
+        maxMs: Number(Math.max(...times).toFixed(1)),
+        revoked: median(revokes),
+      };
+    };
+    const eager = await rebalance('range');
+    const sticky = await rebalance('cooperative-sticky');
+    cases.push({
+      name: 'rebalance 10 → 11 members, 100 partitions, eager (range)',
+      ...eager,
+      runs: RUNS,
+    });
+    cases.push({
+      name: 'rebalance 10 → 11 members, 100 partitions, cooperative-sticky',
+      ...sticky,
+      runs: RUNS,
+      baseline: { name: 'eager (range)', medianMs: eager.medianMs, revoked: eager.revoked },
+      ratio: Number((sticky.medianMs / eager.medianMs).toFixed(2)),
+    });
+  } finally {
+    bar.stop();
+    etcd.close();
+    await cluster.stop();
+  }
+
+  const file = writeResults('groups', cases, {
+    members: MEMBERS,
+    secondsPerThroughputCase: SECONDS,
+    clientProcesses: CLIENT_PROCS,
+  });
+  const rows = cases.map((c) => {
+    if (c.commitsPerSec !== undefined) {
+      return [
+        c.name,
+        `${c.commitsPerSec} commits/s, p50 ${c.p50LatencyMs} ms (${c.coordinatorTxnsPerSec} etcd txn/s, ${c.commitsPerTxn} commits/txn)`,
+        `${c.baseline.txnsPerSec} txn/s`,
+        `${c.ratio}×`,
+      ];
+    }
+    if (c.revoked !== undefined) {
+      return [
+        c.name,
+        `median ${c.medianMs} ms, max ${c.maxMs} ms, ${c.revoked} partitions revoked`,
+        c.baseline ? `${c.baseline.medianMs} ms, ${c.baseline.revoked} revoked` : '',
+        c.ratio === undefined ? '' : `${c.ratio}×`,
+      ];
+    }
+    return [
+      c.name,
+      `median ${c.medianMs} ms, max ${c.maxMs} ms`,
+      `session timeout ${c.sessionTimeoutMs} ms`,
+      '',
+    ];
+  });
+  console.log(table(['case', 'figure', 'baseline', 'ratio'], rows));
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
