@@ -139,6 +139,7 @@ export class Producer {
   #drainScheduled = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #retries = 0;
 
   constructor(config: ProducerConfig = {}) {
     this.options = producerDefaults(config);
@@ -160,6 +161,11 @@ export class Producer {
   /** The producer id and epoch in use (-1 before connect, or when not idempotent). */
   get producerIdAndEpoch(): { producerId: number; producerEpoch: number } {
     return { producerId: this.#producerId, producerEpoch: this.#producerEpoch };
+  }
+
+  /** Batches re-sent after a retriable error so far. */
+  get retries(): number {
+    return this.#retries;
   }
 
   /** Gets a producer id (idempotence). Called by the first `send` if not called before. */
@@ -502,6 +508,7 @@ export class Producer {
     }
     b.lastError = e;
     if (retriable && Date.now() < b.deadline) {
+      this.#retries++;
       b.retryAt =
         Date.now() + backoffMs(b.attempts - 1, this.options.retryBackoffMs, this.options.maxRetryBackoffMs);
       if (LEADERSHIP.has(e.errorName)) void this.#leaders.refresh().catch(() => undefined);
