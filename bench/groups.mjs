@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { progress, table, writeResults } from './lib/report.mjs';
@@ -336,6 +337,8 @@ async function main() {
   }
 
   const file = writeResults('groups', cases, {
+    // Other processes compete for the same cores: the 1-minute load average at the end of the run.
+    loadAverage: Number(os.loadavg()[0].toFixed(2)),
     members: MEMBERS,
     secondsPerThroughputCase: SECONDS,
     clientProcesses: CLIENT_PROCS,
