@@ -126,11 +126,11 @@ describe('client end to end', () => {
       await c.run({ eachMessage: async ({ message }) => void after.push(message) });
     });
     await waitFor(() => after.length >= 300, { timeoutMs: 30_000, description: 'the 300 new records' });
+    await Promise.all(restarted.map((c) => c.disconnect()));
+    await Promise.all(reruns);
     expect(after.length).toBe(300);
     for (const m of after) onMessage(m);
     expect({ duplicates, outOfOrder }).toEqual({ duplicates: 0, outOfOrder: 0 });
-    await Promise.all(restarted.map((c) => c.disconnect()));
-    await Promise.all(reruns);
 
     // Seek back and re-read partition 0 from the start, without a group.
     const reader = client.consumer({

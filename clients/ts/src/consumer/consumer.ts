@@ -40,6 +40,9 @@ import type {
   TopicPartitionOffset,
 } from './types';
 
+/** Longest stretch (ms) of record delivery without giving timers and I/O a turn. */
+const YIELD_EVERY_MS = 10;
+
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerMessage<K, V>> {
@@ -56,6 +59,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   private running = false;
   private inFlight = new Map<string, Promise<void>>();
   private readonly cursor = { next: 0 };
+  private lastYield = 0;
 
   /** @internal Built by `Tributary.consumer()`. */
   constructor(
@@ -306,6 +310,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       }
       for (const message of messages) {
         if (this.queues.get(q.key) !== q || q.paused || this.closed) break;
+        if ((message.offset & 0xff) === 0) await this.yieldToEventLoop();
         const seeks = q.seeks;
         let pausedHere = false;
         await options.eachMessage!({
@@ -449,8 +454,22 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /**
+   * Lets timers and I/O run (heartbeats, auto-commit, fetch responses) when records have been
+   * delivered for a while without a macrotask: with prefetched data and a handler that does not
+   * await I/O, delivery is all microtasks and would starve them (the member would be removed for
+   * missing heartbeats).
+   */
+  private async yieldToEventLoop(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+
   /** The next partition with records ready (round-robin), waiting for one; undefined once closed. */
   private async nextReady(skipBusy: boolean): Promise<PartitionQueue | undefined> {
+    await this.yieldToEventLoop();
     for (;;) {
       if (this.failure !== undefined) throw this.failure;
       if (this.closed) return undefined;
