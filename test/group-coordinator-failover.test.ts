@@ -163,4 +163,55 @@ describe('group coordinator failover', () => {
     );
     await Promise.all(members.map((m) => m.leave()));
   });
+
+  it('SIGTERM of the owning coordinator hands its groups over at once, without waiting for the lease TTL', async () => {
+    // Both coordinators up again (the previous test killed one).
+    for (const node of cluster.coordinators) if (!node.process?.running) node.start();
+    await Promise.all(cluster.coordinators.map((node) => node.waitServing()));
+    const topic: TopicRecord = {
+      version: 1,
+      name: 'audit-log',
+      topicId: randomUUID(),
+      replicas: Array.from({ length: 4 }, () => [0]),
+      configs: {},
+      createdAt: Date.now(),
+    };
+    await etcd.ns.put(keys.topicKey('audit-log')).value(serializeRecord(topic)).exec();
+    const group = 'audit-sinks';
+    const coordinators = cluster.coordinators.map((c) => c.address);
+    const members = [0, 1].map(
+      () => new TestGroupMember({ coordinators, groupId: group, topics: ['audit-log'] }),
+    );
+    await Promise.all(members.map((m) => m.start()));
+    await waitFor(() => members.every((m) => m.owned.size === 2), {
+      timeoutMs: 10_000,
+      description: '2 each',
+    });
+    await members[0]!.commit(Object.fromEntries([...members[0]!.owned].map((p) => [p, 7])));
+
+    const owner = cluster.coordinators.find((c) => c.id === ownerIdOf(members[0]!))!;
+    const survivor = cluster.coordinators.find((c) => c !== owner)!;
+    const moved = new Set<TestGroupMember>();
+    for (const m of members) {
+      m.on('assignment', () => {
+        if (m.coordinator === survivor.address) moved.add(m);
+      });
+    }
+    const stoppedAt = Date.now();
+    owner.signal('SIGTERM');
+    await waitFor(() => moved.size === 2, {
+      timeoutMs: leaseTtlSeconds * 1000,
+      description: 'members at the survivor',
+    });
+    const movedAfterMs = Date.now() - stoppedAt;
+    expect((await owner.process!.waitForExit()).code).toBe(0);
+    expect(await holder(group)).toBe(survivor.id);
+    const committed = await members[0]!.fetchOffsets();
+    expect([...committed.values()].filter((o) => o === 7)).toHaveLength(2);
+    console.log(`coordinator SIGTERM: members reassigned at the survivor after ${movedAfterMs} ms`);
+    await Promise.all(members.map((m) => m.leave()));
+  });
+
+  /** The coordinator id behind a member's current coordinator address. */
+  const ownerIdOf = (m: TestGroupMember) => cluster.coordinators.find((c) => c.address === m.coordinator)!.id;
 });

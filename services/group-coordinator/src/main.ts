@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { TributaryError } from '@tributary/errors';
 import {
   type GroupCoordinatorServiceHandlers,
   loadTributaryPackageDefinition,
@@ -19,6 +20,7 @@ import { alterGroupOffsets, deleteGroups, describeGroups, listGroups } from './h
 import { findCoordinator } from './handlers/find-coordinator';
 import { groupSessionHandler } from './handlers/group-session';
 import { commitOffsets, fetchOffsets, unary } from './handlers/offsets';
+import { wireCode } from './handlers/validate';
 import { CoordinatorLease } from './registry/coordinator-lease';
 import { coordinatorSettings } from './settings';
 
@@ -33,14 +35,16 @@ void runService({
     const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
     const ns = () => etcd.get().ns;
 
+    // Requests can arrive between `listen` and `serving`: they get a retriable error.
+    const starting = () => new TributaryError('COORDINATOR_NOT_AVAILABLE', 'The coordinator is starting');
     let metadata: MetadataView | undefined;
     const view = () => {
-      if (!metadata) throw new Error('metadata view is not started yet');
+      if (!metadata) throw starting();
       return metadata;
     };
     let manager: GroupManager | undefined;
     const groups = () => {
-      if (!manager) throw new Error('group manager is not started yet');
+      if (!manager) throw starting();
       return manager;
     };
     let brokerOffsets: BrokerPartitionOffsets | undefined;
@@ -121,6 +125,12 @@ void runService({
         findCoordinator({ ns, manager: groups(), metadata: view(), self }, request),
       ),
       GroupSession: (call) => {
+        if (!manager) {
+          const error = starting();
+          call.write({ error: { errorCode: wireCode(error.code), errorMessage: error.message } });
+          call.end();
+          return;
+        }
         sessionHandler ??= groupSessionHandler({
           manager: groups(),
           settings: {
