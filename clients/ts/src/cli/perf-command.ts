@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Tributary } from '../tributary';
 import type { Command } from './args';
 import { json, type Output } from './output';
-import { COMPRESSION } from './produce-command';
+import { COMPRESSION, PRODUCER_WORKAROUND } from './produce-command';
 
 /** The `--json` object of both perf commands. */
 export interface PerfResult {
@@ -66,7 +66,11 @@ export async function perfProduce(
   c: Extract<Command, { kind: 'perf-produce' }>,
   io: Output,
 ): Promise<PerfResult> {
-  const producer = t.producer({ acks: c.acks, compression: COMPRESSION[c.compression] });
+  const producer = t.producer({
+    acks: c.acks,
+    compression: COMPRESSION[c.compression],
+    ...PRODUCER_WORKAROUND,
+  });
   const payload = Buffer.alloc(c.recordSize, 0x61);
   const latencies = new Float64Array(c.numRecords);
   const progress = bar(c.progress, c.numRecords);
