@@ -1,4 +1,4 @@
-import type { TributaryError } from '@tributary/errors';
+import { TributaryError } from '@tributary/errors';
 import type { GroupSessionResponse } from '@tributary/proto';
 import { createLogger } from '@tributary/service-kit';
 import { ManualClock } from '../clock';
@@ -37,7 +37,15 @@ class FakeSession implements MemberSession {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-function harness(options: { partitions?: Record<string, number>; initialDelayMs?: number } = {}) {
+function harness(
+  options: {
+    partitions?: Record<string, number>;
+    initialDelayMs?: number;
+    drainCommits?: () => Promise<void>;
+    writeGeneration?: (update: GenerationUpdate) => Promise<void>;
+  } = {},
+) {
+  const failures: Error[] = [];
   const clock = new ManualClock();
   const counts = new Map(Object.entries(options.partitions ?? { t: 6 }));
   const writes: GenerationUpdate[] = [];
@@ -49,11 +57,12 @@ function harness(options: { partitions?: Record<string, number>; initialDelayMs?
       initialRebalanceDelayMs: options.initialDelayMs ?? 0,
       partitionCount: (topic) => counts.get(topic),
       writeGeneration: async (update) => {
+        await options.writeGeneration?.(update);
         writes.push(update);
       },
-      drainCommits: async () => undefined,
+      drainCommits: options.drainCommits ?? (async () => undefined),
       onWriteFailed: (err) => {
-        throw err;
+        failures.push(err);
       },
       newMemberId: (clientId) => `${clientId}-${++ids}`,
       logger: createLogger({ service: 'test', instance: 'test', level: 'silent' }),
@@ -93,7 +102,7 @@ function harness(options: { partitions?: Record<string, number>; initialDelayMs?
       group.pollProgress(s.memberId);
     }
   };
-  return { clock, counts, writes, group, join, confirmRevokes, heartbeatAll };
+  return { clock, counts, writes, failures, group, join, confirmRevokes, heartbeatAll };
 }
 
 const owners = (...sessions: FakeSession[]) => {
@@ -326,6 +335,62 @@ describe('Group membership and rebalance', () => {
     expect(a.assignment!.partitions).toEqual(expect.arrayContaining(['t/0', 't/1', 't/2']));
     expect(b.assignment!.partitions).toEqual(expect.arrayContaining(['t/3']));
     expect(owners(a, b)).toBe(6);
+  });
+});
+
+describe('Group registry writes', () => {
+  it('writes pending commits and the registries before any member hears of the new generation', async () => {
+    let releaseDrain: () => void = () => undefined;
+    let drains = 0;
+    const h = harness({
+      drainCommits: () => {
+        drains++;
+        return new Promise<void>((resolve) => {
+          releaseDrain = resolve;
+        });
+      },
+    });
+    const a = h.join();
+    await settle();
+    expect(drains).toBe(1);
+    expect(a.assignment).toBeUndefined();
+    expect(h.writes).toHaveLength(0);
+    releaseDrain();
+    await settle();
+    expect(h.writes).toHaveLength(1);
+    expect(a.assignment?.generation).toBe(1);
+  });
+
+  it('gives the group up when a registry write fails (fenced), telling no member', async () => {
+    const h = harness({
+      writeGeneration: async () => {
+        throw new TributaryError('NOT_COORDINATOR', 'fenced');
+      },
+    });
+    const a = h.join();
+    await settle();
+    expect(h.failures.map((e) => e.message)).toEqual(['fenced']);
+    expect(a.assignment).toBeUndefined();
+  });
+
+  it('rewrites only the owner keys of partitions that moved', async () => {
+    const h = harness({ partitions: { t: 12 } });
+    const a = h.join();
+    const b = h.join();
+    const c = h.join();
+    await settle();
+    for (const s of [a, b, c]) h.confirmRevokes(s);
+    await settle();
+    const before = h.writes.length;
+    const d = h.join();
+    await settle();
+    for (const s of [a, b, c]) h.confirmRevokes(s);
+    await settle();
+    expect(d.assignment!.partitions).toHaveLength(3);
+    const update = h.writes.at(-1)!;
+    expect(h.writes.length).toBe(before + 1);
+    expect([...update.owners.values()]).toEqual([d.memberId, d.memberId, d.memberId]);
+    expect(update.putMembers.map((m) => m.memberId)).toEqual([d.memberId]);
   });
 });
 

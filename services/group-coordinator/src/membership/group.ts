@@ -315,6 +315,7 @@ export class Group {
     if (this.closed) return;
     this.deps.logger.debug({ reason }, 'rebalance requested');
     this.rebalanceWanted = true;
+    if (this.members.size > 0) this.state = 'REBALANCING';
     if (!this.everAssigned && this.members.size > 0 && this.deps.initialRebalanceDelayMs > 0) {
       this.delayedUntil ??= this.deps.clock.now() + this.deps.initialRebalanceDelayMs;
       this.arm();
