@@ -505,9 +505,11 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   }
 
   /** Committed offsets (when in a group), else / where none, autoOffsetReset. */
-  private async startPositions(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
+  private async startPositions(
+    partitions: readonly TopicPartition[],
+    committed = new Map<string, number>(),
+  ): Promise<TopicPartitionOffset[]> {
     if (partitions.length === 0) return [];
-    const committed = new Map<string, number>();
     const groupId = this.options.groupId;
     if (groupId !== undefined) {
       const byTopic = new Map<string, number[]>();
@@ -560,8 +562,16 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
         false,
       );
     const added = partitions.filter((p) => !this.queues.has(tpKey(p.topic, p.partition)));
-    const positions = await this.startPositions(added);
-    this.addQueues(positions, new Map(positions.map((p) => [tpKey(p.topic, p.partition), p.offset])));
+    // Positions reset by autoOffsetReset count as uncommitted (-1), so the next commit records
+    // them and the group shows lag for partitions nothing was read from yet (as Kafka does).
+    const committed = new Map<string, number>();
+    const positions = await this.startPositions(added, committed);
+    this.addQueues(
+      positions,
+      new Map(
+        positions.map((p) => [tpKey(p.topic, p.partition), committed.get(tpKey(p.topic, p.partition)) ?? -1]),
+      ),
+    );
     if (added.length > 0) await this.listeners.onPartitionsAssigned?.(added);
   }
 
