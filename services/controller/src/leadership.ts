@@ -181,15 +181,26 @@ export class Leadership {
     let pending = candidates;
     let revision = 0;
     for (let round = 0; pending.length > 0 && round < (this.options.maxRounds ?? 5); round++) {
-      const writes: PartitionWrite[] = [];
+      // Leader changes first: they end unavailability; ISR-only changes (a dead follower
+      // leaving) can follow a round trip later.
+      const leaderChanges: PartitionWrite[] = [];
+      const isrChanges: PartitionWrite[] = [];
       for (const [topic, partition, cur] of pending) {
         const state = decide(topic, partition, cur);
-        if (state) writes.push({ topic, partition, state, modRevision: cur.modRevision });
+        if (!state) continue;
+        const write = { topic, partition, state, modRevision: cur.modRevision };
+        (state.leader !== cur.state.leader ? leaderChanges : isrChanges).push(write);
       }
-      if (writes.length === 0) break;
+      if (leaderChanges.length + isrChanges.length === 0) break;
       // The partition keys' mod revisions are guard enough: a deleted (or deleted and re-created)
       // topic's partition keys are gone (or have newer revisions).
-      const result = await this.writer.writePartitions(writes);
+      const first = await this.writer.writePartitions(leaderChanges);
+      const second = await this.writer.writePartitions(isrChanges);
+      const result = {
+        written: [...first.written, ...second.written],
+        conflicts: [...first.conflicts, ...second.conflicts],
+        revision: Math.max(first.revision, second.revision),
+      };
       written.push(...result.written);
       revision = Math.max(revision, result.revision);
       pending = result.conflicts.flatMap((c) =>

@@ -36,7 +36,7 @@ export interface ReplicaAssignmentFollowerOptions {
   /** For deletion acknowledgements. */
   readonly ns: () => Namespace;
   readonly logger: Logger;
-  /** Partitions applied at once. @default 16 */
+  /** Partitions applied at once. @default 8 */
   readonly concurrency?: number;
 }
 
@@ -121,13 +121,26 @@ export class ReplicaAssignmentFollower {
       return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)) };
     });
     this.dirty.clear();
+    const t0 = performance.now();
     const onDisk = new Set(this.options.localLogs.all().map((l) => tpKey(l.topic, l.partition)));
     let next = 0;
     const worker = async () => {
-      while (next < work.length && !this.stopped) await this.apply(work[next++]!, onDisk);
+      while (next < work.length && !this.stopped) {
+        await this.apply(work[next++]!, onDisk);
+        // Let timers and I/O in between: the replica manager's work may be synchronous (file
+        // creation, checkpoints), and a sweep of thousands of partitions must not starve the
+        // lease keep-alive or the gRPC server.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, work.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, work.length) }, worker));
     for (const name of new Set(work.map((w) => w.topic))) await this.acknowledgeDeletion(name);
+    if (work.length >= 100) {
+      this.options.logger.info(
+        { partitions: work.length, ms: Math.round(performance.now() - t0) },
+        'applied partition metadata',
+      );
+    }
   }
 
   private async apply(tp: TopicPartitionRef, onDisk: ReadonlySet<string>): Promise<void> {
