@@ -294,6 +294,13 @@ export class Producer {
     }
     let b = pq.open;
     if (b === undefined) {
+      // As Kafka's accumulator: a batch that is ready but not sent yet (the partition's
+      // in-flight limit holds it back) keeps taking records until it is full.
+      const last = pq.queue.at(-1);
+      if (last !== undefined && last.attempts === 0 && !last.inFlight && last.bytes < this.options.batchSize)
+        b = last;
+    }
+    if (b === undefined) {
       b = new Batch(topic, partition, this.options.deliveryTimeoutMs);
       pq.open = b;
       const q = pq;
@@ -380,19 +387,28 @@ export class Producer {
     if (needMetadata) void this.#leaders.refresh().catch(() => undefined);
     for (const [address, batches] of byAddress) {
       const stream = this.#stream(address);
-      let i = 0;
-      while (i < batches.length && stream.canSend()) {
+      // One batch per partition per request (the broker refuses a partition twice); a
+      // partition's next batch goes in the next request on the same stream, so it is appended
+      // after the previous one.
+      let remaining = batches;
+      while (remaining.length > 0 && stream.canSend()) {
         const request: Batch[] = [];
+        const rest: Batch[] = [];
+        const partitions = new Set<string>();
         let size = 0;
-        while (
-          i < batches.length &&
-          (request.length === 0 || size + batches[i]!.bytes <= this.options.maxRequestSize)
-        ) {
-          const b = batches[i++]!;
-          size += b.bytes;
-          request.push(b);
+        for (const b of remaining) {
+          const key = `${b.topic}/${b.partition}`;
+          if (
+            !partitions.has(key) &&
+            (request.length === 0 || size + b.bytes <= this.options.maxRequestSize)
+          ) {
+            partitions.add(key);
+            size += b.bytes;
+            request.push(b);
+          } else rest.push(b);
         }
         this.#sendRequest(stream, request);
+        remaining = rest;
       }
     }
     for (const [pq, b] of expired) {
