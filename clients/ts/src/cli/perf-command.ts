@@ -75,7 +75,7 @@ export async function perfProduce(
   const latencies = new Float64Array(c.numRecords);
   const progress = bar(c.progress, c.numRecords);
   const chunk = Math.max(1, Math.min(1000, c.throughput > 0 ? Math.ceil(c.throughput / 100) : 1000));
-  const maxPending = 256;
+  const maxPending = 32;
   const pending = new Set<Promise<void>>();
   let done = 0;
   let failure: unknown;

@@ -26,6 +26,7 @@ import { listOffsets } from '../admin/list-offsets';
 import { itemError } from '../errors';
 import type { Cluster } from '../rpc/cluster';
 import { promisify } from '../rpc/unary';
+import { bytesSerde } from '../serializers/serializers';
 import type { ResolvedConsumerOptions } from './consumer-options';
 import { GroupSession } from './group-session';
 import { PartitionQueue } from './partition-queue';
@@ -60,6 +61,9 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   private inFlight = new Map<string, Promise<void>>();
   private readonly cursor = { next: 0 };
   private lastYield = 0;
+  /** The deserializers are the identity (bytes): skip the calls on the hot path. */
+  private readonly rawKeys: boolean;
+  private readonly rawValues: boolean;
 
   /** @internal Built by `Tributary.consumer()`. */
   constructor(
@@ -69,6 +73,8 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     private readonly sourceFactory: () => RecordSource,
   ) {
     this.autoOffsetReset = options.autoOffsetReset;
+    this.rawKeys = (options.keyDeserializer as unknown) === bytesSerde.deserialize;
+    this.rawValues = (options.valueDeserializer as unknown) === bytesSerde.deserialize;
   }
 
   /** Sets the rebalance listener (replaces any earlier one). */
@@ -378,8 +384,13 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       partition: q.partition,
       offset: r.offset,
       timestamp: r.timestamp,
-      key: r.key === null ? null : this.options.keyDeserializer(r.key, q.topic),
-      value: r.value === null ? null : this.options.valueDeserializer(r.value, q.topic),
+      key: r.key === null ? null : this.rawKeys ? (r.key as K) : this.options.keyDeserializer(r.key, q.topic),
+      value:
+        r.value === null
+          ? null
+          : this.rawValues
+            ? (r.value as V)
+            : this.options.valueDeserializer(r.value, q.topic),
       headers: r.headers,
       leaderEpoch: q.leaderEpoch,
     };
