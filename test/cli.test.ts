@@ -167,5 +167,63 @@ describe('tributary CLI', () => {
 
     const consumeTimeout = await tributary(['consume', topic, '--timeout-ms', '1500', ...b]);
     expect(consumeTimeout).toMatchObject({ code: 0, stdout: '' });
+
+    // One partition from an offset; then from a timestamp (everything is newer than 2020).
+    const byPartition = [0, 1, 2].map((p) =>
+      records.filter((r) => r.partition === p).sort((x, y) => x.offset - y.offset),
+    );
+    const busiest = byPartition.reduce((a, c) => (c.length > a.length ? c : a));
+    expect(busiest.length).toBeGreaterThan(1);
+    const fromOffset = await tributary([
+      'consume',
+      topic,
+      '--partition',
+      String(busiest[0]!.partition),
+      '--offset',
+      '1',
+      '--max-messages',
+      String(busiest.length - 1),
+      ...b,
+    ]);
+    expect(fromOffset.stdout.trim().split('\n')).toEqual(busiest.slice(1).map((r) => r.value));
+    const fromTime = await tributary([
+      'consume',
+      topic,
+      '--from-timestamp',
+      '2020-01-01T00:00:00Z',
+      '--max-messages',
+      '34',
+      '--json',
+      ...b,
+    ]);
+    expect(fromTime.stdout.trim().split('\n')).toHaveLength(34);
+
+    // Alter: more partitions, a config override; delete the group and the topic.
+    expect(
+      (
+        await tributary([
+          'topics',
+          'alter',
+          topic,
+          '--partitions',
+          '4',
+          '--config',
+          'retention.ms=3600000',
+          ...b,
+        ])
+      ).code,
+    ).toBe(0);
+    const altered = JSON.parse((await tributary(['topics', 'describe', topic, '--json', ...b])).stdout);
+    expect(altered.partitions).toHaveLength(4);
+    expect(altered.configs).toMatchObject({ 'retention.ms': '3600000' });
+    expect((await tributary(['groups', 'delete', 'cli-readers', ...b])).code).toBe(0);
+    const groups = JSON.parse((await tributary(['groups', 'list', '--json', ...b])).stdout) as Array<{
+      groupId: string;
+    }>;
+    expect(groups.map((g) => g.groupId)).not.toContain('cli-readers');
+    expect((await tributary(['topics', 'delete', topic, ...b])).code).toBe(0);
+    const missing = await tributary(['topics', 'describe', topic, ...b]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/UNKNOWN_TOPIC_OR_PARTITION/);
   });
 });
