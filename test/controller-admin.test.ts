@@ -290,6 +290,35 @@ describe('controller topic administration', () => {
     expect(bumped).toEqual({ producerId: ids[0].producerId, producerEpoch: '1' });
   });
 
+  it('deletes without waiting for a dead broker, which removes its leftovers when it returns', async () => {
+    const created = await call<Any>(controller, 'createTopics', {
+      topics: [{ name: 'ghost', numPartitions: 3, replicationFactor: 3 }],
+      timeoutMs: 5000,
+    });
+    expect(created.topics[0].errorCode).toBe(0);
+    await waitFor(() => [0, 1, 2].every((b) => dirsOf(b, 'ghost').length === 3), {
+      timeoutMs: 10_000,
+      description: 'ghost directories on every broker',
+    });
+    const broker = cluster.brokers[1]!;
+    broker.signal('SIGKILL');
+    await broker.process!.waitForExit();
+    expect((await call<Any>(controller, 'deleteTopics', { names: ['ghost'] })).topics[0].errorCode).toBe(0);
+    await waitFor(async () => (await keysUnder(keys.topicKey('ghost'))).length === 0, {
+      timeoutMs: 15_000,
+      description: 'ghost keys to go once broker 1 is known dead',
+    });
+    expect(dirsOf(0, 'ghost')).toEqual([]);
+    expect(dirsOf(2, 'ghost')).toEqual([]);
+    expect(dirsOf(1, 'ghost')).toHaveLength(3);
+    broker.start();
+    await broker.waitServing();
+    await waitFor(() => dirsOf(1, 'ghost').length === 0, {
+      timeoutMs: 10_000,
+      description: 'broker 1 to delete the leftovers of the deleted topic',
+    });
+  });
+
   it('a restarted controller finishes a half-created topic and a half-deleted one', async () => {
     const node = cluster.controllers[0]!;
     node.signal('SIGKILL');
@@ -307,18 +336,16 @@ describe('controller topic administration', () => {
       creating: true,
     };
     await etcd.ns.put(keys.topicKey('half')).value(serializeRecord(half));
-    await etcd.ns
-      .put(keys.partitionStateKey('half', 0))
-      .value(
-        serializeRecord({
-          version: 1,
-          leader: 0,
-          leaderEpoch: 0,
-          isr: [0],
-          controllerEpoch: 1,
-          partitionEpoch: 0,
-        }),
-      );
+    await etcd.ns.put(keys.partitionStateKey('half', 0)).value(
+      serializeRecord({
+        version: 1,
+        leader: 0,
+        leaderEpoch: 0,
+        isr: [0],
+        controllerEpoch: 1,
+        partitionEpoch: 0,
+      }),
+    );
     const wide = JSON.parse((await etcd.ns.get(keys.topicKey('wide')).string())!) as TopicRecord;
     await etcd.ns.put(keys.topicKey('wide')).value(serializeRecord({ ...wide, deleting: true }));
     node.start();

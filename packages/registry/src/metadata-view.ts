@@ -1,64 +1,22 @@
 import type { Namespace } from 'etcd3';
-import * as keys from './keys';
-import { type KeyRevisions, PrefixWatch } from './prefix-watch';
 import {
-  type BrokerRegistration,
-  type ControllerRegistration,
-  type CoordinatorRegistration,
-  isBrokerRegistration,
-  isControllerRegistration,
-  isCoordinatorRegistration,
-  isPartitionState,
-  isTopicDeletionAck,
-  isTopicRecord,
-  type PartitionState,
-  parseRecord,
-  type TopicDeletionAck,
-  type TopicRecord,
+  type MetadataChange,
+  type MetadataSection,
+  MetadataState,
+  PREFIXES,
+  type Versioned,
+} from './metadata-state';
+import { type KeyRevisions, PrefixWatch } from './prefix-watch';
+import type {
+  BrokerRegistration,
+  ControllerRegistration,
+  CoordinatorRegistration,
+  PartitionState,
+  TopicDeletionAck,
+  TopicRecord,
 } from './records';
 
-/** A parsed record with the revisions a guarded write compares. */
-export interface Versioned<T> extends KeyRevisions {
-  readonly value: T;
-}
-
-/** The parts of the cluster metadata a view can mirror, each one etcd prefix. */
-export type MetadataSection =
-  | 'brokers'
-  | 'coordinators'
-  | 'controller'
-  | 'topics'
-  | 'partitions'
-  | 'deletions';
-
-/** One key of the view changed (created, updated or deleted: `value` undefined). */
-export type MetadataChange =
-  | { readonly section: 'brokers'; readonly id: number; readonly value: BrokerRegistration | undefined }
-  | {
-      readonly section: 'coordinators';
-      readonly id: string;
-      readonly value: CoordinatorRegistration | undefined;
-    }
-  | { readonly section: 'controller'; readonly value: Versioned<ControllerRegistration> | undefined }
-  | {
-      readonly section: 'topics';
-      readonly topic: string;
-      readonly value: Versioned<TopicRecord> | undefined;
-      readonly previous: Versioned<TopicRecord> | undefined;
-    }
-  | {
-      readonly section: 'partitions';
-      readonly topic: string;
-      readonly partition: number;
-      readonly value: Versioned<PartitionState> | undefined;
-      readonly previous: Versioned<PartitionState> | undefined;
-    }
-  | {
-      readonly section: 'deletions';
-      readonly topic: string;
-      readonly brokerId: number;
-      readonly value: TopicDeletionAck | undefined;
-    };
+export type { MetadataChange, MetadataSection, Versioned } from './metadata-state';
 
 export interface MetadataViewOptions {
   /** The sections to mirror. @default every section but `deletions` */
@@ -74,15 +32,6 @@ const DEFAULT_SECTIONS: readonly MetadataSection[] = [
   'topics',
   'partitions',
 ];
-
-const PREFIXES: Record<MetadataSection, string> = {
-  brokers: keys.brokersPrefix(),
-  coordinators: keys.coordinatorsPrefix(),
-  controller: keys.controllerKey(),
-  topics: keys.topicsPrefix(),
-  partitions: keys.partitionsPrefix(),
-  deletions: keys.topicDeletionsPrefix(),
-};
 
 /**
  * A read-only, watch-fed mirror of the cluster metadata in etcd (ARCHITECTURE §2): live brokers
@@ -104,13 +53,7 @@ export class MetadataView {
   private readonly listeners = new Set<(change: MetadataChange) => void>();
   private readonly revisions = new Map<MetadataSection, number>();
   private readonly waiters: { section: MetadataSection; revision: number; resolve: () => void }[] = [];
-
-  private readonly brokerMap = new Map<number, BrokerRegistration>();
-  private readonly coordinatorMap = new Map<string, CoordinatorRegistration>();
-  private controllerEntry: Versioned<ControllerRegistration> | undefined;
-  private readonly topicMap = new Map<string, Versioned<TopicRecord>>();
-  private readonly partitionMap = new Map<string, Map<number, Versioned<PartitionState>>>();
-  private readonly deletionMap = new Map<string, Map<number, TopicDeletionAck>>();
+  private readonly state: MetadataState;
 
   constructor(
     private readonly ns: Namespace,
@@ -118,6 +61,7 @@ export class MetadataView {
   ) {
     this.sections = options.sections ?? DEFAULT_SECTIONS;
     this.onError = options.onError ?? (() => undefined);
+    this.state = new MetadataState(this.onError);
   }
 
   /** Loads every section's snapshot and starts watching. */
@@ -135,11 +79,13 @@ export class MetadataView {
               this.advance(section, revision);
             },
             onPut: (key, value, revision, kv) => {
-              this.applyPut(section, key, value, kv);
+              const change = this.state.put(section, key, value, kv);
+              if (change) this.emit(change);
               this.advance(section, revision);
             },
             onDelete: (key, revision) => {
-              this.applyDelete(section, key);
+              const change = this.state.delete(section, key);
+              if (change) this.emit(change);
               this.advance(section, revision);
             },
           },
@@ -195,45 +141,45 @@ export class MetadataView {
 
   /** Live brokers by id. */
   brokers(): ReadonlyMap<number, BrokerRegistration> {
-    return this.brokerMap;
+    return this.state.brokers;
   }
 
   /** Live group coordinators by id. */
   coordinators(): ReadonlyMap<string, CoordinatorRegistration> {
-    return this.coordinatorMap;
+    return this.state.coordinators;
   }
 
   /** The active controller; its `createRevision` is the controller epoch. */
   controller(): Versioned<ControllerRegistration> | undefined {
-    return this.controllerEntry;
+    return this.state.controller;
   }
 
   /** Every topic record by name (including topics being created or deleted). */
   topics(): ReadonlyMap<string, Versioned<TopicRecord>> {
-    return this.topicMap;
+    return this.state.topics;
   }
 
   topic(name: string): Versioned<TopicRecord> | undefined {
-    return this.topicMap.get(name);
+    return this.state.topics.get(name);
   }
 
   /** The partition states of a topic by partition number (only those with a key). */
   partitions(topic: string): ReadonlyMap<number, Versioned<PartitionState>> {
-    return this.partitionMap.get(topic) ?? EMPTY;
+    return this.state.partitions.get(topic) ?? EMPTY;
   }
 
   partition(topic: string, partition: number): Versioned<PartitionState> | undefined {
-    return this.partitionMap.get(topic)?.get(partition);
+    return this.state.partitions.get(topic)?.get(partition);
   }
 
   /** Topics that have at least one partition key, with their partition states. */
   allPartitions(): ReadonlyMap<string, ReadonlyMap<number, Versioned<PartitionState>>> {
-    return this.partitionMap;
+    return this.state.partitions;
   }
 
   /** Deletion acknowledgements of a topic by broker id (only with the `deletions` section). */
   deletionAcks(topic: string): ReadonlyMap<number, TopicDeletionAck> {
-    return this.deletionMap.get(topic) ?? EMPTY;
+    return this.state.deletions.get(topic) ?? EMPTY;
   }
 
   private emit(change: MetadataChange): void {
@@ -248,6 +194,7 @@ export class MetadataView {
 
   private advance(section: MetadataSection, revision: number): void {
     this.revisions.set(section, Math.max(this.revision(section), revision));
+    if (this.waiters.length === 0) return;
     // Every key a txn wrote carries its revision, and etcd delivers them in one watch response
     // whose events are all queued before the first is handled; waiting for setImmediate lets the
     // rest of them be applied before a waiter looks at the view.
@@ -268,173 +215,17 @@ export class MetadataView {
     revisions: ReadonlyMap<string, KeyRevisions>,
     report: boolean,
   ): void {
-    const before = new Set(this.keysOf(section));
+    const before = new Set(this.state.keysOf(section));
     for (const [key, value] of entries) {
       before.delete(key);
-      this.applyPut(section, key, value, revisions.get(key)!, report);
+      const change = this.state.put(section, key, value, revisions.get(key)!);
+      if (change && report) this.emit(change);
     }
-    for (const key of before) this.applyDelete(section, key, report);
-  }
-
-  /** The etcd keys the section holds now (to find what a resync snapshot no longer has). */
-  private keysOf(section: MetadataSection): string[] {
-    switch (section) {
-      case 'brokers':
-        return [...this.brokerMap.keys()].map(keys.brokerKey);
-      case 'coordinators':
-        return [...this.coordinatorMap.keys()].map(keys.coordinatorKey);
-      case 'controller':
-        return this.controllerEntry ? [keys.controllerKey()] : [];
-      case 'topics':
-        return [...this.topicMap.keys()].map(keys.topicKey);
-      case 'partitions':
-        return [...this.partitionMap].flatMap(([t, ps]) =>
-          [...ps.keys()].map((p) => keys.partitionStateKey(t, p)),
-        );
-      case 'deletions':
-        return [...this.deletionMap].flatMap(([t, acks]) =>
-          [...acks.keys()].map((b) => keys.topicDeletionAckKey(t, b)),
-        );
-    }
-  }
-
-  private parse<T>(key: string, value: string, check: (v: unknown) => v is T): T | undefined {
-    try {
-      return parseRecord(key, value, check);
-    } catch (err) {
-      this.onError(err as Error);
-      return undefined;
-    }
-  }
-
-  private applyPut(
-    section: MetadataSection,
-    key: string,
-    value: string,
-    revisions: KeyRevisions,
-    report = true,
-  ): void {
-    const rest = key.slice(PREFIXES[section].length);
-    switch (section) {
-      case 'brokers': {
-        const record = this.parse(key, value, isBrokerRegistration);
-        const id = keys.brokerIdOfKey(key);
-        if (!record || !Number.isSafeInteger(id)) return;
-        this.brokerMap.set(id, record);
-        if (report) this.emit({ section, id, value: record });
-        return;
-      }
-      case 'coordinators': {
-        const record = this.parse(key, value, isCoordinatorRegistration);
-        if (!record) return;
-        const id = decodeURIComponent(rest);
-        this.coordinatorMap.set(id, record);
-        if (report) this.emit({ section, id, value: record });
-        return;
-      }
-      case 'controller': {
-        if (key !== keys.controllerKey()) return;
-        const record = this.parse(key, value, isControllerRegistration);
-        if (!record) return;
-        this.controllerEntry = { value: record, ...revisions };
-        if (report) this.emit({ section, value: this.controllerEntry });
-        return;
-      }
-      case 'topics': {
-        const record = this.parse(key, value, isTopicRecord);
-        if (!record) return;
-        const previous = this.topicMap.get(rest);
-        const entry = { value: record, ...revisions };
-        this.topicMap.set(rest, entry);
-        if (report) this.emit({ section, topic: rest, value: entry, previous });
-        return;
-      }
-      case 'partitions': {
-        const tp = splitTopicPartition(rest);
-        const record = this.parse(key, value, isPartitionState);
-        if (!tp || !record) return;
-        const states = inner(this.partitionMap, tp.topic);
-        const previous = states.get(tp.partition);
-        const entry = { value: record, ...revisions };
-        states.set(tp.partition, entry);
-        if (report) this.emit({ section, ...tp, value: entry, previous });
-        return;
-      }
-      case 'deletions': {
-        const tp = splitTopicPartition(rest);
-        const record = this.parse(key, value, isTopicDeletionAck);
-        if (!tp || !record) return;
-        inner(this.deletionMap, tp.topic).set(tp.partition, record);
-        if (report) this.emit({ section, topic: tp.topic, brokerId: tp.partition, value: record });
-        return;
-      }
-    }
-  }
-
-  private applyDelete(section: MetadataSection, key: string, report = true): void {
-    const rest = key.slice(PREFIXES[section].length);
-    switch (section) {
-      case 'brokers': {
-        const id = keys.brokerIdOfKey(key);
-        if (this.brokerMap.delete(id) && report) this.emit({ section, id, value: undefined });
-        return;
-      }
-      case 'coordinators': {
-        const id = decodeURIComponent(rest);
-        if (this.coordinatorMap.delete(id) && report) this.emit({ section, id, value: undefined });
-        return;
-      }
-      case 'controller': {
-        if (key !== keys.controllerKey() || !this.controllerEntry) return;
-        this.controllerEntry = undefined;
-        if (report) this.emit({ section, value: undefined });
-        return;
-      }
-      case 'topics': {
-        const previous = this.topicMap.get(rest);
-        if (!previous) return;
-        this.topicMap.delete(rest);
-        if (report) this.emit({ section, topic: rest, value: undefined, previous });
-        return;
-      }
-      case 'partitions': {
-        const tp = splitTopicPartition(rest);
-        const states = tp && this.partitionMap.get(tp.topic);
-        const previous = tp && states?.get(tp.partition);
-        if (!tp || !states || !previous) return;
-        states.delete(tp.partition);
-        if (states.size === 0) this.partitionMap.delete(tp.topic);
-        if (report) this.emit({ section, ...tp, value: undefined, previous });
-        return;
-      }
-      case 'deletions': {
-        const tp = splitTopicPartition(rest);
-        const acks = tp && this.deletionMap.get(tp.topic);
-        if (!tp || !acks?.delete(tp.partition)) return;
-        if (acks.size === 0) this.deletionMap.delete(tp.topic);
-        if (report) this.emit({ section, topic: tp.topic, brokerId: tp.partition, value: undefined });
-        return;
-      }
+    for (const key of before) {
+      const change = this.state.delete(section, key);
+      if (change && report) this.emit(change);
     }
   }
 }
 
 const EMPTY: ReadonlyMap<number, never> = new Map<number, never>();
-
-function inner<V>(outer: Map<string, Map<number, V>>, key: string): Map<number, V> {
-  let map = outer.get(key);
-  if (!map) {
-    map = new Map();
-    outer.set(key, map);
-  }
-  return map;
-}
-
-/** `<topic>/<number>` (topic names hold no `/`). */
-function splitTopicPartition(rest: string): { topic: string; partition: number } | undefined {
-  const slash = rest.lastIndexOf('/');
-  if (slash <= 0) return undefined;
-  const partition = Number(rest.slice(slash + 1));
-  if (!Number.isSafeInteger(partition) || partition < 0) return undefined;
-  return { topic: rest.slice(0, slash), partition };
-}

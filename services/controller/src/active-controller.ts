@@ -118,7 +118,6 @@ export class ActiveController {
     this.every(this.options.leaderCheckIntervalMs, () => this.markDirty());
     this.logger.info(
       {
-        epoch: this.epoch,
         loadMs: Math.round(loadedMs),
         readyMs: Math.round(performance.now() - t0),
         topics: this.view.topics().size,

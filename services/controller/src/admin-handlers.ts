@@ -64,8 +64,14 @@ export async function createTopics(
       seen.add(topic.name);
       const outcome = await controller.mutate(async () => {
         const { replicas } = controller.topics.plan(spec);
-        if (controller.view.topic(spec.name)) {
-          throw new TributaryError('TOPIC_ALREADY_EXISTS', `Topic ${spec.name} already exists`);
+        const existing = controller.view.topic(spec.name)?.value;
+        if (existing) {
+          throw new TributaryError(
+            'TOPIC_ALREADY_EXISTS',
+            existing.deleting
+              ? `Topic ${spec.name} is being deleted; create it again once the deletion completes`
+              : `Topic ${spec.name} already exists`,
+          );
         }
         if (request.validateOnly) {
           return {

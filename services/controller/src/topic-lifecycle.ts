@@ -36,6 +36,8 @@ export interface TopicLifecycleOptions {
 export class TopicLifecycle {
   /** When this controller first saw each topic being deleted. */
   private readonly deletingSince = new Map<string, number>();
+  /** Topics with a deadline re-check scheduled. */
+  private readonly rechecking = new Set<string>();
 
   constructor(
     private readonly view: MetadataView,
@@ -49,6 +51,7 @@ export class TopicLifecycle {
     const record = this.view.topic(topic);
     if (!record) {
       this.deletingSince.delete(topic);
+      this.rechecking.delete(topic);
       return;
     }
     if (record.value.deleting) await this.continueDeletion(topic, record);
@@ -126,7 +129,10 @@ export class TopicLifecycle {
     );
     const remaining = since + this.options.deletionTimeoutMs - now;
     if (waiting.length > 0 && remaining > 0) {
-      this.options.recheck(name, remaining);
+      if (!this.rechecking.has(name)) {
+        this.rechecking.add(name);
+        this.options.recheck(name, remaining);
+      }
       return;
     }
     if (waiting.length > 0) {
@@ -145,6 +151,7 @@ export class TopicLifecycle {
     );
     if (!result.succeeded) return;
     this.deletingSince.delete(name);
+    this.rechecking.delete(name);
     this.logger.info({ topic: name, topicId: record.value.topicId }, 'topic deleted');
     await this.view.waitForRevision('topics', result.revision, 2000);
   }
