@@ -165,14 +165,13 @@ export class TopicAdmin {
         );
       }
       const brokers = this.liveBrokers();
+      const startIndex = startIndexOf(record.replicas, brokers);
       const added = assignReplicas({
         partitions: count - current,
         replicationFactor: record.replicas[0]!.length,
         brokers,
         firstPartition: current,
-        ...(startIndexOf(record.replicas, brokers) !== undefined
-          ? { startIndex: startIndexOf(record.replicas, brokers)! }
-          : {}),
+        ...(startIndex !== undefined ? { startIndex } : {}),
         ...(this.options.random ? { random: this.options.random } : {}),
       });
       if (validateOnly) return;
