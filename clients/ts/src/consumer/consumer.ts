@@ -16,18 +16,11 @@
  * - Commits: automatic every `autoCommitIntervalMs`, on revoke and on disconnect; `commit()` any time.
  */
 import { TributaryError } from '@tributary/errors';
-import {
-  type CommitOffsetsResponse__Output,
-  type FetchOffsetsResponse__Output,
-  int64ToNumber,
-} from '@tributary/proto';
 import type { DecodedRecord } from '@tributary/record-batch';
-import { listOffsets } from '../admin/list-offsets';
-import { itemError } from '../errors';
 import type { Cluster } from '../rpc/cluster';
-import { promisify } from '../rpc/unary';
 import { bytesSerde } from '../serializers/serializers';
 import type { ResolvedConsumerOptions } from './consumer-options';
+import { type CommitItem, commitOffsets, startPositions, tpKey } from './group-offsets';
 import { GroupSession } from './group-session';
 import { PartitionQueue } from './partition-queue';
 import type { RecordSource, SourcePartitionError } from './record-source';
@@ -43,8 +36,6 @@ import type {
 
 /** Longest stretch (ms) of record delivery without giving timers and I/O a turn. */
 const YIELD_EVERY_MS = 10;
-
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerMessage<K, V>> {
   private readonly queues = new Map<string, PartitionQueue>();
@@ -203,56 +194,34 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
    */
   async commit(offsets?: readonly TopicPartitionOffset[]): Promise<void> {
     const groupId = this.options.groupId;
-    if (groupId === undefined)
+    if (groupId === undefined) {
       throw new TributaryError(
         'INVALID_GROUP_ID',
         'commit() needs a groupId: pass it to consumer({ groupId }).',
       );
-    const items =
+    }
+    const items: CommitItem[] = (
       offsets ??
       [...this.queues.values()]
         .filter((q) => q.consumed !== q.committed)
-        .map((q) => ({ topic: q.topic, partition: q.partition, offset: q.consumed }));
+        .map((q) => ({ topic: q.topic, partition: q.partition, offset: q.consumed }))
+    ).map((it) => {
+      const epoch = this.queues.get(tpKey(it.topic, it.partition))?.leaderEpoch ?? -1;
+      return epoch >= 0 ? { ...it, leaderEpoch: epoch } : { ...it };
+    });
     if (items.length === 0) return;
-    const byTopic = new Map<string, Array<{ partition: number; offset: number; leaderEpoch?: number }>>();
-    for (const it of items) {
-      const q = this.queues.get(tpKey(it.topic, it.partition));
-      const leaderEpoch = q !== undefined && q.leaderEpoch >= 0 ? q.leaderEpoch : undefined;
-      byTopic.set(it.topic, [
-        ...(byTopic.get(it.topic) ?? []),
-        { partition: it.partition, offset: it.offset, ...(leaderEpoch === undefined ? {} : { leaderEpoch }) },
-      ]);
-    }
-    const res = await this.cluster.group(groupId, (c, deadline) =>
-      promisify<CommitOffsetsResponse__Output>((cb) =>
-        c.CommitOffsets(
-          {
-            groupId,
-            memberId: this.session?.memberId ?? '',
-            generationId: this.session?.generationId ?? -1,
-            topics: [...byTopic].map(([topic, partitions]) => ({
-              topic,
-              partitions: partitions.map((p) => ({ ...p, metadata: '' })),
-            })),
-          },
-          { deadline },
-          cb,
-        ),
-      ),
+    await commitOffsets(
+      this.cluster,
+      groupId,
+      () => ({
+        memberId: this.session?.memberId ?? '',
+        generationId: this.session?.generationId ?? -1,
+      }),
+      items,
     );
-    for (const t of res.topics) {
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0)
-          throw itemError(p.errorCode, p.errorMessage, {
-            group: groupId,
-            topic: t.topic,
-            partition: p.partition,
-          });
-      }
-    }
     for (const it of items) {
       const q = this.queues.get(tpKey(it.topic, it.partition));
-      if (q !== undefined) q.committed = Math.max(q.committed, it.offset);
+      if (q !== undefined) q.committed = it.offset;
     }
   }
 
@@ -516,52 +485,8 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   }
 
   /** Committed offsets (when in a group), else / where none, autoOffsetReset. */
-  private async startPositions(
-    partitions: readonly TopicPartition[],
-    committed = new Map<string, number>(),
-  ): Promise<TopicPartitionOffset[]> {
-    if (partitions.length === 0) return [];
-    const groupId = this.options.groupId;
-    if (groupId !== undefined) {
-      const byTopic = new Map<string, number[]>();
-      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-      const res = await this.cluster.group(groupId, (c, deadline) =>
-        promisify<FetchOffsetsResponse__Output>((cb) =>
-          c.FetchOffsets(
-            { groupId, topics: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })) },
-            { deadline },
-            cb,
-          ),
-        ),
-      );
-      for (const t of res.topics) {
-        for (const p of t.partitions) {
-          const offset = p.errorCode === 0 ? int64ToNumber(p.offset, 'offset') : -1;
-          if (offset >= 0) committed.set(tpKey(t.topic, p.partition), offset);
-        }
-      }
-    }
-    const out: TopicPartitionOffset[] = [];
-    const missing = new Map<string, number[]>();
-    for (const p of partitions) {
-      const c = committed.get(tpKey(p.topic, p.partition));
-      if (c !== undefined) out.push({ ...p, offset: c });
-      else missing.set(p.topic, [...(missing.get(p.topic) ?? []), p.partition]);
-    }
-    if (missing.size > 0 && this.autoOffsetReset === 'none') {
-      const [topic, ps] = [...missing][0]!;
-      throw new TributaryError(
-        'OFFSET_OUT_OF_RANGE',
-        `No committed offset for ${topic}-${ps[0]} and autoOffsetReset is "none": seek() or commit a position first.`,
-      );
-    }
-    for (const [topic, ps] of missing) {
-      const offsets = await listOffsets(this.cluster, topic, ps, {
-        spec: this.autoOffsetReset === 'earliest' ? 'earliest' : 'latest',
-      });
-      for (const partition of ps) out.push({ topic, partition, offset: offsets.get(partition) ?? 0 });
-    }
-    return out;
+  private startPositions(partitions: readonly TopicPartition[], committed?: Map<string, number>) {
+    return startPositions(this.cluster, this.options.groupId, this.autoOffsetReset, partitions, committed);
   }
 
   private async onAssigned(partitions: TopicPartition[]): Promise<void> {
