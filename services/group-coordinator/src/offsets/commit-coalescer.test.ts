@@ -94,6 +94,34 @@ describe('CommitCoalescer', () => {
     await expect(coalescer.drain()).resolves.toBeUndefined();
   });
 
+  it('drains only what was accepted before: a busy group cannot hold a drain forever', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 5, write);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    clock.advance(5);
+    await flushMicrotasks();
+    const b = coalescer.commit(entries(['t/1', 'b']));
+    let drained = false;
+    const drain = coalescer.drain().then(() => {
+      drained = true;
+    });
+    writes[0]!.resolve();
+    await a;
+    await flushMicrotasks();
+    clock.advance(0);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)).toEqual([['a'], ['b']]);
+    const c = coalescer.commit(entries(['t/2', 'c']));
+    writes[1]!.resolve();
+    await Promise.all([b, drain]);
+    expect(drained).toBe(true);
+    clock.advance(5);
+    await flushMicrotasks();
+    writes[2]!.resolve();
+    await c;
+  });
+
   it('fails pending commits and refuses new ones once closed', async () => {
     const clock = new ManualClock();
     const { write } = manualWriter();

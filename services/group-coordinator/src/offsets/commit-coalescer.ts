@@ -30,7 +30,7 @@ export class CommitCoalescer<T> {
   private closedWith: Error | undefined;
   /** Windows written so far (each one `write` call). */
   windows = 0;
-  /** Commit calls answered by those windows. */
+  /** Commit calls accepted. */
   commits = 0;
 
   constructor(
@@ -44,19 +44,29 @@ export class CommitCoalescer<T> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (this.pending.size === 0 && this.waiters.length === 0) this.firstPendingAt = this.clock.now();
     for (const [key, entry] of entries) this.pending.set(key, entry);
+    this.commits++;
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.arm();
     });
   }
 
-  /** Writes what is pending now, without waiting for the window; resolves when nothing is left. */
+  /**
+   * Resolves once every commit accepted before this call is durable (or has failed), writing
+   * what is pending without waiting for its window. Commits that arrive meanwhile are not waited
+   * for, so a busy group cannot hold a drain forever.
+   */
   async drain(): Promise<void> {
-    while (this.inFlight || this.waiters.length > 0) {
-      if (this.closedWith) return;
-      if (!this.inFlight) this.flush();
+    if (this.closedWith) return;
+    if (this.waiters.length === 0) {
       await this.inFlight?.catch(() => undefined);
+      return;
     }
+    const marker = new Promise<void>((resolve) => this.waiters.push({ resolve, reject: () => resolve() }));
+    this.firstPendingAt = Number.NEGATIVE_INFINITY;
+    if (this.inFlight) this.arm();
+    else this.flush();
+    await marker;
   }
 
   /** Fails everything pending with `err` and refuses further commits. */
@@ -91,7 +101,6 @@ export class CommitCoalescer<T> {
     this.waiters = [];
     if (waiters.length === 0) return;
     this.windows++;
-    this.commits += waiters.length;
     this.inFlight = Promise.resolve()
       .then(() => this.write(entries))
       .then(
