@@ -19,7 +19,8 @@ describe('replication: divergence and retries', () => {
       brokers: 3,
       controllers: 0,
       coordinators: 0,
-      leaseTtlSeconds: 3,
+      // Longer than the SIGSTOP pauses here, so a paused broker keeps its registration.
+      leaseTtlSeconds: 6,
       extraArgs: { broker: ['--replica.lag.time.max.ms', '60000'] },
     });
     etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });

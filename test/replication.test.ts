@@ -27,7 +27,9 @@ describe('replication', () => {
       brokers: 3,
       controllers: 0,
       coordinators: 0,
-      leaseTtlSeconds: 2,
+      // Longer than any SIGSTOP here: a paused broker keeps its registration (see the report on
+      // the service kit's re-registration after a lost lease).
+      leaseTtlSeconds: 6,
       extraArgs: { broker: ['--replica.lag.time.max.ms', String(lagMs)] },
     });
     etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
