@@ -157,4 +157,15 @@ describe('client end to end', () => {
     expect(again.map((m) => m.value)).toEqual(reread.slice(Math.floor(end / 2)).map((m) => m.value));
     await reader.disconnect();
   }, 90_000);
+
+  it("subscribe fails with the coordinator's reason instead of hanging when the group cannot be joined", async () => {
+    const consumer = client.consumer({ groupId: unique('odd'), assignors: ['no-such-assignor'] });
+    const err = await consumer.subscribe({ topics: ['anything'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await consumer.disconnect();
+    expect(err).toMatchObject({ retriable: false });
+    expect((err as { errorName: string }).errorName).toMatch(/INCONSISTENT_GROUP_PROTOCOL|INVALID_REQUEST/);
+  });
 });

@@ -67,7 +67,7 @@ export class GroupSession {
   private lastPollProgress = 0;
   private backoffMs = 100;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private joinedWaiters: Array<() => void> = [];
+  private joinedWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private assignedOnce = false;
 
   constructor(
@@ -78,7 +78,7 @@ export class GroupSession {
 
   /** Opens the stream and joins; resolves once the first assignment has been applied. */
   async start(): Promise<void> {
-    const first = new Promise<void>((resolve) => this.joinedWaiters.push(resolve));
+    const first = new Promise<void>((resolve, reject) => this.joinedWaiters.push({ resolve, reject }));
     await this.connect(false);
     await first;
   }
@@ -100,6 +100,7 @@ export class GroupSession {
   /** Leaves the group and closes the stream. */
   async leave(reason: string): Promise<void> {
     this.closing = true;
+    for (const w of this.joinedWaiters.splice(0)) w.resolve();
     clearTimeout(this.reconnectTimer);
     clearInterval(this.heartbeat);
     const stream = this.stream;
@@ -155,7 +156,7 @@ export class GroupSession {
     } catch (err) {
       const e = err instanceof TributaryError ? err : fromGrpcError(err as Error);
       if (!e.retriable) {
-        this.handler.failed(e);
+        this.fail(e);
         return;
       }
       this.scheduleReconnect();
@@ -173,9 +174,15 @@ export class GroupSession {
     stream.write({ join: this.joinMessage() });
   }
 
+  /** A non-retriable failure: `start()` rejects with it and the consumer stops. */
+  private fail(err: TributaryError): void {
+    for (const w of this.joinedWaiters.splice(0)) w.reject(err);
+    this.handler.failed(err);
+  }
+
   private onHandlerError(err: unknown): void {
     const e = err instanceof TributaryError ? err : new TributaryError('UNKNOWN_SERVER_ERROR', String(err));
-    this.handler.failed(e);
+    this.fail(e);
   }
 
   private onStreamEnd(stream: Stream, err: TributaryError | undefined): void {
@@ -184,7 +191,7 @@ export class GroupSession {
     clearInterval(this.heartbeat);
     if (this.closing) return;
     if (err !== undefined && !err.retriable && err.errorName !== 'UNKNOWN_SERVER_ERROR') {
-      this.handler.failed(err);
+      this.fail(err);
       return;
     }
     this.scheduleReconnect();
@@ -220,7 +227,7 @@ export class GroupSession {
         this.generationId = a.generationId;
         this.assignedOnce = true;
         await this.handler.assigned(a.generationId, flatten(a.partitions));
-        for (const w of this.joinedWaiters.splice(0)) w();
+        for (const w of this.joinedWaiters.splice(0)) w.resolve();
         return;
       }
       case 'revoke': {
@@ -250,7 +257,7 @@ export class GroupSession {
           this.scheduleReconnect();
           return;
         }
-        this.handler.failed(err);
+        this.fail(err);
         return;
       }
       default:
