@@ -225,5 +225,25 @@ describe('tributary CLI', () => {
     const missing = await tributary(['topics', 'describe', topic, ...b]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/UNKNOWN_TOPIC_OR_PARTITION/);
+
+    // Every compression codec and acks setting round-trips.
+    const codecs = `${topic}-codecs`;
+    expect((await tributary(['topics', 'create', codecs, '--partitions', '1', ...b])).code).toBe(0);
+    for (const [compression, acks] of [
+      ['gzip', '1'],
+      ['lz4', 'all'],
+      ['zstd', '0'],
+      ['none', 'all'],
+    ] as const) {
+      const r = await tributary(
+        ['produce', codecs, '--compression', compression, '--acks', acks, ...b],
+        `${compression}-1\n${compression}-2\n`,
+      );
+      expect(r).toMatchObject({ code: 0 });
+    }
+    const all = await tributary(['consume', codecs, '--from-beginning', '--max-messages', '8', ...b]);
+    expect(all.stdout.trim().split('\n').sort()).toEqual(
+      ['gzip-1', 'gzip-2', 'lz4-1', 'lz4-2', 'zstd-1', 'zstd-2', 'none-1', 'none-2'].sort(),
+    );
   });
 });
