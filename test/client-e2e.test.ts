@@ -158,6 +158,76 @@ describe('client end to end', () => {
     await reader.disconnect();
   }, 90_000);
 
+  it('members joining and leaving while records flow: cooperative handovers lose nothing and duplicate nothing', async () => {
+    const admin = client.admin();
+    const topic = unique('handover');
+    await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+    const group = unique('handover');
+    const producer = client.producer({ lingerMs: 2 });
+    const keys = 60;
+    const perKey = new Array<number>(keys).fill(0);
+    let produced = 0;
+    let producing = true;
+    const writer = (async () => {
+      while (producing) {
+        const messages = Array.from({ length: 200 }, (_, j) => {
+          const k = (produced + j) % keys;
+          return { key: `k-${k}`, value: `k-${k}:${perKey[k]!++}` };
+        });
+        await producer.send({ topic, messages });
+        produced += messages.length;
+      }
+    })();
+    const next = new Map<string, number>();
+    let total = 0;
+    const problems: string[] = [];
+    const handle = (m: Msg) => {
+      const [key, seqText] = m.value!.split(':') as [string, string];
+      const expected = next.get(key) ?? 0;
+      if (Number(seqText) !== expected) problems.push(`${key}: got ${seqText}, expected ${expected}`);
+      else {
+        next.set(key, expected + 1);
+        total++;
+      }
+    };
+    const start = (c: ReturnType<typeof consumerOf>) =>
+      (async () => {
+        await c.subscribe({ topics: [topic], fromBeginning: true });
+        await c.run({ eachMessage: async ({ message }) => handle(message) });
+      })();
+    const a = consumerOf(group);
+    const runs = [start(a)];
+    await waitFor(() => total > 2000, { timeoutMs: 20_000, description: 'A to consume' });
+    const b = consumerOf(group);
+    runs.push(start(b));
+    await waitFor(() => b.assignment().length > 0 && total > 6000, {
+      timeoutMs: 20_000,
+      description: 'B to get partitions',
+    });
+    const c = consumerOf(group);
+    runs.push(start(c));
+    await waitFor(() => c.assignment().length > 0 && total > 10_000, {
+      timeoutMs: 20_000,
+      description: 'C to get partitions',
+    });
+    await a.disconnect(); // leaves: its partitions move to B and C
+    await waitFor(() => b.assignment().length + c.assignment().length === PARTITIONS && total > 14_000, {
+      timeoutMs: 20_000,
+      description: "A's partitions to move",
+    });
+    producing = false;
+    await writer;
+    await producer.flush();
+    await waitFor(() => total >= produced || problems.length > 0, {
+      timeoutMs: 30_000,
+      description: `all ${produced} records (seen ${total})`,
+    });
+    await Promise.all([b.disconnect(), c.disconnect()]);
+    await Promise.all(runs);
+    expect(problems.slice(0, 5)).toEqual([]);
+    expect(total).toBe(produced);
+  });
+
   it("subscribe fails with the coordinator's reason instead of hanging when the group cannot be joined", async () => {
     const consumer = client.consumer({ groupId: unique('odd'), assignors: ['no-such-assignor'] });
     const err = await consumer.subscribe({ topics: ['anything'] }).then(
