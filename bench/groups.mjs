@@ -1,6 +1,6 @@
 // Consumer-group benchmark: one real etcd and one group-coordinator process on loopback.
 //
-//   npm run bench:groups            (BENCH_SECONDS=5 for the commit phases, BENCH_RUNS=5 repeats)
+//   npm run bench:groups            (BENCH_SECONDS (5) per commit phase, BENCH_RUNS (9) repeats of the others)
 //
 // 1. Commits/s one coordinator sustains with 100 members each committing its partition as fast
 //    as the answers come back (members spread over child processes so the client side is not the
@@ -37,7 +37,7 @@ const memberLib = path.join(here, '..', 'test', 'lib', 'group-member.ts');
 const { TestGroupMember, spawnMemberProcess } = require(memberLib);
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 9));
 const MEMBERS = 100;
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_CLIENT_PROCS ?? 2));
 const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 8));
@@ -250,21 +250,24 @@ async function main() {
       return new Set(all).size === all.length && all.length === 12;
     };
     const killTimes = [];
-    for (let run = 0; run < RUNS; run++) {
-      await waitUntil(
-        () => cover(procs) && procs.every((p) => p.view().owned.length === 4),
-        30_000,
-        'balanced',
-      );
-      const victim = procs.shift();
-      const t = process.hrtime.bigint();
-      victim.child.kill('SIGKILL');
-      await waitUntil(() => cover(procs), 30_000, 'reassignment');
-      killTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
-      procs.push(spawnMemberProcess(memberOptions));
-      step('kill -9');
+    try {
+      for (let run = 0; run < RUNS; run++) {
+        await waitUntil(
+          () => cover(procs) && procs.every((p) => p.view()?.owned.length === 4),
+          30_000,
+          'balanced',
+        );
+        const victim = procs.shift();
+        const t = process.hrtime.bigint();
+        victim.child.kill('SIGKILL');
+        await waitUntil(() => cover(procs), 30_000, 'reassignment');
+        killTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+        procs.push(spawnMemberProcess(memberOptions));
+        step('kill -9');
+      }
+    } finally {
+      await Promise.all(procs.map((p) => p.kill('SIGTERM')));
     }
-    await Promise.all(procs.map((p) => p.kill('SIGTERM')));
     cases.push({
       name: 'member kill -9 → its partitions assigned to the survivors (3 member processes, 12 partitions)',
       medianMs: Number(median(killTimes).toFixed(1)),
