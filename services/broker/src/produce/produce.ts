@@ -79,7 +79,13 @@ async function runProduce(
         logStartOffset: -1,
       };
       appendOne(t.topic, p, acks, timeoutMs, deps, result, waits);
-      if (acks === 0 && result.errorCode === undefined) result.baseOffset = -1;
+      if (acks === 0) {
+        // Fire-and-forget: no offsets and no append errors (broker.proto, ProduceRequest.acks).
+        result.baseOffset = -1;
+        delete result.errorCode;
+        delete result.errorMessage;
+        delete result.currentLeader;
+      }
       return result;
     }),
   }));
