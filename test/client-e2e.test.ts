@@ -52,13 +52,15 @@ describe('client end to end', () => {
     // Produce: key k-i carries values "k-i:0", "k-i:1", ... in send order.
     const producer = client.producer({ lingerMs: 5 });
     const perKey = new Array<number>(KEYS).fill(0);
+    const sends: Array<Promise<unknown>> = [];
     for (let start = 0; start < RECORDS; start += 1000) {
       const messages = Array.from({ length: 1000 }, (_, j) => {
         const k = (start + j) % KEYS;
         return { key: `k-${k}`, value: `k-${k}:${perKey[k]!++}` };
       });
-      await producer.send({ topic, messages });
+      sends.push(producer.send({ topic, messages }));
     }
+    await Promise.all(sends);
     await producer.flush();
     const ranges = await admin.fetchTopicOffsets(topic);
     expect(ranges.reduce((sum, r) => sum + r.latest, 0)).toBe(RECORDS);

@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Tributary } from '../tributary';
 import type { Command } from './args';
 import { json, type Output } from './output';
-import { COMPRESSION, PRODUCER_WORKAROUND } from './produce-command';
+import { COMPRESSION } from './produce-command';
 
 /** The `--json` object of both perf commands. */
 export interface PerfResult {
@@ -69,7 +69,6 @@ export async function perfProduce(
   const producer = t.producer({
     acks: c.acks,
     compression: COMPRESSION[c.compression],
-    ...PRODUCER_WORKAROUND,
   });
   const payload = Buffer.alloc(c.recordSize, 0x61);
   const latencies = new Float64Array(c.numRecords);

@@ -34,13 +34,6 @@ export function lineToMessage(
 
 const CHUNK = 1000;
 
-/**
- * One batch in flight per partition: the producer currently puts two batches of one partition
- * into a single ProduceRequest when more are ready, which the broker rejects ("a topic-partition
- * appears more than once in the request"). Remove once the producer merges or splits them.
- */
-export const PRODUCER_WORKAROUND = { maxInFlightBatchesPerPartition: 1 } as const;
-
 export async function produce(
   t: Tributary,
   c: ProduceCommand,
@@ -51,7 +44,6 @@ export async function produce(
     acks: c.acks,
     compression: COMPRESSION[c.compression],
     lingerMs: 5,
-    ...PRODUCER_WORKAROUND,
   });
   let records = 0;
   const pending: Array<Promise<unknown>> = [];
