@@ -41,7 +41,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 6);
 const RATE = 5000;
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 1);
-const SIZES = [100, 1024];
+const SIZES = (process.env.BENCH_SIZES ?? '100,1024').split(',').map(Number);
 const SETUPS = [
   { name: 'RF=1 acks=1', rf: 1, acks: 1 },
   { name: 'RF=3 acks=all', rf: 3, acks: -1 },
@@ -285,7 +285,7 @@ async function main() {
     brokers: 3,
     controllers: 0,
     coordinators: 0,
-    extraArgs: { broker: ['--log.level', 'warn'] },
+    extraArgs: { broker: ['--log.level', 'warn', ...(process.env.BENCH_BROKER_ARGS ?? '').split(' ').filter(Boolean)] },
   });
   const etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
   // Profiling: broker 0 (the leader of every bench partition) is restarted under --cpu-prof.
