@@ -285,7 +285,9 @@ async function main() {
     brokers: 3,
     controllers: 0,
     coordinators: 0,
-    extraArgs: { broker: ['--log.level', 'warn', ...(process.env.BENCH_BROKER_ARGS ?? '').split(' ').filter(Boolean)] },
+    extraArgs: {
+      broker: ['--log.level', 'warn', ...(process.env.BENCH_BROKER_ARGS ?? '').split(' ').filter(Boolean)],
+    },
   });
   const etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
   // Profiling: broker 0 (the leader of every bench partition) is restarted under --cpu-prof.
