@@ -230,6 +230,60 @@ describe('client end to end', () => {
     expect(total).toBe(produced);
   });
 
+  it('a consumer group survives the loss of its coordinator (reconnects, rejoins, keeps consuming)', async () => {
+    const local = await LocalCluster.start({
+      brokers: 1,
+      controllers: 1,
+      coordinators: 2,
+      leaseTtlSeconds: 2,
+    });
+    const c2 = new Tributary({ bootstrap: local.bootstrap, retry: { retries: 10, maxRetryTimeMs: 1000 } });
+    try {
+      const topic = unique('coord');
+      await c2.admin().createTopics([{ name: topic, numPartitions: 3, replicationFactor: 1 }]);
+      const producer = c2.producer({ lingerMs: 2 });
+      const send = (from: number, n: number) =>
+        producer.send({
+          topic,
+          messages: Array.from({ length: n }, (_, i) => ({
+            key: `k${(from + i) % 30}`,
+            value: String(from + i),
+          })),
+        });
+      await send(0, 3000);
+      const group = unique('coord');
+      const seen = new Set<string>();
+      const consumer = c2.consumer({ groupId: group, autoCommitIntervalMs: 100, sessionTimeoutMs: 6000 });
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      const running = consumer.run({
+        eachMessage: async ({ message }) => void seen.add(message.value!.toString()),
+      });
+      await waitFor(() => seen.size === 3000, { timeoutMs: 20_000, description: 'the first 3000 records' });
+      await consumer.commit();
+      // Kill the coordinator that owns the group; the other takes it over.
+      const owner = await (
+        c2 as unknown as { cluster: { findCoordinator(g: string): Promise<string> } }
+      ).cluster.findCoordinator(group);
+      const node = local.coordinators.find((n) => n.address === owner)!;
+      node.signal('SIGKILL');
+      await send(3000, 3000);
+      await waitFor(() => seen.size === 6000, {
+        timeoutMs: 40_000,
+        description: `all 6000 records after the coordinator died (seen ${seen.size})`,
+      });
+      await consumer.commit();
+      const [described] = await c2.admin().describeGroups([group]);
+      expect(described!.coordinatorId).not.toBe(Number(node.id.replace(/\D/g, '')));
+      expect(described!.totalLag).toBe(0);
+      await consumer.disconnect();
+      await running;
+      await producer.disconnect();
+    } finally {
+      await c2.close();
+      await local.stop();
+    }
+  });
+
   it("subscribe fails with the coordinator's reason instead of hanging when the group cannot be joined", async () => {
     const consumer = client.consumer({ groupId: unique('odd'), assignors: ['no-such-assignor'] });
     const err = await consumer.subscribe({ topics: ['anything'] }).then(

@@ -37,6 +37,9 @@ import type {
 /** Longest stretch (ms) of record delivery without giving timers and I/O a turn. */
 const YIELD_EVERY_MS = 10;
 
+/** Commit failures that a rejoin fixes: retried once the next assignment has arrived. */
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
+
 export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerMessage<K, V>> {
   private readonly queues = new Map<string, PartitionQueue>();
   private session: GroupSession | undefined;
@@ -210,15 +213,28 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       return epoch >= 0 ? { ...it, leaderEpoch: epoch } : { ...it };
     });
     if (items.length === 0) return;
-    await commitOffsets(
-      this.cluster,
-      groupId,
-      () => ({
-        memberId: this.session?.memberId ?? '',
-        generationId: this.session?.generationId ?? -1,
-      }),
-      items,
-    );
+    const member = () => ({
+      memberId: this.session?.memberId ?? '',
+      generationId: this.session?.generationId ?? -1,
+    });
+    try {
+      await commitOffsets(this.cluster, groupId, member, items);
+    } catch (err) {
+      // Membership moved under the commit (a rebalance, or a coordinator failover and rejoin):
+      // wait for the new assignment, then commit what this member still owns.
+      const session = this.session;
+      if (
+        session === undefined ||
+        this.closed ||
+        !(err instanceof TributaryError) ||
+        !MEMBERSHIP_ERRORS.has(err.errorName)
+      ) {
+        throw err;
+      }
+      await session.nextAssignment(this.cluster.timeoutMs);
+      const owned = items.filter((it) => this.queues.has(tpKey(it.topic, it.partition)));
+      if (owned.length > 0) await commitOffsets(this.cluster, groupId, member, owned);
+    }
     for (const it of items) {
       const q = this.queues.get(tpKey(it.topic, it.partition));
       if (q !== undefined) q.committed = it.offset;

@@ -69,6 +69,7 @@ export class GroupSession {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private joinedWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private assignedOnce = false;
+  private assignmentWaiters: Array<() => void> = [];
 
   constructor(
     private readonly cluster: Cluster,
@@ -89,6 +90,18 @@ export class GroupSession {
     this.write({ join: this.joinMessage() });
   }
 
+  /** Resolves at the next assignment (after a rejoin), on leave, or after `timeoutMs`. */
+  nextAssignment(timeoutMs: number): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.assignmentWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Tells the coordinator the application is consuming (at most once a second). */
   pollProgress(): void {
     const now = Date.now();
@@ -101,6 +114,7 @@ export class GroupSession {
   async leave(reason: string): Promise<void> {
     this.closing = true;
     for (const w of this.joinedWaiters.splice(0)) w.resolve();
+    for (const w of this.assignmentWaiters.splice(0)) w();
     clearTimeout(this.reconnectTimer);
     clearInterval(this.heartbeat);
     const stream = this.stream;
@@ -228,6 +242,7 @@ export class GroupSession {
         this.assignedOnce = true;
         await this.handler.assigned(a.generationId, flatten(a.partitions));
         for (const w of this.joinedWaiters.splice(0)) w.resolve();
+        for (const w of this.assignmentWaiters.splice(0)) w();
         return;
       }
       case 'revoke': {
