@@ -73,7 +73,8 @@ export function describeError(err: unknown): string {
   const e = toTributaryError(err);
   const message = e instanceof TributaryError ? `${e.errorName}: ${e.message}` : e.message;
   const hint = errorHint(e);
-  const line = hint === undefined || message.includes(hint) ? message : `${message} ${hint}`;
+  const sentence = /[.!?)]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
+  const line = hint === undefined || message.includes(hint) ? message : `${sentence} ${hint}`;
   return line.replace(/\s*\n\s*/g, ' ');
 }
 

@@ -65,7 +65,7 @@ describe('describeError', () => {
       new TributaryError('TOPIC_ALREADY_EXISTS', 'Topic orders already exists.\nreally'),
     );
     expect(line).toBe(
-      'TOPIC_ALREADY_EXISTS: Topic orders already exists. really Pick another name, or delete the topic first (`tributary topics delete NAME`).',
+      'TOPIC_ALREADY_EXISTS: Topic orders already exists. really. Pick another name, or delete the topic first (`tributary topics delete NAME`).',
     );
     expect(describeError(new Error('plain'))).toBe('plain');
   });
