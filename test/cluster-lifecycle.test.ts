@@ -1,3 +1,5 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { connectEtcd, type EtcdConnection, keys } from '@tributary/registry';
 import { checkHealth, LocalCluster, ServiceNode, waitFor } from '@tributary/test-kit';
 
@@ -33,15 +35,37 @@ describe('local cluster lifecycle', () => {
     expect(broker0).toMatchObject({ version: 1, id: 0, host: '127.0.0.1', port: cluster.brokers[0]!.port });
   });
 
-  it('answers UNIMPLEMENTED for handlers that later issues fill in, and serves reflection', async () => {
-    const { createClient } = await import('@tributary/proto');
-    const client = createClient('ControllerService', cluster.controllers[0]!.address);
-    const error = await new Promise<{ code: number; details: string }>((resolve) =>
-      client.electLeaders({}, (err: { code: number; details: string } | null) => resolve(err!)),
+  it('lists every service through server reflection', async () => {
+    const listed = async (address: string) => {
+      const definition = protoLoader.loadSync(
+        require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'),
+      );
+      const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+        grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } };
+      };
+      const Reflection = loaded.grpc.reflection.v1.ServerReflection;
+      const client = new Reflection(address, grpc.credentials.createInsecure());
+      const call = client.ServerReflectionInfo();
+      const names = await new Promise<string[]>((resolve, reject) => {
+        call.on('data', (response: { listServicesResponse?: { service: { name: string }[] } }) => {
+          resolve(response.listServicesResponse?.service.map((s) => s.name) ?? []);
+          call.end();
+        });
+        call.on('error', reject);
+        call.write({ listServices: '' });
+      });
+      client.close();
+      return names;
+    };
+    expect(await listed(cluster.brokers[0]!.address)).toEqual(
+      expect.arrayContaining([
+        'tributary.v1.BrokerService',
+        'tributary.v1.ReplicationService',
+        'grpc.health.v1.Health',
+      ]),
     );
-    client.close();
-    expect(error.code).toBe(12); // grpc status UNIMPLEMENTED
-    expect(error.details).toMatch(/ElectLeaders/);
+    expect(await listed(cluster.controllers[0]!.address)).toContain('tributary.v1.ControllerService');
+    expect(await listed(cluster.coordinators[0]!.address)).toContain('tributary.v1.GroupCoordinatorService');
   });
 
   it('refuses a second broker with a live id', async () => {
@@ -79,6 +103,25 @@ describe('local cluster lifecycle', () => {
     });
     const goneAfterMs = Date.now() - killedAt;
     expect(goneAfterMs).toBeGreaterThanOrEqual(leaseTtlSeconds * 1000 - 1000);
+  });
+
+  it('registers a broker again after it was paused past its lease, without taking itself for a duplicate', async () => {
+    const broker = cluster.brokers[2]!;
+    broker.signal('SIGSTOP');
+    try {
+      await waitFor(async () => !(await exists(keys.brokerKey(2))), {
+        timeoutMs: leaseTtlSeconds * 1000 + 5000,
+        description: 'paused broker 2 key to expire',
+      });
+    } finally {
+      broker.signal('SIGCONT');
+    }
+    await waitFor(() => exists(keys.brokerKey(2)), {
+      timeoutMs: 10_000,
+      description: 'broker 2 to register again',
+    });
+    expect(broker.process!.running).toBe(true);
+    expect(await checkHealth(broker.address)).toBe('SERVING');
   });
 
   it('registers a restarted broker again', async () => {

@@ -58,8 +58,13 @@ export class EphemeralKey {
     }
     const createRevision = Number(result.header.revision);
     const held = new EphemeralKey(ns, key, lease, leaseId, createRevision);
+    // etcd3 may report one lost lease more than once (failed keep-alive, then the revoke that
+    // follows); the holder hears about it exactly once.
+    let reported = false;
     lease.on('lost', (err) => {
-      if (!held.released) onLost(err);
+      if (held.released || reported) return;
+      reported = true;
+      onLost(err);
     });
     return held;
   }

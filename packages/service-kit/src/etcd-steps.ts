@@ -55,20 +55,35 @@ export function registrationStep(options: {
       options.ttlSeconds,
       onLost,
     );
+  let reacquiring = false;
   const onLost = (err: Error) => {
-    if (stopped) return;
+    // Only one re-registration at a time: a second one would find the first one's fresh key
+    // and mistake this process for a duplicate of itself.
+    if (stopped || reacquiring) return;
     options.logger.warn({ key: options.key, err: err.message }, 'registration lease lost; registering again');
     held = undefined;
     void reacquire();
   };
   const reacquire = async () => {
+    reacquiring = true;
+    try {
+      await reacquireLoop();
+    } finally {
+      reacquiring = false;
+    }
+  };
+  const reacquireLoop = async () => {
     for (let attempt = 0; !stopped; attempt++) {
       try {
         held = await acquire();
         options.logger.info({ key: options.key }, 'registered again');
         return;
       } catch (err) {
-        if (err instanceof KeyInUseError) {
+        // Our own registration under the old lease (etcd was unreachable but the lease lives
+        // on): wait for it to expire rather than take this process for a duplicate.
+        const ownStaleKey =
+          err instanceof KeyInUseError && err.currentValue === serializeRecord(options.value());
+        if (err instanceof KeyInUseError && !ownStaleKey) {
           options.onDuplicate(options.inUseMessage(err.currentValue));
           return;
         }

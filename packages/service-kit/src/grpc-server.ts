@@ -1,10 +1,11 @@
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
+import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { TributaryError, toGrpcError } from '@tributary/errors';
 import { FLOW_CONTROL_WINDOW_BYTES, SERVER_OPTIONS } from '@tributary/proto';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from './logger';
 
 /** A service to serve: its full proto name (for health checks), definition and handlers. */
@@ -50,7 +51,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   );
   const health = new HealthImplementation(statusMap);
   health.addToServer(server);
-  new ReflectionService(options.reflection).addToServer(server);
+  // Reflection lists exactly what this server serves, health included.
+  const healthDefinition = protoLoader.loadSync(healthProtoPath);
+  new ReflectionService(
+    { ...options.reflection, ...healthDefinition },
+    { services: [...options.services.map((s) => s.name), 'grpc.health.v1.Health'] },
+  ).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
