@@ -3,6 +3,7 @@
 // `--check` exits 1 when the committed file is stale, so CI catches a setting added without docs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import kit from '../packages/service-kit/dist/index.js';
+import dataPlane from '../services/broker/dist/replica/settings.js';
 import broker from '../services/broker/dist/settings.js';
 import controller from '../services/controller/dist/settings.js';
 import coordinator from '../services/group-coordinator/dist/settings.js';
@@ -18,7 +19,7 @@ const text = [
   'with a message naming the setting (exit status 2).',
   '',
   kit.renderSettingsMarkdown('Every service', kit.commonSettings),
-  kit.renderSettingsMarkdown('Broker (`services/broker`)', broker.brokerSettings),
+  kit.renderSettingsMarkdown('Broker (`services/broker`)', { ...broker.brokerSettings, ...dataPlane.dataPlaneSettings }),
   kit.renderSettingsMarkdown('Controller (`services/controller`)', controller.controllerSettings),
   kit.renderSettingsMarkdown(
     'Group coordinator (`services/group-coordinator`)',
