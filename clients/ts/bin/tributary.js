@@ -5,8 +5,12 @@ let main;
 try {
   ({ main } = require('../dist/cli/main.js'));
 } catch (err) {
+  const firstLine = String(err.message).split('\n')[0];
+  const notBuilt = err.code === 'MODULE_NOT_FOUND' && firstLine.includes('dist/cli/main.js');
   process.stderr.write(
-    `tributary: the client is not built (${err.code ?? err.message}); run \`npm run build\` at the repository root.\n`,
+    notBuilt
+      ? 'tributary: the client is not built; run `npm run build` at the repository root.\n'
+      : `tributary: cannot load the client: ${firstLine}\n`,
   );
   process.exit(1);
 }

@@ -71,7 +71,9 @@ export function errorHint(err: unknown): string | undefined {
 /** The error's message followed by its hint, on one line: what the CLI prints. */
 export function describeError(err: unknown): string {
   const e = toTributaryError(err);
-  const message = e instanceof TributaryError ? `${e.errorName}: ${e.message}` : e.message;
+  // grpc-js ends transport errors with an empty "Resolution note:"; it says nothing.
+  const text = e.message.replace(/\s*Resolution note:\s*$/, '');
+  const message = e instanceof TributaryError ? `${e.errorName}: ${text}` : text;
   const hint = errorHint(e);
   const sentence = /[.!?)]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
   const line = hint === undefined || message.includes(hint) ? message : `${sentence} ${hint}`;
