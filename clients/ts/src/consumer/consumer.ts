@@ -20,9 +20,10 @@ import type { DecodedRecord } from '@tributary/record-batch';
 import type { Cluster } from '../rpc/cluster';
 import { bytesSerde } from '../serializers/serializers';
 import type { ResolvedConsumerOptions } from './consumer-options';
-import { type CommitItem, commitOffsets, startPositions, tpKey } from './group-offsets';
+import { type CommitItem, commitOffsets, startPositions } from './group-offsets';
 import { GroupSession } from './group-session';
 import { PartitionQueue } from './partition-queue';
+import { PartitionSet, tpKey } from './partition-set';
 import type { RecordSource, SourcePartitionError } from './record-source';
 import type {
   ConsumerBatch,
@@ -34,27 +35,21 @@ import type {
   TopicPartitionOffset,
 } from './types';
 
-/** Longest stretch (ms) of record delivery without giving timers and I/O a turn. */
-const YIELD_EVERY_MS = 10;
-
 /** Commit failures that a rejoin fixes: retried once the next assignment has arrived. */
 const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
 
 export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerMessage<K, V>> {
-  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly partitions = new PartitionSet();
   private session: GroupSession | undefined;
   private source: RecordSource | undefined;
   private listeners: RebalanceListener = {};
   private autoOffsetReset: 'earliest' | 'latest' | 'none';
-  private waiters: Array<() => void> = [];
   private pumping = false;
   private closed = false;
   private failure: TributaryError | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private running = false;
   private inFlight = new Map<string, Promise<void>>();
-  private readonly cursor = { next: 0 };
-  private lastYield = 0;
   /** The deserializers are the identity (bytes): skip the calls on the hot path. */
   private readonly rawKeys: boolean;
   private readonly rawValues: boolean;
@@ -110,7 +105,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
         assigned: (_gen, partitions) => this.onAssigned(partitions),
         revoked: (_gen, partitions) => this.onRevoked(partitions),
         lost: () => this.onLost(),
-        owned: () => [...this.queues.values()].map((q) => ({ topic: q.topic, partition: q.partition })),
+        owned: () => this.partitions.all().map((q) => ({ topic: q.topic, partition: q.partition })),
         failed: (err) => this.fail(err),
       },
     );
@@ -126,10 +121,10 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       throw new TributaryError('INVALID_REQUEST', 'assign() cannot be mixed with subscribe().');
     this.start();
     const wanted = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
-    const gone = [...this.queues.values()].filter((q) => !wanted.has(q.key));
+    const gone = this.partitions.all().filter((q) => !wanted.has(q.key));
     this.source!.remove(gone);
     for (const q of gone) this.dropQueue(q);
-    const fresh = partitions.filter((p) => !this.queues.has(tpKey(p.topic, p.partition)));
+    const fresh = partitions.filter((p) => !(this.partitions.get(p.topic, p.partition) !== undefined));
     const explicit = fresh.filter((p) => p.offset !== undefined) as TopicPartitionOffset[];
     const resolved = await this.startPositions(fresh.filter((p) => p.offset === undefined));
     this.addQueues([...explicit, ...resolved]);
@@ -137,12 +132,12 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
 
   /** The partitions this consumer reads now. */
   assignment(): TopicPartition[] {
-    return [...this.queues.values()].map((q) => ({ topic: q.topic, partition: q.partition }));
+    return this.partitions.all().map((q) => ({ topic: q.topic, partition: q.partition }));
   }
 
   /** Moves a partition's position: the next record delivered is `offset` (rewind or skip). */
   seek(target: TopicPartitionOffset): void {
-    const q = this.queues.get(tpKey(target.topic, target.partition));
+    const q = this.partitions.get(target.topic, target.partition);
     if (q === undefined) {
       throw new TributaryError(
         'UNKNOWN_TOPIC_OR_PARTITION',
@@ -159,7 +154,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   /** Stops delivering (and fetching) these partitions until `resume()`. */
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      const q = this.queues.get(tpKey(tp.topic, tp.partition));
+      const q = this.partitions.get(tp.topic, tp.partition);
       if (q === undefined || q.paused) continue;
       q.paused = true;
       // A busy partition's handler holds records past `consumed`: redeliver those after resume.
@@ -171,24 +166,25 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   /** Resumes paused partitions from their positions. */
   resume(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
-      const q = this.queues.get(tpKey(tp.topic, tp.partition));
+      const q = this.partitions.get(tp.topic, tp.partition);
       if (q === undefined || !q.paused) continue;
       q.paused = false;
       this.source?.add([{ topic: q.topic, partition: q.partition, offset: q.position }]);
     }
-    this.wake();
+    this.partitions.wake();
   }
 
   /** Paused partitions. */
   paused(): TopicPartition[] {
-    return [...this.queues.values()]
+    return this.partitions
+      .all()
       .filter((q) => q.paused)
       .map((q) => ({ topic: q.topic, partition: q.partition }));
   }
 
   /** The position (next offset to deliver) of an assigned partition. */
   position(tp: TopicPartition): number | undefined {
-    return this.queues.get(tpKey(tp.topic, tp.partition))?.position;
+    return this.partitions.get(tp.topic, tp.partition)?.position;
   }
 
   /**
@@ -205,11 +201,12 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     }
     const items: CommitItem[] = (
       offsets ??
-      [...this.queues.values()]
+      this.partitions
+        .all()
         .filter((q) => q.consumed !== q.committed)
         .map((q) => ({ topic: q.topic, partition: q.partition, offset: q.consumed }))
     ).map((it) => {
-      const epoch = this.queues.get(tpKey(it.topic, it.partition))?.leaderEpoch ?? -1;
+      const epoch = this.partitions.get(it.topic, it.partition)?.leaderEpoch ?? -1;
       return epoch >= 0 ? { ...it, leaderEpoch: epoch } : { ...it };
     });
     if (items.length === 0) return;
@@ -232,11 +229,11 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
         throw err;
       }
       await session.nextAssignment(this.cluster.timeoutMs);
-      const owned = items.filter((it) => this.queues.has(tpKey(it.topic, it.partition)));
+      const owned = items.filter((it) => this.partitions.get(it.topic, it.partition) !== undefined);
       if (owned.length > 0) await commitOffsets(this.cluster, groupId, member, owned);
     }
     for (const it of items) {
-      const q = this.queues.get(tpKey(it.topic, it.partition));
+      const q = this.partitions.get(it.topic, it.partition);
       if (q !== undefined) q.committed = it.offset;
     }
   }
@@ -258,7 +255,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
 
   private async worker(options: RunOptions<K, V>): Promise<void> {
     for (;;) {
-      const q = await this.nextReady(true);
+      const q = await this.partitions.nextReady(true, this.stopped);
       if (q === undefined) return;
       const work = this.process(q, options);
       this.inFlight.set(q.key, work);
@@ -267,7 +264,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       } finally {
         q.busy = false;
         this.inFlight.delete(q.key);
-        this.wake();
+        this.partitions.wake();
       }
     }
   }
@@ -291,17 +288,17 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
           batch,
           resolveOffset: (offset) => {
             resolved = Math.max(resolved, offset + 1);
-            if (this.queues.get(q.key) === q) q.consumed = resolved;
+            if (this.partitions.current(q)) q.consumed = resolved;
           },
           commit: () => this.commit(),
         });
-        if (this.queues.get(q.key) === q && q.position !== startPosition)
+        if (this.partitions.current(q) && q.position !== startPosition)
           q.consumed = Math.max(q.consumed, messages[messages.length - 1]!.offset + 1);
         return;
       }
       for (const message of messages) {
-        if (this.queues.get(q.key) !== q || q.paused || this.closed) break;
-        if ((message.offset & 0xff) === 0) await this.yieldToEventLoop();
+        if (!this.partitions.current(q) || q.paused || this.closed) break;
+        if ((message.offset & 0xff) === 0) await this.partitions.yieldToEventLoop();
         const seeks = q.seeks;
         let pausedHere = false;
         await options.eachMessage!({
@@ -320,7 +317,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       }
     } catch (err) {
       // Redeliver from the first unconsumed record, after the handler failed.
-      if (this.queues.get(q.key) === q) {
+      if (this.partitions.current(q)) {
         q.seek(q.consumed, (b) => this.source?.release(b));
         if (!q.paused) this.source?.add([{ topic: q.topic, partition: q.partition, offset: q.consumed }]);
       }
@@ -333,10 +330,10 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     let last: { q: PartitionQueue; offset: number } | undefined;
     try {
       for (;;) {
-        if (last !== undefined && this.queues.get(last.q.key) === last.q)
+        if (last !== undefined && this.partitions.current(last.q))
           last.q.consumed = Math.max(last.q.consumed, last.offset + 1);
         last = undefined;
-        const q = await this.nextReady(false);
+        const q = await this.partitions.nextReady(false, this.stopped);
         if (q === undefined) return;
         const [record] = q.take(1, (b) => this.source?.release(b));
         if (record === undefined) continue;
@@ -346,7 +343,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
       }
     } finally {
       // Leaving the loop with `break` consumes the last record too.
-      if (last !== undefined && this.queues.get(last.q.key) === last.q)
+      if (last !== undefined && this.partitions.current(last.q))
         last.q.consumed = Math.max(last.q.consumed, last.offset + 1);
     }
   }
@@ -356,7 +353,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.commitTimer);
-    this.wake();
+    this.partitions.wake();
     await Promise.allSettled(this.inFlight.values());
     if (this.options.autoCommit && this.options.groupId !== undefined) await this.commit().catch(() => {});
     await this.session?.leave('consumer disconnected');
@@ -405,11 +402,11 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
         const got = await this.source!.next();
         if (got === undefined) break;
         for (const b of got.batches) {
-          const q = this.queues.get(tpKey(b.topic, b.partition));
+          const q = this.partitions.get(b.topic, b.partition);
           if (q === undefined || q.paused || !q.accept(b)) this.source!.release(b);
         }
         for (const e of got.errors) await this.onSourceError(e);
-        this.wake();
+        this.partitions.wake();
       }
     } catch (err) {
       this.fail(
@@ -423,7 +420,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   }
 
   private async onSourceError(e: SourcePartitionError): Promise<void> {
-    const q = this.queues.get(tpKey(e.topic, e.partition));
+    const q = this.partitions.get(e.topic, e.partition);
     if (q === undefined) return;
     if (e.error.errorName === 'OFFSET_OUT_OF_RANGE' && this.autoOffsetReset !== 'none') {
       const offset = this.autoOffsetReset === 'earliest' ? e.logStartOffset : e.highWatermark;
@@ -441,63 +438,31 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
     this.source!.add([{ topic: q.topic, partition: q.partition, offset: q.position }]);
   }
 
+  /** Throws the consumer's failure; true once disconnected. */
+  private readonly stopped = (): boolean => {
+    if (this.failure !== undefined) throw this.failure;
+    return this.closed;
+  };
+
   private fail(err: TributaryError): void {
     if (this.failure === undefined) this.failure = err;
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  /**
-   * Lets timers and I/O run (heartbeats, auto-commit, fetch responses) when records have been
-   * delivered for a while without a macrotask: with prefetched data and a handler that does not
-   * await I/O, delivery is all microtasks and would starve them (the member would be removed for
-   * missing heartbeats).
-   */
-  private async yieldToEventLoop(): Promise<void> {
-    const now = performance.now();
-    if (now - this.lastYield < YIELD_EVERY_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.lastYield = performance.now();
-  }
-
-  /** The next partition with records ready (round-robin), waiting for one; undefined once closed. */
-  private async nextReady(skipBusy: boolean): Promise<PartitionQueue | undefined> {
-    await this.yieldToEventLoop();
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      if (this.closed) return undefined;
-      const all = [...this.queues.values()];
-      for (let i = 0; i < all.length; i++) {
-        const q = all[(this.cursor.next + i) % all.length]!;
-        if (!q.paused && !(skipBusy && q.busy) && q.hasRecords()) {
-          this.cursor.next = (this.cursor.next + i + 1) % Math.max(1, all.length);
-          // Claim it here, synchronously: another worker resuming in the same tick must not take it too.
-          if (skipBusy) q.busy = true;
-          return q;
-        }
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+    this.partitions.wake();
   }
 
   private addQueues(positions: readonly TopicPartitionOffset[], committed?: Map<string, number>): void {
     for (const p of positions) {
       const key = tpKey(p.topic, p.partition);
-      this.queues.set(
-        key,
+      this.partitions.set(
         new PartitionQueue(p.topic, p.partition, p.offset, committed?.get(key) ?? p.offset),
       );
     }
     if (positions.length > 0) this.source!.add(positions);
-    this.wake();
+    this.partitions.wake();
   }
 
   private dropQueue(q: PartitionQueue): void {
     q.clear((b) => this.source?.release(b));
-    this.queues.delete(q.key);
+    this.partitions.delete(q);
   }
 
   /** Committed offsets (when in a group), else / where none, autoOffsetReset. */
@@ -507,13 +472,13 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
 
   private async onAssigned(partitions: TopicPartition[]): Promise<void> {
     const target = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
-    const removed = [...this.queues.values()].filter((q) => !target.has(q.key));
+    const removed = this.partitions.all().filter((q) => !target.has(q.key));
     if (removed.length > 0)
       await this.onRevoked(
         removed.map((q) => ({ topic: q.topic, partition: q.partition })),
         false,
       );
-    const added = partitions.filter((p) => !this.queues.has(tpKey(p.topic, p.partition)));
+    const added = partitions.filter((p) => !(this.partitions.get(p.topic, p.partition) !== undefined));
     // Positions reset by autoOffsetReset count as uncommitted (-1), so the next commit records
     // them and the group shows lag for partitions nothing was read from yet (as Kafka does).
     const committed = new Map<string, number>();
@@ -529,7 +494,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
 
   private async onRevoked(partitions: TopicPartition[], commit = true): Promise<void> {
     const qs = partitions
-      .map((p) => this.queues.get(tpKey(p.topic, p.partition)))
+      .map((p) => this.partitions.get(p.topic, p.partition))
       .filter((q): q is PartitionQueue => q !== undefined);
     if (qs.length === 0) return;
     for (const q of qs) q.paused = true;
@@ -548,7 +513,7 @@ export class Consumer<K = Buffer, V = Buffer> implements AsyncIterable<ConsumerM
   private async onLost(): Promise<void> {
     const lost = this.assignment();
     this.source?.remove(lost);
-    for (const q of [...this.queues.values()]) this.dropQueue(q);
+    for (const q of this.partitions.all()) this.dropQueue(q);
     if (lost.length > 0) await this.listeners.onPartitionsLost?.(lost);
   }
 }

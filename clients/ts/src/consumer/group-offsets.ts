@@ -14,9 +14,8 @@ import { listOffsets } from '../admin/list-offsets';
 import { itemError } from '../errors';
 import type { Cluster } from '../rpc/cluster';
 import { promisify } from '../rpc/unary';
+import { tpKey } from './partition-set';
 import type { AutoOffsetReset, TopicPartition, TopicPartitionOffset } from './types';
-
-export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /** A position to commit, with the leader epoch of the last consumed record when known. */
 export interface CommitItem extends TopicPartitionOffset {

@@ -1,0 +1,86 @@
+/**
+ * The partitions a consumer reads: their queues by topic and partition, round-robin selection of
+ * the next partition with records ready (claimed synchronously for run() workers), waiters woken
+ * when records arrive or the state changes, and the cooperative yield that keeps timers and I/O
+ * alive while records are delivered back to back.
+ */
+import type { PartitionQueue } from './partition-queue';
+import type { TopicPartition } from './types';
+
+/** Longest stretch (ms) of record delivery without giving timers and I/O a turn. */
+const YIELD_EVERY_MS = 10;
+
+export const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class PartitionSet {
+  private readonly queues = new Map<string, PartitionQueue>();
+  private waiters: Array<() => void> = [];
+  private cursor = 0;
+  private lastYield = 0;
+
+  get(topic: string, partition: number): PartitionQueue | undefined {
+    return this.queues.get(tpKey(topic, partition));
+  }
+
+  /** True while `q` is still the queue of its partition (not dropped or replaced). */
+  current(q: PartitionQueue): boolean {
+    return this.queues.get(q.key) === q;
+  }
+
+  all(): PartitionQueue[] {
+    return [...this.queues.values()];
+  }
+
+  list(): TopicPartition[] {
+    return this.all().map((q) => ({ topic: q.topic, partition: q.partition }));
+  }
+
+  set(q: PartitionQueue): void {
+    this.queues.set(q.key, q);
+  }
+
+  delete(q: PartitionQueue): void {
+    if (this.current(q)) this.queues.delete(q.key);
+  }
+
+  /** Wakes everything waiting in {@link nextReady}. */
+  wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /**
+   * Lets timers and I/O run (heartbeats, auto-commit, fetch responses) when records have been
+   * delivered for a while without a macrotask: with prefetched data and a handler that does not
+   * await I/O, delivery is all microtasks and would starve them (the member would be removed for
+   * missing heartbeats).
+   */
+  async yieldToEventLoop(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+
+  /**
+   * The next partition with records ready (round-robin), waiting for one. `stopped()` runs
+   * before each look (it may throw the consumer's failure); true ends the wait with undefined.
+   * With `claim`, the partition is marked busy before returning, synchronously, so another
+   * worker resuming in the same tick cannot take it too.
+   */
+  async nextReady(claim: boolean, stopped: () => boolean): Promise<PartitionQueue | undefined> {
+    await this.yieldToEventLoop();
+    for (;;) {
+      if (stopped()) return undefined;
+      const all = this.all();
+      for (let i = 0; i < all.length; i++) {
+        const q = all[(this.cursor + i) % all.length]!;
+        if (!q.paused && !(claim && q.busy) && q.hasRecords()) {
+          this.cursor = (this.cursor + i + 1) % Math.max(1, all.length);
+          if (claim) q.busy = true;
+          return q;
+        }
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
