@@ -19,7 +19,10 @@ const text = [
   'with a message naming the setting (exit status 2).',
   '',
   kit.renderSettingsMarkdown('Every service', kit.commonSettings),
-  kit.renderSettingsMarkdown('Broker (`services/broker`)', { ...broker.brokerSettings, ...dataPlane.dataPlaneSettings }),
+  kit.renderSettingsMarkdown('Broker (`services/broker`)', {
+    ...broker.brokerSettings,
+    ...dataPlane.dataPlaneSettings,
+  }),
   kit.renderSettingsMarkdown('Controller (`services/controller`)', controller.controllerSettings),
   kit.renderSettingsMarkdown(
     'Group coordinator (`services/group-coordinator`)',

@@ -5,14 +5,7 @@
  *
  * Storage takes encoded batch bytes and offsets; it knows nothing of gRPC, etcd or generated types.
  */
-export { type Clock, ManualClock, systemClock } from './clock';
-export { parsePartitionDirName, partitionDirName } from './file-names';
-export {
-  type EpochEndOffset,
-  type EpochEntry,
-  UNDEFINED_EPOCH,
-  UNDEFINED_EPOCH_OFFSET,
-} from './leader-epoch-cache';
+
 export {
   DEFAULT_LOG_CONFIG,
   LOG_CONFIG_DEFS,
@@ -23,6 +16,14 @@ export {
   parseLogConfig,
   type TimestampTypeName,
 } from '@tributary/topic-config';
+export { type Clock, ManualClock, systemClock } from './clock';
+export { parsePartitionDirName, partitionDirName } from './file-names';
+export {
+  type EpochEndOffset,
+  type EpochEntry,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+} from './leader-epoch-cache';
 export type { RecoveryReport } from './log-loader';
 export {
   LogManager,

@@ -18,6 +18,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { LogConfig } from '@tributary/topic-config';
 import { fsyncDir, OffsetCheckpoint } from './checkpoint-file';
 import {
   CLEAN_SHUTDOWN_MARKER,
@@ -28,7 +29,6 @@ import {
   TMP_SUFFIX,
 } from './file-names';
 import { LeaderEpochCache } from './leader-epoch-cache';
-import type { LogConfig } from '@tributary/topic-config';
 import { Segment } from './segment';
 
 /** What opening a log found and did. */

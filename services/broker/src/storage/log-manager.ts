@@ -12,9 +12,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import { type Clock, systemClock } from './clock';
 import { isDeletedDirName, parsePartitionDirName, partitionDirName } from './file-names';
-import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import type { RecoveryReport } from './log-loader';
 import { PartitionLog } from './partition-log';
 

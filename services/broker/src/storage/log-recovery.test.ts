@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { batchesIn, encodeRecordBatch } from '@tributary/record-batch';
+import { logConfig } from '@tributary/topic-config';
 import { ManualClock } from './clock';
 import { CLEAN_SHUTDOWN_MARKER, RECOVERY_POINT_CHECKPOINT, segmentFilePath } from './file-names';
-import { logConfig } from '@tributary/topic-config';
 import { PartitionLog } from './partition-log';
 
 let root: string;

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CorruptMessageError, MessageTooLargeError, OffsetOutOfRangeError } from '@tributary/errors';
 import { batchesIn, decodeRecordBatch, encodeRecordBatch, TimestampType } from '@tributary/record-batch';
-import { ManualClock } from './clock';
 import { logConfig } from '@tributary/topic-config';
+import { ManualClock } from './clock';
 import { UnexpectedAppendOffsetError } from './log-validator';
 import { PartitionLog } from './partition-log';
 

@@ -29,6 +29,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OffsetOutOfRangeError, TributaryError } from '@tributary/errors';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import { fsyncDir, OffsetCheckpoint } from './checkpoint-file';
 import { type Clock, systemClock } from './clock';
 import {
@@ -38,7 +39,6 @@ import {
   RECOVERY_POINT_CHECKPOINT,
 } from './file-names';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
-import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import { LogFlusher } from './log-flusher';
 import { loadLog, type RecoveryReport } from './log-loader';
 import { assignOffsets, checkFollowerOffsets, validateBatches } from './log-validator';

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeRecordBatch } from '@tributary/record-batch';
-import { ManualClock } from './clock';
 import { logConfig } from '@tributary/topic-config';
+import { ManualClock } from './clock';
 import { PartitionLog } from './partition-log';
 import { segmentsToDelete } from './retention';
 
