@@ -9,6 +9,9 @@ const moduleNameMapper = {
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {
+  // testTimeout is a global option (jest ignores it inside a project): integration tests wait on
+  // real processes and leases, unit tests never come near it.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,
@@ -21,7 +24,6 @@ module.exports = {
       // Integration suites start real etcd and service processes; scripts/test.mjs runs them
       // one file at a time (--runInBand) so timings on a 2-core machine stay meaningful.
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testTimeout: 120_000,
     },
   ],
 };
