@@ -154,6 +154,8 @@ export function waitForChange(
   partitions: readonly Partition[],
   timeoutMs: number,
   extra?: (wake: () => void) => () => void,
+  /** Consumers wake on the high watermark; the leader's replication side on appends. */
+  on: 'highWatermark' | 'append' = 'highWatermark',
 ): Promise<void> {
   return new Promise((resolve) => {
     const offs: (() => void)[] = [];
@@ -167,7 +169,7 @@ export function waitForChange(
     };
     const timer = setTimeout(wake, Math.max(0, timeoutMs));
     for (const p of partitions) {
-      offs.push(p.log.onHighWatermark(wake));
+      offs.push(on === 'append' ? p.log.onAppend(wake) : p.log.onHighWatermark(wake));
       offs.push(p.onRoleChange(wake));
     }
     if (extra) offs.push(extra(wake));

@@ -23,21 +23,10 @@ import {
   type TopicRecord,
 } from '@tributary/registry';
 import { parseTopicConfig } from '@tributary/topic-config';
+import type { LocalReplicaManager, TopicPartitionRef } from '../cluster/local-replica-manager';
 import type { LogManager } from '../storage';
 import { Partition, type ReplicaAssignment } from './partition';
 import type { DataPlaneConfig } from './settings';
-
-export interface TopicPartitionRef {
-  readonly topic: string;
-  readonly partition: number;
-}
-
-/** What the cluster-metadata follower drives (issue 5's interface). */
-export interface LocalReplicaManager {
-  becomeLeader(tp: TopicPartitionRef, state: PartitionState, topic: TopicRecord): Promise<void>;
-  becomeFollower(tp: TopicPartitionRef, state: PartitionState, topic: TopicRecord): Promise<void>;
-  stopReplica(tp: TopicPartitionRef, deleteData: boolean): Promise<void>;
-}
 
 /** Where followers fetch from: the replication side (one stream per leader). */
 export interface FollowerFetchers {

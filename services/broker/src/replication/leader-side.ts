@@ -15,6 +15,7 @@ import {
   type ReplicaFetchRequest__Output,
   type ReplicaFetchResponse,
 } from '@tributary/proto';
+import { waitForChange } from '../fetch/read-partition';
 import type { Partition } from '../replica/partition';
 import type { ReplicaManager } from '../replica/replica-manager';
 
@@ -120,27 +121,8 @@ export async function handleReplicaFetchRound(
     if (total >= minBytes || failed || left <= 0 || held.length === 0) {
       return { topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) };
     }
-    await waitForAppend(held, left);
+    await waitForChange(held, left, undefined, 'append');
   }
-}
-
-function waitForAppend(partitions: readonly Partition[], timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const offs: (() => void)[] = [];
-    let done = false;
-    const wake = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      for (const off of offs) off();
-      resolve();
-    };
-    const timer = setTimeout(wake, timeoutMs);
-    for (const p of partitions) {
-      offs.push(p.log.onAppend(wake));
-      offs.push(p.onRoleChange(wake));
-    }
-  });
 }
 
 export function handleOffsetForLeaderEpoch(
