@@ -96,7 +96,8 @@ export class Cluster {
           return res;
         } catch (err) {
           last = err;
-          if (!(err instanceof TributaryError) || err.errorName !== 'BROKER_NOT_AVAILABLE') throw err;
+          // Any broker answers Metadata: one that is down or hung (a timeout) sends us to the next.
+          if (!(err instanceof TributaryError) || !err.retriable) throw err;
         }
       }
       throw last instanceof TributaryError
