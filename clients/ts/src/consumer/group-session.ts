@@ -223,9 +223,12 @@ export class GroupSession {
     switch (msg.kind) {
       case 'joined': {
         const j = msg.joined!;
+        // A new member id (first join, or a rejoin at another coordinator after a handover)
+        // starts from the joined generation; the same member keeps its assignment's generation.
+        const sameMember = this.memberId === j.memberId;
         this.memberId = j.memberId;
         this.assignor = j.assignor;
-        if (!this.assignedOnce) this.generationId = j.generationId;
+        if (!this.assignedOnce || !sameMember) this.generationId = j.generationId;
         this.backoffMs = 100;
         clearInterval(this.heartbeat);
         const interval = j.heartbeatIntervalMs > 0 ? j.heartbeatIntervalMs : 3000;
