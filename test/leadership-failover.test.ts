@@ -94,7 +94,7 @@ describe('partition leadership on broker loss and return', () => {
     let expiredAt = 0;
     cluster.brokers[victim]!.signal('SIGKILL');
     await cluster.brokers[victim]!.process!.waitForExit();
-    const after = await waitFor(
+    const elected = await waitFor(
       async () => {
         if (!expiredAt && !(await etcd.ns.get(keys.brokerKey(victim)).string())) expiredAt = Date.now();
         const now = await states('lead');
@@ -103,6 +103,16 @@ describe('partition leadership on broker loss and return', () => {
       { timeoutMs: leaseTtlSeconds * 1000 + 10_000, intervalMs: 20, description: 'new leaders' },
     );
     const electedAt = Date.now();
+    // Leader changes are written first; ISR-only changes (partitions the victim merely followed)
+    // follow in the next txns.
+    const after = await waitFor(
+      async () => {
+        const now = await states('lead');
+        return now.every((s) => !s.isr.includes(victim)) ? now : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, description: 'the dead broker out of every ISR' },
+    );
+    for (const { p } of led) expect(after[p]!.leaderEpoch).toBe(elected[p]!.leaderEpoch);
     console.log(
       `new leaders for ${led.length} partitions: ${electedAt - killedAt} ms after kill -9, ` +
         `${expiredAt ? electedAt - expiredAt : '<20'} ms after the lease expired (TTL ${leaseTtlSeconds} s)`,

@@ -87,7 +87,9 @@ export class PartitionLog implements PartitionReader {
     this.#segments = loaded.segments;
     this.#epochs = loaded.epochCache;
     this.recoveryReport = loaded.report;
-    this.#hwCheckpoint = new OffsetCheckpoint(path.join(this.dir, HIGH_WATERMARK_CHECKPOINT));
+    this.#hwCheckpoint = new OffsetCheckpoint(path.join(this.dir, HIGH_WATERMARK_CHECKPOINT), {
+      durable: false,
+    });
     this.#highWatermark = loaded.highWatermark;
     this.#flusher = new LogFlusher(
       this.#segments,
