@@ -176,3 +176,11 @@ export async function readPartition(
     md.close();
   }
 }
+
+/** Resolves once broker `id`'s registration key is gone (its lease expired after a kill or pause). */
+export function brokerRegistrationGone(etcd: EtcdConnection, id: number): Promise<boolean> {
+  return waitFor(async () => (await etcd.ns.get(keys.brokerKey(id)).exec()).kvs.length === 0, {
+    timeoutMs: 10_000,
+    description: `broker ${id}'s registration to expire`,
+  });
+}

@@ -1,7 +1,14 @@
-import { connectEtcd, type EtcdConnection, keys } from '@tributary/registry';
+import { connectEtcd, type EtcdConnection } from '@tributary/registry';
 import { LocalCluster, waitFor } from '@tributary/test-kit';
 import { Producer } from '../clients/ts/src/producer/producer';
-import { createTopic, electLeader, readPartition, uniqueTopic, waitForIsr } from './data-plane-helpers';
+import {
+  brokerRegistrationGone,
+  createTopic,
+  electLeader,
+  readPartition,
+  uniqueTopic,
+  waitForIsr,
+} from './data-plane-helpers';
 
 jest.setTimeout(90_000);
 
@@ -19,7 +26,8 @@ describe('replication: divergence and retries', () => {
       brokers: 3,
       controllers: 0,
       coordinators: 0,
-      // Longer than the SIGSTOP pauses here, so a paused broker keeps its registration.
+      // Longer than the SIGSTOP pauses here, so a paused broker keeps its registration and the
+      // test alone decides elections.
       leaseTtlSeconds: 6,
       extraArgs: { broker: ['--replica.lag.time.max.ms', '60000'] },
     });
@@ -31,12 +39,6 @@ describe('replication: divergence and retries', () => {
     etcd?.close();
     await cluster?.stop();
   });
-
-  const registrationGone = (id: number) =>
-    waitFor(async () => (await etcd.ns.get(keys.brokerKey(id)).exec()).kvs.length === 0, {
-      timeoutMs: 10_000,
-      description: `broker ${id}'s registration to expire`,
-    });
 
   it('truncates acks=1 records an old leader never replicated once a new leader is elected', async () => {
     const topic = uniqueTopic('diverge');
@@ -67,7 +69,7 @@ describe('replication: divergence and retries', () => {
 
     // The followers come back; broker 1 is elected from the ISR and takes new records at the
     // offsets the lost ones had.
-    await Promise.all([registrationGone(1), registrationGone(2)]);
+    await Promise.all([brokerRegistrationGone(etcd, 1), brokerRegistrationGone(etcd, 2)]);
     b1.start();
     b2.start();
     await Promise.all([b1.waitServing(), b2.waitServing()]);
@@ -77,7 +79,7 @@ describe('replication: divergence and retries', () => {
     await fresh.disconnect();
 
     // The old leader restarts as a follower, truncates its divergent suffix and catches up.
-    await registrationGone(0);
+    await brokerRegistrationGone(etcd, 0);
     b0.start();
     await b0.waitServing();
     await waitForIsr(etcd, topic, 0, (isr) => isr.includes(0), 20_000);

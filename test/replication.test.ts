@@ -1,7 +1,8 @@
-import { connectEtcd, type EtcdConnection, keys } from '@tributary/registry';
+import { connectEtcd, type EtcdConnection } from '@tributary/registry';
 import { LocalCluster, waitFor } from '@tributary/test-kit';
 import { Producer } from '../clients/ts/src/producer/producer';
 import {
+  brokerRegistrationGone,
   createTopic,
   electLeader,
   readPartition,
@@ -27,8 +28,8 @@ describe('replication', () => {
       brokers: 3,
       controllers: 0,
       coordinators: 0,
-      // Longer than any SIGSTOP here: a paused broker keeps its registration (see the report on
-      // the service kit's re-registration after a lost lease).
+      // Longer than any SIGSTOP here, so a paused broker keeps its registration and the test
+      // alone decides elections.
       leaseTtlSeconds: 6,
       extraArgs: { broker: ['--replica.lag.time.max.ms', String(lagMs)] },
     });
@@ -40,12 +41,6 @@ describe('replication', () => {
     etcd?.close();
     await cluster?.stop();
   });
-
-  const brokerGone = (id: number) =>
-    waitFor(async () => (await etcd.ns.get(keys.brokerKey(id)).exec()).kvs.length === 0, {
-      timeoutMs: 10_000,
-      description: `broker ${id}'s registration to expire`,
-    });
 
   it('keeps every acknowledged record, once and in order, when the leader is killed mid-stream', async () => {
     const topic = uniqueTopic('failover');
@@ -101,7 +96,7 @@ describe('replication', () => {
     for (let i = 1; i < order.length; i++) expect(order[i]).toBeGreaterThan(order[i - 1]!);
 
     // The killed broker comes back as a follower, catches up and rejoins the ISR.
-    await brokerGone(0);
+    await brokerRegistrationGone(etcd, 0);
     leader.start();
     await leader.waitServing();
     await waitForIsr(etcd, topic, 0, (isr) => isr.includes(0), 20_000);
