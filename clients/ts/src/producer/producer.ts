@@ -106,6 +106,8 @@ class PartitionQueue {
   nextSequence = 0;
   sequenceGeneration = 0;
   lingerTimer: NodeJS.Timeout | undefined;
+  /** Set instead of lingerTimer when lingerMs is 0: seals once the current tick's sends are in. */
+  sealImmediate?: NodeJS.Immediate | undefined;
   constructor(
     readonly topic: string,
     readonly partition: number,
@@ -314,13 +316,19 @@ export class Producer {
     if (b.bytes >= this.options.batchSize) this.#seal(pq);
   }
 
+  /**
+   * lingerMs 0 still gathers the records sent in the same tick, but seals on setImmediate:
+   * setTimeout(0) waits a whole millisecond, which showed up in every record's latency.
+   */
   #scheduleSeal(pq: PartitionQueue): void {
-    pq.lingerTimer = setTimeout(() => this.#seal(pq), 0);
+    pq.sealImmediate = setImmediate(() => this.#seal(pq));
   }
 
   #seal(pq: PartitionQueue): void {
     if (pq.lingerTimer !== undefined) clearTimeout(pq.lingerTimer);
+    if (pq.sealImmediate !== undefined) clearImmediate(pq.sealImmediate);
     pq.lingerTimer = undefined;
+    pq.sealImmediate = undefined;
     const b = pq.open;
     if (b === undefined) return;
     pq.open = undefined;
