@@ -17,7 +17,9 @@ describe('handlersWithUnimplemented', () => {
       emit: (_event, e) => emitted.push(e),
     });
     expect(emitted[0]!.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(emitted[0]!.details).toBe('S.Watch is not implemented yet');
+    expect(emitted[0]!.details).toBe(
+      'S.Watch has no handler on this server (its contract is newer than its build)',
+    );
     expect(emitted[0]!.metadata!.get(ERROR_CODE_TRAILER)).toEqual(['1001']);
   });
 });
