@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  connectEtcd,
   type EtcdConnection,
   isPartitionState,
   keys,
@@ -14,7 +15,7 @@ import {
   serializeRecord,
   type TopicRecord,
 } from '@tributary/registry';
-import { waitFor } from '@tributary/test-kit';
+import { LocalCluster, type LocalClusterOptions, waitFor } from '@tributary/test-kit';
 import { Fetcher } from '../clients/ts/src/consumer/fetcher';
 import type { MetadataSource } from '../clients/ts/src/internal/leader-cache';
 import { Cluster } from '../clients/ts/src/rpc/cluster';
@@ -183,4 +184,63 @@ export function brokerRegistrationGone(etcd: EtcdConnection, id: number): Promis
     timeoutMs: 10_000,
     description: `broker ${id}'s registration to expire`,
   });
+}
+
+/** A producer writing `m0`, `m1`, ... to one topic as fast as `maxInFlight` sends allow. */
+export interface ContinuousWriter {
+  /** Records acknowledged so far, with their offsets. */
+  readonly acked: { value: string; offset: number }[];
+  /** Sends that failed after the producer's retries. */
+  readonly failed: unknown[];
+  /** Stops sending and resolves once every send in flight has settled. */
+  stop(): Promise<void>;
+}
+
+export function startContinuousWriter(
+  producer: { send(r: { topic: string; messages: { value: string }[] }): Promise<{ offset: number }[]> },
+  topic: string,
+  maxInFlight = 50,
+): ContinuousWriter {
+  const acked: { value: string; offset: number }[] = [];
+  const failed: unknown[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    const inFlight = new Set<Promise<void>>();
+    for (let n = 0; !stopped; n++) {
+      const value = `m${n}`;
+      const p = producer.send({ topic, messages: [{ value }] }).then(
+        ([m]) => void acked.push({ value, offset: m!.offset }),
+        (err) => void failed.push(err),
+      );
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  })();
+  return {
+    acked,
+    failed,
+    stop: () => {
+      stopped = true;
+      return loop;
+    },
+  };
+}
+
+/** A local cluster and an etcd connection to its namespace; `stop` resumes paused brokers first. */
+export async function startClusterWithEtcd(
+  options: LocalClusterOptions,
+): Promise<{ cluster: LocalCluster; etcd: EtcdConnection; stop(): Promise<void> }> {
+  const cluster = await LocalCluster.start(options);
+  const etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
+  return {
+    cluster,
+    etcd,
+    async stop() {
+      for (const b of cluster.brokers) b.signal('SIGCONT');
+      etcd.close();
+      await cluster.stop();
+    },
+  };
 }

@@ -12,10 +12,16 @@ import {
   type ProduceStreamResponse__Output,
 } from '@tributary/proto';
 import { encodeRecordBatch } from '@tributary/record-batch';
-import { connectEtcd, type EtcdConnection } from '@tributary/registry';
-import { LocalCluster } from '@tributary/test-kit';
+import type { EtcdConnection } from '@tributary/registry';
+import type { LocalCluster } from '@tributary/test-kit';
 import { Producer } from '../clients/ts/src/producer/producer';
-import { createTopic, readPartition, uniqueTopic, waitForIsr } from './data-plane-helpers';
+import {
+  createTopic,
+  readPartition,
+  startClusterWithEtcd,
+  uniqueTopic,
+  waitForIsr,
+} from './data-plane-helpers';
 
 /**
  * Issue 6: produce and fetch through the real client against three broker processes and a real
@@ -26,21 +32,24 @@ jest.setTimeout(90_000);
 describe('data plane', () => {
   let cluster: LocalCluster;
   let etcd: EtcdConnection;
+  let stopCluster: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({
+    ({
+      cluster,
+      etcd,
+      stop: stopCluster,
+    } = await startClusterWithEtcd({
       brokers: 3,
       controllers: 0,
       coordinators: 0,
       leaseTtlSeconds: 2,
       extraArgs: { broker: ['--replica.lag.time.max.ms', '2000', '--request.max.bytes', String(1 << 20)] },
-    });
-    etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
+    }));
   });
 
   afterAll(async () => {
-    etcd?.close();
-    await cluster?.stop();
+    await stopCluster?.();
   });
 
   it('produces with acks=all to RF=3 and reads every record back in order', async () => {

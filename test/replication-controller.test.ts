@@ -1,7 +1,14 @@
-import { connectEtcd, type EtcdConnection, keys } from '@tributary/registry';
-import { LocalCluster, waitFor } from '@tributary/test-kit';
+import { type EtcdConnection, keys } from '@tributary/registry';
+import { type LocalCluster, waitFor } from '@tributary/test-kit';
 import { Tributary } from '../clients/ts/src/tributary';
-import { readPartition, readState, uniqueTopic, waitForIsr } from './data-plane-helpers';
+import {
+  readPartition,
+  readState,
+  startClusterWithEtcd,
+  startContinuousWriter,
+  uniqueTopic,
+  waitForIsr,
+} from './data-plane-helpers';
 
 jest.setTimeout(90_000);
 
@@ -13,21 +20,24 @@ jest.setTimeout(90_000);
 describe('replication with the controller', () => {
   let cluster: LocalCluster;
   let etcd: EtcdConnection;
+  let stopCluster: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({
+    ({
+      cluster,
+      etcd,
+      stop: stopCluster,
+    } = await startClusterWithEtcd({
       brokers: 3,
       controllers: 1,
       coordinators: 0,
       leaseTtlSeconds: 2,
       extraArgs: { broker: ['--replica.lag.time.max.ms', '3000'] },
-    });
-    etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
+    }));
   });
 
   afterAll(async () => {
-    etcd?.close();
-    await cluster?.stop();
+    await stopCluster?.();
   });
 
   it('fails over under an acks=all producer without losing, duplicating or reordering acknowledged records', async () => {
@@ -43,23 +53,8 @@ describe('replication with the controller', () => {
     await producer.connect();
     expect(producer.producerIdAndEpoch.producerEpoch).toBe(0);
 
-    const acked: { value: string; offset: number }[] = [];
-    const failed: unknown[] = [];
-    let stop = false;
-    const writer = (async () => {
-      const inFlight = new Set<Promise<void>>();
-      for (let n = 0; !stop; n++) {
-        const value = `m${n}`;
-        const p = producer.send({ topic, messages: [{ value }] }).then(
-          ([m]) => void acked.push({ value, offset: m!.offset }),
-          (err) => void failed.push(err),
-        );
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-        if (inFlight.size >= 50) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-    })();
+    const writer = startContinuousWriter(producer, topic);
+    const { acked, failed } = writer;
     await waitFor(() => acked.length >= 300, { timeoutMs: 20_000, description: '300 acks' });
     const before = await readState(etcd, topic, 0);
     const victim = cluster.brokers[before.leader]!;
@@ -78,8 +73,7 @@ describe('replication with the controller', () => {
       timeoutMs: 30_000,
       description: '300 acks after failover',
     });
-    stop = true;
-    await writer;
+    await writer.stop();
     await producer.disconnect();
     expect(failed).toEqual([]);
 

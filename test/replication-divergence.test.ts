@@ -1,11 +1,12 @@
-import { connectEtcd, type EtcdConnection } from '@tributary/registry';
-import { LocalCluster, waitFor } from '@tributary/test-kit';
+import type { EtcdConnection } from '@tributary/registry';
+import { type LocalCluster, waitFor } from '@tributary/test-kit';
 import { Producer } from '../clients/ts/src/producer/producer';
 import {
   brokerRegistrationGone,
   createTopic,
   electLeader,
   readPartition,
+  startClusterWithEtcd,
   uniqueTopic,
   waitForIsr,
 } from './data-plane-helpers';
@@ -20,9 +21,14 @@ jest.setTimeout(90_000);
 describe('replication: divergence and retries', () => {
   let cluster: LocalCluster;
   let etcd: EtcdConnection;
+  let stopCluster: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({
+    ({
+      cluster,
+      etcd,
+      stop: stopCluster,
+    } = await startClusterWithEtcd({
       brokers: 3,
       controllers: 0,
       coordinators: 0,
@@ -30,14 +36,11 @@ describe('replication: divergence and retries', () => {
       // test alone decides elections.
       leaseTtlSeconds: 6,
       extraArgs: { broker: ['--replica.lag.time.max.ms', '60000'] },
-    });
-    etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
+    }));
   });
 
   afterAll(async () => {
-    for (const b of cluster?.brokers ?? []) b.signal('SIGCONT');
-    etcd?.close();
-    await cluster?.stop();
+    await stopCluster?.();
   });
 
   it('truncates acks=1 records an old leader never replicated once a new leader is elected', async () => {

@@ -1,5 +1,5 @@
-import { connectEtcd, type EtcdConnection } from '@tributary/registry';
-import { LocalCluster, waitFor } from '@tributary/test-kit';
+import type { EtcdConnection } from '@tributary/registry';
+import { type LocalCluster, waitFor } from '@tributary/test-kit';
 import { Producer } from '../clients/ts/src/producer/producer';
 import {
   brokerRegistrationGone,
@@ -7,6 +7,8 @@ import {
   electLeader,
   readPartition,
   readState,
+  startClusterWithEtcd,
+  startContinuousWriter,
   uniqueTopic,
   waitForIsr,
 } from './data-plane-helpers';
@@ -22,9 +24,14 @@ describe('replication', () => {
   const lagMs = 1500;
   let cluster: LocalCluster;
   let etcd: EtcdConnection;
+  let stopCluster: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({
+    ({
+      cluster,
+      etcd,
+      stop: stopCluster,
+    } = await startClusterWithEtcd({
       brokers: 3,
       controllers: 0,
       coordinators: 0,
@@ -32,14 +39,11 @@ describe('replication', () => {
       // alone decides elections.
       leaseTtlSeconds: 6,
       extraArgs: { broker: ['--replica.lag.time.max.ms', String(lagMs)] },
-    });
-    etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
+    }));
   });
 
   afterAll(async () => {
-    for (const b of cluster?.brokers ?? []) b.signal('SIGCONT');
-    etcd?.close();
-    await cluster?.stop();
+    await stopCluster?.();
   });
 
   it('keeps every acknowledged record, once and in order, when the leader is killed mid-stream', async () => {
@@ -51,24 +55,8 @@ describe('replication', () => {
       retryBackoffMs: 50,
       maxRetryBackoffMs: 300,
     });
-    const acked: { value: string; offset: number }[] = [];
-    const failed: unknown[] = [];
-    let sent = 0;
-    let stop = false;
-    const writer = (async () => {
-      const inFlight = new Set<Promise<void>>();
-      while (!stop) {
-        const value = `m${sent++}`;
-        const p = producer.send({ topic, messages: [{ value }] }).then(
-          ([m]) => void acked.push({ value, offset: m!.offset }),
-          (err) => void failed.push(err),
-        );
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-        if (inFlight.size >= 50) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-    })();
+    const writer = startContinuousWriter(producer, topic);
+    const { acked, failed } = writer;
     await waitFor(() => acked.length >= 500, { timeoutMs: 20_000, description: '500 records acknowledged' });
     const leader = cluster.brokers[0]!;
     leader.signal('SIGKILL');
@@ -79,8 +67,7 @@ describe('replication', () => {
       timeoutMs: 30_000,
       description: '500 more acks from the new leader',
     });
-    stop = true;
-    await writer;
+    await writer.stop();
     await producer.disconnect();
     expect(failed).toEqual([]);
 
