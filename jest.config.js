@@ -24,6 +24,13 @@ module.exports = {
       // Integration suites start real etcd and service processes; scripts/test.mjs runs them
       // one file at a time (--runInBand) so timings on a 2-core machine stay meaningful.
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Kafka's real clients and tools have their own suite (npm run test:kafka-compat).
+      testPathIgnorePatterns: ['<rootDir>/test/kafka-compat/'],
+    },
+    {
+      ...common,
+      displayName: 'kafka-compat',
+      testMatch: ['<rootDir>/test/kafka-compat/**/*.test.ts'],
     },
   ],
 };

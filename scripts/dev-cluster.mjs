@@ -12,6 +12,7 @@ const { values: args } = parseArgs({
   options: {
     brokers: { type: 'string', default: '3' },
     'broker-ports': { type: 'string', default: '9092,9093,9094' },
+    'kafka-ports': { type: 'string', default: '19092,19093,19094' },
     'controller-port': { type: 'string', default: '9190' },
     'coordinator-port': { type: 'string', default: '9290' },
     'etcd-port': { type: 'string', default: '2379' },
@@ -35,6 +36,8 @@ const port = (name, text) => {
 const brokerCount = Number(args.brokers);
 const brokerPorts = args['broker-ports'].split(',').map((p) => port('broker-ports', p));
 while (brokerPorts.length < brokerCount) brokerPorts.push(brokerPorts.at(-1) + 1);
+const kafkaPorts = args['kafka-ports'].split(',').map((p) => port('kafka-ports', p));
+while (kafkaPorts.length < brokerCount) kafkaPorts.push(kafkaPorts.at(-1) + 1);
 const dataRoot = resolve(args['data-dir']);
 mkdirSync(dataRoot, { recursive: true });
 
@@ -75,6 +78,7 @@ try {
     dataRoot,
     brokers: brokerCount,
     brokerPorts: brokerPorts.slice(0, brokerCount),
+    kafka: kafkaPorts.slice(0, brokerCount),
     controllerPorts: [port('controller-port', args['controller-port'])],
     coordinatorPorts: [port('coordinator-port', args['coordinator-port'])],
     echo: args.verbose,
@@ -88,6 +92,9 @@ const rows = [['etcd', '-', etcd.endpoint.replace('http://', ''), etcd.process.p
 for (const node of cluster.nodes) {
   rows.push([node.kind, node.id, node.address, node.process.pid, await checkHealth(node.address)]);
 }
+cluster.kafkaBootstrap.forEach((address, i) => {
+  rows.push(['kafka listener', i, address, cluster.brokers[i].process.pid, '-']);
+});
 const header = ['service', 'id', 'address', 'pid', 'health'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
@@ -95,7 +102,7 @@ console.log(line(header));
 for (const row of rows) console.log(line(row));
 console.log(`data: ${dataRoot}  cluster: ${args['cluster-name']}`);
 console.log(
-  `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}; Ctrl-C to stop`,
+  `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, Kafka clients ${cluster.kafkaBootstrap.join(',')}; Ctrl-C to stop`,
 );
 
 let stopping = false;

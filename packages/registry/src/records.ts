@@ -11,6 +11,8 @@ export interface BrokerRegistration {
   port: number;
   rack: string | null;
   startedAt: number;
+  /** The broker's Kafka wire-protocol listener as clients reach it; absent when it has none. */
+  kafka?: { host: string; port: number };
 }
 
 /** `coordinators/<id>`: where a live group coordinator listens. */
@@ -44,7 +46,9 @@ export const isBrokerRegistration: Check<BrokerRegistration> = (v): v is BrokerR
   typeof v['host'] === 'string' &&
   isPort(v['port']) &&
   (v['rack'] === null || typeof v['rack'] === 'string') &&
-  isInt(v['startedAt']);
+  isInt(v['startedAt']) &&
+  (v['kafka'] === undefined ||
+    (isObject(v['kafka']) && typeof v['kafka']['host'] === 'string' && isPort(v['kafka']['port'])));
 
 export const isCoordinatorRegistration: Check<CoordinatorRegistration> = (v): v is CoordinatorRegistration =>
   isObject(v) &&

@@ -81,6 +81,8 @@ export interface LocalClusterOptions {
   brokerPorts?: readonly number[];
   controllerPorts?: readonly number[];
   coordinatorPorts?: readonly number[];
+  /** Give each broker a Kafka wire-protocol listener: on these ports, or free ones with `true`. */
+  kafka?: boolean | readonly number[];
   leaseTtlSeconds?: number;
   /** Extra flags per kind, e.g. `{ broker: ['--log.level', 'debug'] }`. */
   extraArgs?: Partial<Record<ServiceKind, readonly string[]>>;
@@ -104,6 +106,8 @@ export class LocalCluster {
     readonly controllers: ServiceNode[],
     readonly brokers: ServiceNode[],
     readonly coordinators: ServiceNode[],
+    /** `127.0.0.1:<port>` of each broker's Kafka listener (empty without the `kafka` option). */
+    readonly kafkaBootstrap: string[],
   ) {}
 
   get nodes(): ServiceNode[] {
@@ -120,6 +124,7 @@ export class LocalCluster {
       ...(options.brokerPorts ?? []).map((p) => ['broker port', p] as const),
       ...(options.controllerPorts ?? []).map((p) => ['controller port', p] as const),
       ...(options.coordinatorPorts ?? []).map((p) => ['group coordinator port', p] as const),
+      ...(Array.isArray(options.kafka) ? options.kafka : []).map((p) => ['Kafka listener port', p] as const),
     ];
     for (const [what, port] of wanted) {
       if (!(await isPortFree(port))) throw new Error(`Port ${port} (${what}) is already in use on 127.0.0.1`);
@@ -158,8 +163,15 @@ export class LocalCluster {
       );
     }
     const brokers: ServiceNode[] = [];
+    const kafkaBootstrap: string[] = [];
     for (let i = 0; i < (options.brokers ?? 3); i++) {
       const port = await portOf(options.brokerPorts, i);
+      const kafkaArgs: string[] = [];
+      if (options.kafka) {
+        const kafkaPort = await portOf(options.kafka === true ? undefined : options.kafka, i);
+        kafkaBootstrap.push(`127.0.0.1:${kafkaPort}`);
+        kafkaArgs.push('--kafka.listener', `127.0.0.1:${kafkaPort}`);
+      }
       const dataDir = join(dataRoot, `broker-${i}`);
       mkdirSync(dataDir, { recursive: true });
       brokers.push(
@@ -175,6 +187,7 @@ export class LocalCluster {
             String(port),
             '--data.dir',
             dataDir,
+            ...kafkaArgs,
             ...extra('broker'),
           ],
           echo,
@@ -204,6 +217,7 @@ export class LocalCluster {
       controllers,
       brokers,
       coordinators,
+      kafkaBootstrap,
     );
     try {
       for (const node of cluster.nodes) node.start();

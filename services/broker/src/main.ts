@@ -12,6 +12,7 @@ import { ClusterMetadata, ReplicaAssignmentFollower } from './cluster';
 import { brokerDataPlaneHandlers } from './handlers/broker-service';
 import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
+import { ClusterClients, KafkaListener, kafkaSettings, parseHostPort, servedApis } from './kafka';
 import { ReplicaManager } from './replica/replica-manager';
 import { dataPlaneConfig, dataPlaneSettings } from './replica/settings';
 import { FollowerFetcherManager } from './replication/follower-fetchers';
@@ -20,7 +21,7 @@ import { LogManager } from './storage';
 
 void runService({
   service: 'broker',
-  settings: { ...brokerSettings, ...dataPlaneSettings },
+  settings: { ...brokerSettings, ...dataPlaneSettings, ...kafkaSettings },
   instanceId: (config) => String(resolveBrokerId(config['broker.id'], hostname())),
   steps: ({ config, logger, shutdown }) => {
     const brokerId = resolveBrokerId(config['broker.id'], hostname());
@@ -83,6 +84,46 @@ void runService({
       logger,
       drainMs: config['shutdown.timeout.ms'] / 2,
     });
+    // Kafka wire protocol (issue 21): a second front door onto the same logs, metadata and groups.
+    let kafkaPort = 0;
+    let kafka: KafkaListener | undefined;
+    const clusterClients = new ClusterClients(() => metadata.view);
+    const kafkaListen = config['kafka.listener'] === '' ? undefined : parseHostPort(config['kafka.listener']);
+    const kafkaAdvertised = () => {
+      if (kafkaListen === undefined) return undefined;
+      if (config['kafka.advertised.listener'] !== '')
+        return parseHostPort(config['kafka.advertised.listener']);
+      return { host: config['advertised.host'] || kafkaListen.host, port: kafkaPort };
+    };
+    const kafkaStep = {
+      name: 'kafka-listener',
+      async start() {
+        if (kafkaListen === undefined) return;
+        kafka = new KafkaListener({
+          host: kafkaListen.host,
+          port: kafkaListen.port,
+          maxFrameBytes: config['kafka.request.max.bytes'],
+          logger: logger.child({ component: 'kafka-listener' }),
+          served: servedApis({
+            dataPlane: { replicas, metadata: metadataView },
+            metadata,
+            clusterId: config['cluster.name'],
+            clients: clusterClients,
+            self: {
+              nodeId: brokerId,
+              host: kafkaAdvertised()?.host ?? kafkaListen.host,
+              port: () => kafkaAdvertised()?.port ?? kafkaPort,
+            },
+          }),
+        });
+        kafkaPort = await kafka.start();
+        logger.info({ host: kafkaListen.host, port: kafkaPort }, 'kafka listener listening');
+      },
+      async stop() {
+        await kafka?.stop();
+        clusterClients.close();
+      },
+    };
     const startedAt = Date.now();
     const registration = registrationStep({
       name: 'broker-registration',
@@ -95,6 +136,7 @@ void runService({
         port: grpc.get().port,
         rack: config.rack || null,
         startedAt,
+        ...(kafkaListen === undefined ? {} : { kafka: kafkaAdvertised() }),
       }),
       ttlSeconds: config['lease.ttl.seconds'],
       logger,
@@ -135,6 +177,6 @@ void runService({
         replicas.stop();
       },
     };
-    return [etcd, storage, clusterMetadata, grpc.listen, registration, replication, grpc.serving];
+    return [etcd, storage, clusterMetadata, grpc.listen, kafkaStep, registration, replication, grpc.serving];
   },
 });

@@ -1,0 +1,75 @@
+/**
+ * gRPC clients the Kafka listener proxies through: the active controller (InitProducerId, topic
+ * administration) and group coordinators (groups and offsets). Addresses come from the broker's
+ * etcd-fed metadata cache at each call, so a controller failover is followed without a restart.
+ */
+import { fromGrpcError, TributaryError } from '@tributary/errors';
+import {
+  type ControllerServiceClient,
+  createClient,
+  type GroupCoordinatorServiceClient,
+} from '@tributary/proto';
+import type { MetadataView } from '@tributary/registry';
+
+/** How long a proxied unary call may take before the Kafka request fails with REQUEST_TIMED_OUT. */
+export const PROXY_CALL_TIMEOUT_MS = 30_000;
+
+export class ClusterClients {
+  readonly #controllers = new Map<string, ControllerServiceClient>();
+  readonly #coordinators = new Map<string, GroupCoordinatorServiceClient>();
+
+  constructor(private readonly view: () => MetadataView) {}
+
+  /** The active controller's client; NOT_CONTROLLER (retriable) while none is active. */
+  controller(): ControllerServiceClient {
+    const active = this.view().controller()?.value;
+    if (active === undefined) throw new TributaryError('NOT_CONTROLLER', 'no controller is active');
+    const address = `${active.host}:${active.port}`;
+    let client = this.#controllers.get(address);
+    if (client === undefined) {
+      client = createClient('ControllerService', address);
+      this.#controllers.set(address, client);
+    }
+    return client;
+  }
+
+  /** A coordinator's client by address; any live one when `address` is omitted. */
+  coordinator(address?: string): GroupCoordinatorServiceClient {
+    let target = address;
+    if (target === undefined) {
+      const live = [...this.view().coordinators().values()];
+      if (live.length === 0)
+        throw new TributaryError('COORDINATOR_NOT_AVAILABLE', 'no group coordinator is live');
+      const first = live.sort((a, b) => a.id.localeCompare(b.id))[0]!;
+      target = `${first.host}:${first.port}`;
+    }
+    let client = this.#coordinators.get(target);
+    if (client === undefined) {
+      client = createClient('GroupCoordinatorService', target);
+      this.#coordinators.set(target, client);
+    }
+    return client;
+  }
+
+  close(): void {
+    for (const c of [...this.#controllers.values(), ...this.#coordinators.values()]) c.close();
+    this.#controllers.clear();
+    this.#coordinators.clear();
+  }
+}
+
+type Unary<Req, Res> = (
+  req: Req,
+  options: { deadline: number },
+  callback: (err: Error | null, res?: Res) => void,
+) => unknown;
+
+/** Calls a unary method; a failure becomes the TributaryError the service reported. */
+export function callUnary<Req, Res>(client: object, method: Unary<Req, Res>, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, req, { deadline: Date.now() + PROXY_CALL_TIMEOUT_MS }, (err, res) => {
+      if (err) reject(fromGrpcError(err));
+      else resolve(res as Res);
+    });
+  });
+}
