@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import kit from '../packages/service-kit/dist/index.js';
 import dataPlane from '../services/broker/dist/replica/settings.js';
+import kafka from '../services/broker/dist/kafka/settings.js';
 import broker from '../services/broker/dist/settings.js';
 import controller from '../services/controller/dist/settings.js';
 import coordinator from '../services/group-coordinator/dist/settings.js';
@@ -22,6 +23,7 @@ const text = [
   kit.renderSettingsMarkdown('Broker (`services/broker`)', {
     ...broker.brokerSettings,
     ...dataPlane.dataPlaneSettings,
+    ...kafka.kafkaSettings,
   }),
   kit.renderSettingsMarkdown('Controller (`services/controller`)', controller.controllerSettings),
   kit.renderSettingsMarkdown(
