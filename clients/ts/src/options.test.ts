@@ -8,7 +8,14 @@ describe('withDefaults', () => {
       bootstrap: ['127.0.0.1:9092'],
       clientId: 'tributary-ts',
       requestTimeoutMs: 30_000,
-      retry: { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 5000 },
+      retry: {
+        retries: Number.MAX_SAFE_INTEGER,
+        initialRetryTimeMs: 100,
+        maxRetryTimeMs: 5000,
+        multiplier: 2,
+        jitter: 0.2,
+        timeoutMs: 60_000,
+      },
     });
     expect(withDefaults({ bootstrap: ['h:1'], retry: { retries: 0 } })).toMatchObject({
       bootstrap: ['h:1'],

@@ -4,15 +4,25 @@
  * here.
  */
 import { InvalidConfigError } from '@tributary/errors';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './internal/retry';
 
-/** Retry policy for retriable errors: exponential backoff with jitter, bounded attempts. */
+/**
+ * Retry policy for retriable errors (internal/retry.ts): exponential backoff with jitter,
+ * bounded by an overall deadline (Kafka's `default.api.timeout.ms`) and a count.
+ */
 export interface RetryOptions {
-  /** Retries after the first attempt before the error reaches the caller. @default 5 */
+  /** Retries after the first attempt at most; by default only `timeoutMs` bounds them. @default Number.MAX_SAFE_INTEGER */
   retries?: number;
-  /** First backoff in ms; doubles after each retry. @default 100 */
+  /** First backoff in ms. @default 100 */
   initialRetryTimeMs?: number;
   /** Longest backoff in ms. @default 5000 */
   maxRetryTimeMs?: number;
+  /** Each backoff is the previous one times this. @default 2 */
+  multiplier?: number;
+  /** Each backoff is scaled by a random factor in [1 - jitter, 1 + jitter]. @default 0.2 */
+  jitter?: number;
+  /** No retry starts later than this many ms after the first attempt (`default.api.timeout.ms`). @default 60000 */
+  timeoutMs?: number;
 }
 
 /** Options of `new Tributary(options)`. */
@@ -27,7 +37,7 @@ export interface ClientOptions {
   clientId?: string;
   /** Deadline of each request in ms. @default 30000 */
   requestTimeoutMs?: number;
-  /** Retries of retriable errors. @default { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 5000 } */
+  /** Retries of retriable errors: 100 ms doubling to 5 s, ±20 %, for at most 60 s. */
   retry?: RetryOptions;
 }
 
@@ -36,7 +46,7 @@ export interface ResolvedClientOptions {
   bootstrap: readonly string[];
   clientId: string;
   requestTimeoutMs: number;
-  retry: Required<RetryOptions>;
+  retry: RetryPolicy;
 }
 
 /** The default bootstrap address: the local cluster of `npm run dev`. */
@@ -69,10 +79,28 @@ export function withDefaults(options: ClientOptions = {}): ResolvedClientOptions
     bootstrap: [...bootstrap],
     clientId: options.clientId ?? 'tributary-ts',
     requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 30_000),
-    retry: {
-      retries: positiveInt('retry.retries', retry.retries ?? 5, true),
-      initialRetryTimeMs: positiveInt('retry.initialRetryTimeMs', retry.initialRetryTimeMs ?? 100),
-      maxRetryTimeMs: positiveInt('retry.maxRetryTimeMs', retry.maxRetryTimeMs ?? 5000),
-    },
+    retry: retryWithDefaults(retry),
+  };
+}
+
+/** Fills in and validates a retry policy. */
+export function retryWithDefaults(retry: RetryOptions = {}): RetryPolicy {
+  const d = DEFAULT_RETRY_POLICY;
+  const multiplier = retry.multiplier ?? d.multiplier;
+  if (!(multiplier >= 1))
+    throw new InvalidConfigError('retry.multiplier', `must be at least 1, got ${multiplier}`);
+  const jitter = retry.jitter ?? d.jitter;
+  if (!(jitter >= 0 && jitter < 1))
+    throw new InvalidConfigError('retry.jitter', `must be in [0, 1), got ${jitter}`);
+  return {
+    retries: positiveInt('retry.retries', retry.retries ?? d.retries, true),
+    initialRetryTimeMs: positiveInt(
+      'retry.initialRetryTimeMs',
+      retry.initialRetryTimeMs ?? d.initialRetryTimeMs,
+    ),
+    maxRetryTimeMs: positiveInt('retry.maxRetryTimeMs', retry.maxRetryTimeMs ?? d.maxRetryTimeMs),
+    multiplier,
+    jitter,
+    timeoutMs: positiveInt('retry.timeoutMs', retry.timeoutMs ?? d.timeoutMs),
   };
 }

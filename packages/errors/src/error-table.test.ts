@@ -74,3 +74,21 @@ describe('proto ErrorCode mirrors ERROR_TABLE', () => {
     expect(wrong.map((value) => `${value.name}: ${value.comment}`)).toEqual([]);
   });
 });
+
+describe('the refreshMetadata column', () => {
+  it('marks exactly the errors that mean "where the partition lives has changed"', () => {
+    const refresh = ERROR_TABLE.filter((e) => e.refreshMetadata).map((e) => e.name);
+    expect(refresh).toEqual(
+      expect.arrayContaining([
+        'NOT_LEADER_OR_FOLLOWER',
+        'LEADER_NOT_AVAILABLE',
+        'FENCED_LEADER_EPOCH',
+        'UNKNOWN_LEADER_EPOCH',
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        'BROKER_NOT_AVAILABLE',
+      ]),
+    );
+    // A refresh only helps before a retry.
+    expect(ERROR_TABLE.filter((e) => e.refreshMetadata && !e.retriable)).toEqual([]);
+  });
+});

@@ -6,19 +6,36 @@
  *
  * `retriable` means: the same request may succeed if sent again later, possibly to another
  * broker after a metadata refresh. Clients retry only these.
+ *
+ * `refreshMetadata` means: the client's idea of where the partition lives is stale (Kafka's
+ * `InvalidMetadataException` family, plus a broker that could not be reached): refresh
+ * metadata before the retry, and re-route. Broker and client both read this column; nothing
+ * keeps its own list of "leadership errors".
  */
 export interface ErrorSpec {
   readonly code: number;
   readonly name: string;
   readonly retriable: boolean;
+  /** Retry only after a metadata refresh (the partition's leader may have moved). */
+  readonly refreshMetadata: boolean;
   /** What happened, and where it helps, what to do about it. */
   readonly message: string;
 }
 
-const spec = (code: number, name: string, retriable: boolean, message: string): ErrorSpec => ({
+/** The `refreshMetadata` column's marker: write it last in a row that has the flag. */
+const REFRESH_METADATA = 'refresh metadata';
+
+const spec = (
+  code: number,
+  name: string,
+  retriable: boolean,
+  message: string,
+  refresh?: typeof REFRESH_METADATA,
+): ErrorSpec => ({
   code,
   name,
   retriable,
+  refreshMetadata: refresh === REFRESH_METADATA,
   message,
 });
 
@@ -26,21 +43,29 @@ export const ERROR_TABLE = [
   spec(0, 'NONE', false, 'No error.'),
   spec(1, 'OFFSET_OUT_OF_RANGE', false, 'The requested offset is outside the range held by the partition.'),
   spec(2, 'CORRUPT_MESSAGE', true, 'The record batch failed its CRC check or is malformed.'),
-  spec(3, 'UNKNOWN_TOPIC_OR_PARTITION', true, 'This server does not host this topic-partition.'),
+  spec(
+    3,
+    'UNKNOWN_TOPIC_OR_PARTITION',
+    true,
+    'This server does not host this topic-partition.',
+    REFRESH_METADATA,
+  ),
   spec(
     5,
     'LEADER_NOT_AVAILABLE',
     true,
     'The partition has no leader right now (an election is in progress).',
+    REFRESH_METADATA,
   ),
   spec(
     6,
     'NOT_LEADER_OR_FOLLOWER',
     true,
     'This broker is not the leader of the partition; refresh metadata and retry at the current leader.',
+    REFRESH_METADATA,
   ),
-  spec(7, 'REQUEST_TIMED_OUT', true, 'The request timed out before it completed.'),
-  spec(8, 'BROKER_NOT_AVAILABLE', true, 'The broker is not available.'),
+  spec(7, 'REQUEST_TIMED_OUT', true, 'The request timed out before it completed.', REFRESH_METADATA),
+  spec(8, 'BROKER_NOT_AVAILABLE', true, 'The broker is not available.', REFRESH_METADATA),
   spec(
     10,
     'MESSAGE_TOO_LARGE',
@@ -119,12 +144,24 @@ export const ERROR_TABLE = [
     false,
     'The producer epoch is older than the latest one for this producer id.',
   ),
-  spec(56, 'STORAGE_ERROR', true, 'The broker failed to read or write its disk.'),
+  spec(56, 'STORAGE_ERROR', true, 'The broker failed to read or write its disk.', REFRESH_METADATA),
   spec(59, 'UNKNOWN_PRODUCER_ID', false, 'The broker has no state for this producer id.'),
   spec(68, 'NON_EMPTY_GROUP', false, 'The group has active members; stop them first.'),
   spec(69, 'GROUP_ID_NOT_FOUND', false, 'The group does not exist.'),
-  spec(74, 'FENCED_LEADER_EPOCH', true, 'The leader epoch in the request is older than the current one.'),
-  spec(75, 'UNKNOWN_LEADER_EPOCH', true, 'The leader epoch in the request is newer than the broker knows.'),
+  spec(
+    74,
+    'FENCED_LEADER_EPOCH',
+    true,
+    'The leader epoch in the request is older than the current one.',
+    REFRESH_METADATA,
+  ),
+  spec(
+    75,
+    'UNKNOWN_LEADER_EPOCH',
+    true,
+    'The leader epoch in the request is newer than the broker knows.',
+    REFRESH_METADATA,
+  ),
   spec(76, 'UNSUPPORTED_COMPRESSION_TYPE', false, 'The compression codec is not supported.'),
   spec(79, 'MEMBER_ID_REQUIRED', false, 'The member must join with the member id the coordinator assigned.'),
   spec(80, 'PREFERRED_LEADER_NOT_AVAILABLE', true, 'The preferred leader is not live or not in sync.'),
@@ -137,10 +174,17 @@ export const ERROR_TABLE = [
   spec(83, 'ELIGIBLE_LEADERS_NOT_AVAILABLE', true, 'No in-sync replica is live to become leader.'),
   spec(84, 'ELECTION_NOT_NEEDED', false, 'The preferred replica already leads the partition.'),
   spec(87, 'INVALID_RECORD', false, 'A record in the batch is invalid.'),
-  spec(100, 'UNKNOWN_TOPIC_ID', true, 'This server does not know the topic id.'),
+  spec(100, 'UNKNOWN_TOPIC_ID', true, 'This server does not know the topic id.', REFRESH_METADATA),
   spec(1000, 'UNKNOWN_SERVER_ERROR', false, 'An unexpected server error; see the server log.'),
   spec(1001, 'UNIMPLEMENTED', false, 'This server does not implement the operation yet.'),
   spec(1002, 'BROKER_ID_IN_USE', false, 'A live broker is already registered with this id.'),
+  spec(
+    1003,
+    'CANCELLED',
+    true,
+    'The call was cancelled: by this side (a seek or a close), or by the server as it went away.',
+    REFRESH_METADATA,
+  ),
 ] as const satisfies readonly ErrorSpec[];
 
 export type ErrorName = (typeof ERROR_TABLE)[number]['name'];

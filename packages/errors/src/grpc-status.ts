@@ -57,7 +57,12 @@ export function toGrpcError(err: unknown): Partial<ServiceError> {
   return { code: statusForCode(tributaryError.errorName), details: tributaryError.message, metadata };
 }
 
-/** Turns a failed call's error into a TributaryError; transport failures become retriable BROKER_NOT_AVAILABLE. */
+/**
+ * Turns a failed call's error into a TributaryError; transport failures become retriable
+ * BROKER_NOT_AVAILABLE. gRPC CANCELLED becomes CANCELLED (retriable: a server going away
+ * cancels its streams too), so a caller that cancelled a call itself tells it by its code,
+ * never by its message.
+ */
 export function fromGrpcError(err: ServiceError | Error): TributaryError {
   if (err instanceof TributaryError) return err;
   const serviceError = err as Partial<ServiceError>;
@@ -65,8 +70,9 @@ export function fromGrpcError(err: ServiceError | Error): TributaryError {
   const message = serviceError.details ?? err.message;
   if (codeText !== undefined) return TributaryError.fromCode(Number(codeText), message);
   switch (serviceError.code) {
-    case status.UNAVAILABLE:
     case status.CANCELLED:
+      return new TributaryError('CANCELLED', message, { cause: err });
+    case status.UNAVAILABLE:
       return new TributaryError('BROKER_NOT_AVAILABLE', message, { cause: err });
     case status.DEADLINE_EXCEEDED:
       return new TributaryError('REQUEST_TIMED_OUT', message, { cause: err });

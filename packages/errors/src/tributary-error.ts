@@ -11,6 +11,8 @@ export class TributaryError extends Error {
   readonly code: number;
   readonly errorName: string;
   readonly retriable: boolean;
+  /** Refresh metadata before retrying: the leader may have moved (the table's column). */
+  readonly refreshMetadata: boolean;
   readonly context: ErrorContext;
 
   constructor(
@@ -24,6 +26,7 @@ export class TributaryError extends Error {
     this.code = errorSpec.code;
     this.errorName = errorSpec.name;
     this.retriable = errorSpec.retriable;
+    this.refreshMetadata = errorSpec.refreshMetadata;
     this.context = options?.context ?? {};
   }
 

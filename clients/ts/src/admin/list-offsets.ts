@@ -1,8 +1,9 @@
 import { TributaryError } from '@tributary/errors';
 import { int64ToNumber, type ListOffsetsResponse__Output, OffsetSpec } from '@tributary/proto';
 import { itemError } from '../errors';
+import { retry } from '../internal/retry';
 import type { Cluster } from '../rpc/cluster';
-import { promisify, withRetry } from '../rpc/unary';
+import { promisify } from '../rpc/unary';
 
 /** What to look up. */
 export type OffsetQuery =
@@ -22,7 +23,7 @@ export async function listOffsets(
 ): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   let pending = [...partitions];
-  await withRetry(cluster.settings.retry, async () => {
+  await retry(cluster.retry, async () => {
     const md = await cluster.metadata([topic]);
     const t = md.topics[0];
     if (t === undefined || t.errorCode !== 0) {

@@ -28,12 +28,17 @@ export interface MainIO extends Output {
   isTTY: boolean;
 }
 
+/** How long a command without --timeout-ms keeps retrying retriable errors. */
+const CLI_RETRY_TIMEOUT_MS = 15_000;
+
 async function run(c: Command, io: MainIO): Promise<void> {
   if (c.kind === 'help' || c.kind === 'version') return;
   const t = new Tributary({
     bootstrap: c.bootstrap,
     clientId: 'tributary-cli',
-    retry: { retries: 3 },
+    // Ride through a leader failover or a dead bootstrap broker for as long as the command
+    // waits anyway (its --timeout-ms), else 15 s: then fail with one line.
+    retry: { timeoutMs: 'timeoutMs' in c && c.timeoutMs !== undefined ? c.timeoutMs : CLI_RETRY_TIMEOUT_MS },
     requestTimeoutMs: 15_000,
   });
   try {

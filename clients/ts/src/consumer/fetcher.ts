@@ -27,16 +27,16 @@
  * How: one long-poll Fetch loop per leader broker, each request carrying every partition this
  * consumer reads from that broker (ARCHITECTURE §5). The broker answers as soon as data below
  * the high watermark arrives (woken by the append, not by polling) or after `maxWaitMs`.
- * Leadership errors (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, LEADER_NOT_AVAILABLE,
- * UNKNOWN_TOPIC_OR_PARTITION) and broken connections refresh metadata and re-route after a
- * backoff with jitter; they are not reported.
+ * Errors the error table marks `refreshMetadata` (leadership errors, broken connections)
+ * refresh metadata and re-route after the retry policy's backoff; they are not reported.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { fromGrpcError, TributaryError } from '@tributary/errors';
 import { type FetchResponse__Output, int64ToNumber } from '@tributary/proto';
 import { batchesIn, type DecodedRecord, decodeRecordBatch } from '@tributary/record-batch';
-import { BrokerConnections, backoffMs } from '../internal/connections';
+import { BrokerConnections } from '../internal/connections';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
+import { Backoff, isCancelled, sleep } from '../internal/retry';
 import type { RecordSource, RecordSourceSettings, SourceBatch, SourcePartitionError } from './record-source';
 import type { TopicPartition, TopicPartitionOffset } from './types';
 
@@ -45,22 +45,19 @@ interface Position {
   readonly partition: number;
   offset: number;
   retryAt: number;
-  failures: number;
+  readonly backoff: Backoff;
 }
 
 interface Loop {
   call: grpc.ClientUnaryCall | undefined;
 }
 
-const REROUTE = new Set([
-  'NOT_LEADER_OR_FOLLOWER',
-  'FENCED_LEADER_EPOCH',
-  'UNKNOWN_LEADER_EPOCH',
-  'LEADER_NOT_AVAILABLE',
-  'UNKNOWN_TOPIC_OR_PARTITION',
-  'BROKER_NOT_AVAILABLE',
-  'REQUEST_TIMED_OUT',
-]);
+/** Backoff of a broker's fetch loop after a failed Fetch. */
+const LOOP_BACKOFF = { initialRetryTimeMs: 100, maxRetryTimeMs: 2000, multiplier: 2, jitter: 0.2 };
+/** Backoff of one partition after a leadership error, before it is fetched again. */
+const PARTITION_BACKOFF = { initialRetryTimeMs: 50, maxRetryTimeMs: 1000, multiplier: 2, jitter: 0.2 };
+/** How often partitions without a known leader are routed again. */
+const ROUTE_RETRY_MS = 200;
 
 export interface FetcherOptions {
   readonly metadata: MetadataSource;
@@ -93,7 +90,7 @@ export class Fetcher implements RecordSource {
         partition: p.partition,
         offset: p.offset,
         retryAt: 0,
-        failures: 0,
+        backoff: new Backoff(PARTITION_BACKOFF),
       });
       const address = this.#leaders.leader(p.topic, p.partition)?.address;
       if (address !== undefined) this.#loops.get(address)?.call?.cancel();
@@ -166,12 +163,12 @@ export class Fetcher implements RecordSource {
       this.#routeTimer = setTimeout(() => {
         this.#routeTimer = undefined;
         void this.#route(true);
-      }, 200);
+      }, ROUTE_RETRY_MS);
     }
   }
 
   async #run(address: string, loop: Loop): Promise<void> {
-    let failures = 0;
+    const backoff = new Backoff(LOOP_BACKOFF);
     try {
       while (!this.#closed) {
         while (!this.#closed && this.#inUse >= this.options.settings.maxPrefetchBytes)
@@ -184,21 +181,18 @@ export class Fetcher implements RecordSource {
         const ready = mine.filter((p) => p.retryAt <= now);
         if (ready.length === 0) {
           const wait = Math.min(...mine.map((p) => p.retryAt)) - now;
-          await new Promise((r) => setTimeout(r, Math.max(1, wait)));
+          await sleep(Math.max(1, wait));
           continue;
         }
         let res: FetchResponse__Output;
         try {
           res = await this.#fetch(address, loop, ready);
-          failures = 0;
+          backoff.reset();
         } catch (err) {
-          const e =
-            err instanceof TributaryError ? err : new TributaryError('BROKER_NOT_AVAILABLE', String(err));
           if (this.#closed) return;
-          if (e.errorName === 'UNKNOWN_SERVER_ERROR' && /cancel/i.test(e.message)) continue;
-          if ((e as { grpcCancelled?: boolean }).grpcCancelled) continue;
-          failures++;
-          await new Promise((r) => setTimeout(r, backoffMs(failures - 1, 100, 2000)));
+          // A seek cancels the loop's Fetch to re-send it at the new offsets: no backoff.
+          if (isCancelled(err)) continue;
+          await backoff.wait();
           await this.#leaders.refresh().catch(() => undefined);
           continue;
         }
@@ -230,11 +224,8 @@ export class Fetcher implements RecordSource {
         { deadline: Date.now() + s.maxWaitMs + (this.options.requestTimeoutMs ?? 30_000) },
         (err, r) => {
           loop.call = undefined;
-          if (err) {
-            const e = fromGrpcError(err);
-            if (err.code === 1) Object.assign(e, { grpcCancelled: true });
-            reject(e);
-          } else resolve(r!);
+          if (err) reject(fromGrpcError(err));
+          else resolve(r!);
         },
       );
     });
@@ -252,9 +243,8 @@ export class Fetcher implements RecordSource {
         const hw = int64ToNumber(r.highWatermark, 'high_watermark');
         if (r.errorCode !== 0) {
           const error = TributaryError.fromCode(r.errorCode, r.errorMessage);
-          if (error.retriable && REROUTE.has(error.errorName)) {
-            pos.failures++;
-            pos.retryAt = Date.now() + backoffMs(pos.failures - 1, 50, 1000);
+          if (error.retriable && error.refreshMetadata) {
+            pos.retryAt = Date.now() + pos.backoff.next();
             reroute = true;
             continue;
           }
@@ -268,7 +258,7 @@ export class Fetcher implements RecordSource {
           });
           continue;
         }
-        pos.failures = 0;
+        pos.backoff.reset();
         const data = r.recordBatches;
         if (data.length === 0) continue;
         for (const { position, size, header } of batchesIn(data)) {

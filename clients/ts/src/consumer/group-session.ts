@@ -12,6 +12,7 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { fromGrpcError, TributaryError } from '@tributary/errors';
 import type { GroupSessionRequest, GroupSessionResponse__Output } from '@tributary/proto';
+import { Backoff } from '../internal/retry';
 import type { Cluster } from '../rpc/cluster';
 import type { TopicPartition } from './types';
 
@@ -43,8 +44,6 @@ export interface GroupSessionHandler {
 
 type Stream = ClientDuplexStream<GroupSessionRequest, GroupSessionResponse__Output>;
 
-const RETRY_MAX_MS = 5000;
-
 function flatten(tps: ReadonlyArray<{ topic: string; partitions: number[] }>): TopicPartition[] {
   return tps.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
 }
@@ -65,7 +64,7 @@ export class GroupSession {
   private chain: Promise<void> = Promise.resolve();
   private closing = false;
   private lastPollProgress = 0;
-  private backoffMs = 100;
+  private readonly reconnectBackoff: Backoff;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private joinedWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private assignedOnce = false;
@@ -75,7 +74,9 @@ export class GroupSession {
     private readonly cluster: Cluster,
     private config: GroupSessionConfig,
     private readonly handler: GroupSessionHandler,
-  ) {}
+  ) {
+    this.reconnectBackoff = new Backoff(cluster.retry);
+  }
 
   /** Opens the stream and joins; resolves once the first assignment has been applied. */
   async start(): Promise<void> {
@@ -213,9 +214,7 @@ export class GroupSession {
 
   private scheduleReconnect(): void {
     if (this.closing) return;
-    const delay = this.backoffMs * (0.8 + Math.random() * 0.4);
-    this.backoffMs = Math.min(this.backoffMs * 2, RETRY_MAX_MS);
-    this.reconnectTimer = setTimeout(() => void this.connect(true), delay);
+    this.reconnectTimer = setTimeout(() => void this.connect(true), this.reconnectBackoff.next());
   }
 
   private async onMessage(stream: Stream, msg: GroupSessionResponse__Output): Promise<void> {
@@ -229,7 +228,7 @@ export class GroupSession {
         this.memberId = j.memberId;
         this.assignor = j.assignor;
         if (!this.assignedOnce || !sameMember) this.generationId = j.generationId;
-        this.backoffMs = 100;
+        this.reconnectBackoff.reset();
         clearInterval(this.heartbeat);
         const interval = j.heartbeatIntervalMs > 0 ? j.heartbeatIntervalMs : 3000;
         this.heartbeat = setInterval(

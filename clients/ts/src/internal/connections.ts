@@ -26,9 +26,3 @@ export class BrokerConnections {
     this.#clients.clear();
   }
 }
-
-/** Exponential backoff with ±20% jitter: the delay before retry number `attempt` (0-based). */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
-  return base * (0.8 + Math.random() * 0.4);
-}

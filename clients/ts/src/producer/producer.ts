@@ -35,9 +35,10 @@ import type {
 } from '@tributary/proto';
 import { createClient, int64ToNumber } from '@tributary/proto';
 import { encodeRecordBatch, type RecordHeader, type RecordInput } from '@tributary/record-batch';
-import { BrokerConnections, backoffMs } from '../internal/connections';
+import { BrokerConnections } from '../internal/connections';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { ProduceStreamConnection } from '../internal/produce-stream';
+import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../internal/retry';
 import { type ClientOptions, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
 import { producerDefaults } from './options';
@@ -50,15 +51,6 @@ import type {
 } from './types';
 
 const INT32_MAX = 0x7fffffff;
-const LEADERSHIP = new Set([
-  'NOT_LEADER_OR_FOLLOWER',
-  'LEADER_NOT_AVAILABLE',
-  'FENCED_LEADER_EPOCH',
-  'UNKNOWN_LEADER_EPOCH',
-  'UNKNOWN_TOPIC_OR_PARTITION',
-  'BROKER_NOT_AVAILABLE',
-  'REQUEST_TIMED_OUT',
-]);
 
 interface SendCall {
   readonly results: RecordMetadata[];
@@ -142,9 +134,16 @@ export class Producer {
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #retries = 0;
+  /** Per-batch resend backoff: the shared policy with `retryBackoffMs`..`maxRetryBackoffMs`. */
+  readonly #retryPolicy;
 
   constructor(config: ProducerConfig = {}) {
     this.options = producerDefaults(config);
+    this.#retryPolicy = {
+      ...DEFAULT_RETRY_POLICY,
+      initialRetryTimeMs: this.options.retryBackoffMs,
+      maxRetryTimeMs: this.options.maxRetryBackoffMs,
+    };
     let source = config.metadata;
     if (source === undefined) {
       const c = withDefaults(config);
@@ -533,9 +532,8 @@ export class Producer {
     b.lastError = e;
     if (retriable && Date.now() < b.deadline) {
       this.#retries++;
-      b.retryAt =
-        Date.now() + backoffMs(b.attempts - 1, this.options.retryBackoffMs, this.options.maxRetryBackoffMs);
-      if (LEADERSHIP.has(e.errorName)) void this.#leaders.refresh().catch(() => undefined);
+      b.retryAt = Date.now() + retryDelayMs(this.#retryPolicy, b.attempts - 1);
+      if (e.refreshMetadata) void this.#leaders.refresh().catch(() => undefined);
       return;
     }
     this.#fail(pq, b, e);

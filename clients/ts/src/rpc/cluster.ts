@@ -14,13 +14,16 @@ import {
   type GroupCoordinatorServiceClient,
   type MetadataResponse__Output,
 } from '@tributary/proto';
-import { type RetrySettings, unary, withRetry } from './unary';
+import { type RetryPolicy, retry } from '../internal/retry';
+import { type RetryOptions, retryWithDefaults } from '../options';
+import { unary } from './unary';
 
 /** What the cluster helpers need from the client's options. */
 export interface ClusterSettings {
   bootstrap: readonly string[];
   requestTimeoutMs: number;
-  retry: RetrySettings;
+  /** The retry policy; unset fields take the defaults of `retryWithDefaults`. */
+  retry?: RetryOptions;
 }
 
 type AnyClient = BrokerServiceClient | ControllerServiceClient | GroupCoordinatorServiceClient;
@@ -38,8 +41,11 @@ export class Cluster {
   private metadataCache: MetadataResponse__Output | undefined;
   private readonly coordinators = new Map<string, string>();
   private closed = false;
+  /** The retry policy every call through this cluster follows. */
+  readonly retry: RetryPolicy;
 
   constructor(readonly settings: ClusterSettings) {
+    this.retry = retryWithDefaults(settings.retry);
     if (settings.bootstrap.length === 0) {
       throw new TributaryError('INVALID_CONFIG', 'bootstrap must name at least one broker (host:port)');
     }
@@ -83,7 +89,7 @@ export class Cluster {
 
   /** Asks brokers for metadata (the first that answers wins); `topics` empty = every topic. */
   async metadata(topics: readonly string[] = []): Promise<MetadataResponse__Output> {
-    return withRetry(this.settings.retry, async () => {
+    return retry(this.retry, async () => {
       let last: unknown;
       for (const address of this.metadataAddresses()) {
         try {
@@ -118,8 +124,8 @@ export class Cluster {
   /** Calls the active controller, following NOT_CONTROLLER through fresh metadata. */
   async controller<T>(call: (client: ControllerServiceClient, deadline: Date) => Promise<T>): Promise<T> {
     let md = await this.cachedMetadata();
-    return withRetry(
-      this.settings.retry,
+    return retry(
+      this.retry,
       async () => {
         const c = md.controller;
         if (c === null || c === undefined || c.port === 0) {
@@ -135,8 +141,10 @@ export class Cluster {
           new Date(Date.now() + this.timeoutMs),
         );
       },
-      async (err) => {
-        if (CONTROLLER_ERRORS.has(err.errorName)) md = await this.metadata();
+      {
+        beforeRetry: async (err) => {
+          if (CONTROLLER_ERRORS.has(err.errorName)) md = await this.metadata();
+        },
       },
     );
   }
@@ -187,15 +195,17 @@ export class Cluster {
     call: (client: GroupCoordinatorServiceClient, deadline: Date) => Promise<T>,
   ): Promise<T> {
     let refresh = false;
-    return withRetry(
-      this.settings.retry,
+    return retry(
+      this.retry,
       async () => {
         const address = await this.findCoordinator(groupId, refresh);
         refresh = false;
         return call(this.coordinatorClient(address), new Date(Date.now() + this.timeoutMs));
       },
-      (err) => {
-        if (COORDINATOR_ERRORS.has(err.errorName)) refresh = true;
+      {
+        beforeRetry: (err) => {
+          if (COORDINATOR_ERRORS.has(err.errorName)) refresh = true;
+        },
       },
     );
   }

@@ -29,36 +29,3 @@ export function promisify<Res>(
     });
   });
 }
-
-/** Retry settings: exponential backoff with jitter, bounded attempts. */
-export interface RetrySettings {
-  /** Retries after the first attempt. */
-  retries: number;
-  /** First backoff in ms; doubles each retry up to `maxRetryTimeMs`. */
-  initialRetryTimeMs: number;
-  /** Longest backoff in ms. */
-  maxRetryTimeMs: number;
-}
-
-/**
- * Calls `attempt` until it succeeds, retrying only retriable TributaryErrors; `beforeRetry` runs
- * first (refresh metadata, find the coordinator again). Throws the last error.
- */
-export async function withRetry<T>(
-  settings: RetrySettings,
-  attempt: (n: number) => Promise<T>,
-  beforeRetry?: (err: TributaryError) => Promise<void> | void,
-): Promise<T> {
-  let delay = settings.initialRetryTimeMs;
-  for (let n = 0; ; n++) {
-    try {
-      return await attempt(n);
-    } catch (err) {
-      if (!(err instanceof TributaryError) || !err.retriable || n >= settings.retries) throw err;
-      const jittered = delay * (0.8 + Math.random() * 0.4);
-      await new Promise((r) => setTimeout(r, jittered));
-      delay = Math.min(delay * 2, settings.maxRetryTimeMs);
-      if (beforeRetry !== undefined) await beforeRetry(err);
-    }
-  }
-}
