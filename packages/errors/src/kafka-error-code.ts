@@ -16,6 +16,8 @@ const TRIBUTARY_ONLY: Readonly<Record<string, number>> = {
   UNKNOWN_SERVER_ERROR: KAFKA_UNKNOWN_SERVER_ERROR,
   UNIMPLEMENTED: KAFKA_UNSUPPORTED_VERSION,
   BROKER_ID_IN_USE: KAFKA_UNKNOWN_SERVER_ERROR,
+  // Client-side only (a cancelled gRPC call); never answered by a broker.
+  CANCELLED: KAFKA_UNKNOWN_SERVER_ERROR,
 };
 
 /** The Kafka error code for a Tributary error code (UNKNOWN_SERVER_ERROR for codes it lacks). */
