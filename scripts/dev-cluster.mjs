@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import testKit from '../packages/test-kit/dist/index.js';
+import testKit from '@tributary/test-kit';
 
 const { LocalCluster, startEtcd, isPortFree, checkHealth } = testKit;
 

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -29,8 +29,15 @@ export const PROTO_LOADER_OPTIONS = Object.freeze({
   oneofs: true,
 } satisfies protoLoader.Options);
 
-/** The proto root (`proto/` at the repository root); the same path from src/ and from dist/. */
-export const PROTO_DIR = path.resolve(__dirname, '../../../proto');
+/**
+ * The proto root: `proto/` beside this package's dist/ in an installed package (the release
+ * tarballs carry the contract there), else `proto/` at the repository root; the same path from
+ * src/ and from dist/.
+ */
+export const PROTO_DIR =
+  [path.resolve(__dirname, '../proto'), path.resolve(__dirname, '../../../proto')].find((dir) =>
+    existsSync(path.join(dir, 'tributary/v1')),
+  ) ?? path.resolve(__dirname, '../../../proto');
 
 /** The `tributary.v1` package directory, relative to PROTO_DIR. */
 const PACKAGE_DIR = 'tributary/v1';

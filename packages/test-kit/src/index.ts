@@ -7,6 +7,7 @@ export {
   repoRoot,
   type ServiceKind,
   ServiceNode,
+  serviceMain,
 } from './local-cluster';
 export { freePort, isPortFree } from './ports';
 export { waitFor } from './wait-for';

@@ -12,6 +12,15 @@ export type ServiceKind = 'broker' | 'controller' | 'group-coordinator';
 /** The repository root, found from this package's own location (src/ or dist/). */
 export const repoRoot = resolve(__dirname, '../../..');
 
+/**
+ * The entry point `node <path>` starts a service with: the `@tributary/<kind>` package as Node
+ * resolves it, which is the workspace's build in this repository and the bundled copy in the
+ * `@tributary/server` tarball (scripts/release-pack.mjs).
+ */
+export function serviceMain(kind: ServiceKind): string {
+  return require.resolve(`@tributary/${kind}/dist/main.js`);
+}
+
 /** One service process of a local cluster; `start()` again after a stop or kill restarts it. */
 export class ServiceNode {
   process: ManagedProcess | undefined;
@@ -28,10 +37,10 @@ export class ServiceNode {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** Spawns `node services/<kind>/dist/main.js <args>`. */
+  /** Spawns `node <serviceMain(kind)> <args>`. */
   start(extraArgs: readonly string[] = []): ManagedProcess {
     if (this.process?.running) throw new Error(`${this.kind} ${this.id} is already running`);
-    const main = join(repoRoot, 'services', this.kind, 'dist', 'main.js');
+    const main = serviceMain(this.kind);
     this.process = new ManagedProcess(
       `${this.kind}-${this.id}`,
       process.execPath,
