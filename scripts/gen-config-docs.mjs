@@ -3,8 +3,8 @@
 // `--check` exits 1 when the committed file is stale, so CI catches a setting added without docs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import kit from '../packages/service-kit/dist/index.js';
-import dataPlane from '../services/broker/dist/replica/settings.js';
 import kafka from '../services/broker/dist/kafka/settings.js';
+import dataPlane from '../services/broker/dist/replica/settings.js';
 import broker from '../services/broker/dist/settings.js';
 import controller from '../services/controller/dist/settings.js';
 import coordinator from '../services/group-coordinator/dist/settings.js';
