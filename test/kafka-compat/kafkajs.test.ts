@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { waitFor } from '@tributary/test-kit';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { readOverGrpc } from './grpc-read';
 import { type KafkaCompatCluster, startKafkaCompatCluster, unique } from './kafka-cluster';
 
@@ -76,5 +77,79 @@ describe('kafkajs against the Kafka listener', () => {
     const cluster = await admin.describeCluster();
     expect(cluster.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual([...c.kafkaBootstrap].sort());
     await admin.disconnect();
+  });
+
+  it('a group of three consumes records produced over gRPC (same offsets, keys, headers, timestamps), rebalances when one leaves, and its commits show in describeGroups', async () => {
+    const topic = unique('kjs-group');
+    const groupId = unique('kjs-group');
+    await c.createTopic(topic, 3, 1);
+    const producer = c.tributary.producer({ lingerMs: 1 });
+    const base = Date.UTC(2026, 5, 1);
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 60 }, (_, i) => ({
+        key: `k-${i}`,
+        value: `v-${i}`,
+        partition: i % 3,
+        timestamp: base + i,
+        headers: [{ key: 'h', value: `x-${i}` }],
+      })),
+    });
+    await producer.flush();
+    await producer.disconnect();
+
+    const seen = new Map<string, { key: string; value: string; ts: string; h: string; member: number }>();
+    const consumers: Consumer[] = [];
+    const assignments = new Map<number, number[]>();
+    for (let i = 0; i < 3; i++) {
+      const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        assignments.set(i, e.payload.memberAssignment[topic] ?? []);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          seen.set(`${partition}/${message.offset}`, {
+            key: message.key!.toString(),
+            value: message.value!.toString(),
+            ts: message.timestamp,
+            h: message.headers!['h']!.toString(),
+            member: i,
+          });
+        },
+      });
+      consumers.push(consumer);
+    }
+    await waitFor(() => seen.size === 60, { timeoutMs: 60_000 });
+    for (let i = 0; i < 60; i++) {
+      expect(seen.get(`${i % 3}/${Math.floor(i / 3)}`)).toMatchObject({
+        key: `k-${i}`,
+        value: `v-${i}`,
+        ts: String(base + i),
+        h: `x-${i}`,
+      });
+    }
+    // Three members share the three partitions once the group settles.
+    await waitFor(() => assignments.size === 3 && [...assignments.values()].every((a) => a.length === 1), {
+      timeoutMs: 60_000,
+    });
+
+    // One leaves: the other two take over its partition.
+    await consumers[2]!.disconnect();
+    await waitFor(() => (assignments.get(0)?.length ?? 0) + (assignments.get(1)?.length ?? 0) === 3, {
+      timeoutMs: 60_000,
+    });
+
+    // Offsets committed by kafkajs are the group's offsets over gRPC.
+    await waitFor(
+      async () => {
+        const [g] = await c.tributary.admin().describeGroups([groupId]);
+        return g?.partitions.length === 3 && g.partitions.every((p) => p.committedOffset === 20);
+      },
+      { timeoutMs: 30_000 },
+    );
+    await consumers[0]!.disconnect();
+    await consumers[1]!.disconnect();
   });
 });

@@ -12,7 +12,15 @@ import { ClusterMetadata, ReplicaAssignmentFollower } from './cluster';
 import { brokerDataPlaneHandlers } from './handlers/broker-service';
 import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
-import { ClusterClients, KafkaListener, kafkaSettings, parseHostPort, servedApis } from './kafka';
+import {
+  ClusterClients,
+  groupBroker,
+  KafkaGroupMembership,
+  KafkaListener,
+  kafkaSettings,
+  parseHostPort,
+  servedApis,
+} from './kafka';
 import { ReplicaManager } from './replica/replica-manager';
 import { dataPlaneConfig, dataPlaneSettings } from './replica/settings';
 import { FollowerFetcherManager } from './replication/follower-fetchers';
@@ -88,6 +96,10 @@ void runService({
     let kafkaPort = 0;
     let kafka: KafkaListener | undefined;
     const clusterClients = new ClusterClients(() => metadata.view);
+    const kafkaGroups = new KafkaGroupMembership(
+      clusterClients,
+      (groupId) => groupBroker(metadata, groupId)?.nodeId === brokerId,
+    );
     const kafkaListen = config['kafka.listener'] === '' ? undefined : parseHostPort(config['kafka.listener']);
     const kafkaAdvertised = () => {
       if (kafkaListen === undefined) return undefined;
@@ -109,11 +121,8 @@ void runService({
             metadata,
             clusterId: config['cluster.name'],
             clients: clusterClients,
-            self: {
-              nodeId: brokerId,
-              host: kafkaAdvertised()?.host ?? kafkaListen.host,
-              port: () => kafkaAdvertised()?.port ?? kafkaPort,
-            },
+            groups: kafkaGroups,
+            brokerId,
           }),
         });
         kafkaPort = await kafka.start();
@@ -121,6 +130,7 @@ void runService({
       },
       async stop() {
         await kafka?.stop();
+        kafkaGroups.close();
         clusterClients.close();
       },
     };

@@ -7,6 +7,8 @@ import { fromGrpcError, TributaryError } from '@tributary/errors';
 import {
   type ControllerServiceClient,
   createClient,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse__Output,
   type GroupCoordinatorServiceClient,
 } from '@tributary/proto';
 import type { MetadataView } from '@tributary/registry';
@@ -17,6 +19,8 @@ export const PROXY_CALL_TIMEOUT_MS = 30_000;
 export class ClusterClients {
   readonly #controllers = new Map<string, ControllerServiceClient>();
   readonly #coordinators = new Map<string, GroupCoordinatorServiceClient>();
+  /** The coordinator address owning each group, as FindCoordinator last said. */
+  readonly #groupOwners = new Map<string, string>();
 
   constructor(private readonly view: () => MetadataView) {}
 
@@ -49,6 +53,28 @@ export class ClusterClients {
       this.#coordinators.set(target, client);
     }
     return client;
+  }
+
+  /** The client of the coordinator that owns `groupId` (asked with FindCoordinator, then cached). */
+  async groupCoordinator(groupId: string): Promise<GroupCoordinatorServiceClient> {
+    const known = this.#groupOwners.get(groupId);
+    if (known !== undefined) return this.coordinator(known);
+    const any = this.coordinator();
+    const res = await callUnary<FindCoordinatorRequest, FindCoordinatorResponse__Output>(
+      any,
+      any.FindCoordinator,
+      { groupId },
+    );
+    const owner = res.coordinator;
+    if (!owner) throw new TributaryError('COORDINATOR_NOT_AVAILABLE', `no coordinator owns group ${groupId}`);
+    const address = `${owner.host}:${owner.port}`;
+    this.#groupOwners.set(groupId, address);
+    return this.coordinator(address);
+  }
+
+  /** Forgets where a group lives (after NOT_COORDINATOR or an unreachable coordinator). */
+  forgetGroup(groupId: string): void {
+    this.#groupOwners.delete(groupId);
   }
 
   close(): void {

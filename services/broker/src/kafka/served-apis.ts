@@ -5,28 +5,41 @@
 import type { ClusterMetadata } from '../cluster';
 import type { DataPlaneDeps } from '../handlers/broker-service';
 import type { ClusterClients } from './cluster-clients';
+import { describeGroupsHandler, listGroupsHandler } from './groups/group-admin';
+import type { KafkaGroupMembership } from './groups/group-membership';
+import { offsetCommitHandler, offsetFetchHandler } from './groups/group-offsets';
 import { apiVersionsHandler } from './handlers/api-versions';
 import { fetchHandler } from './handlers/fetch';
-import { findCoordinatorHandler, type SelfNode } from './handlers/find-coordinator';
+import { findCoordinatorHandler } from './handlers/find-coordinator';
 import { initProducerIdHandler } from './handlers/init-producer-id';
 import { listOffsetsHandler } from './handlers/list-offsets';
 import { metadataHandler } from './handlers/metadata';
 import { produceHandler } from './handlers/produce';
 import { API_VERSIONS } from './messages/api-versions';
+import { DESCRIBE_GROUPS } from './messages/describe-groups';
 import { FETCH } from './messages/fetch';
 import { FIND_COORDINATOR } from './messages/find-coordinator';
+import { HEARTBEAT } from './messages/heartbeat';
 import { INIT_PRODUCER_ID } from './messages/init-producer-id';
+import { JOIN_GROUP } from './messages/join-group';
+import { LEAVE_GROUP } from './messages/leave-group';
+import { LIST_GROUPS } from './messages/list-groups';
 import { LIST_OFFSETS } from './messages/list-offsets';
 import { METADATA } from './messages/metadata';
+import { OFFSET_COMMIT } from './messages/offset-commit';
+import { OFFSET_FETCH } from './messages/offset-fetch';
 import { PRODUCE } from './messages/produce';
+import { SYNC_GROUP } from './messages/sync-group';
 import type { ServedApi } from './served-api';
 
 export interface KafkaFrontDoorDeps {
   readonly dataPlane: DataPlaneDeps;
   readonly metadata: ClusterMetadata;
   readonly clusterId: string;
-  readonly self: SelfNode;
+  /** This broker's id. */
+  readonly brokerId: number;
   readonly clients: ClusterClients;
+  readonly groups: KafkaGroupMembership;
 }
 
 /** Every served API by key. */
@@ -39,13 +52,21 @@ export function servedApis(deps: KafkaFrontDoorDeps): Map<number, ServedApi> {
     handle: metadataHandler({
       metadata: deps.metadata,
       clusterId: deps.clusterId,
-      brokerId: deps.self.nodeId,
+      brokerId: deps.brokerId,
     }),
   });
   add({ api: PRODUCE, handle: produceHandler(deps.dataPlane) });
   add({ api: FETCH, handle: fetchHandler(deps.dataPlane) });
   add({ api: LIST_OFFSETS, handle: listOffsetsHandler(deps.dataPlane) });
   add({ api: INIT_PRODUCER_ID, handle: initProducerIdHandler(deps.clients) });
-  add({ api: FIND_COORDINATOR, handle: findCoordinatorHandler(deps.self) });
+  add({ api: FIND_COORDINATOR, handle: findCoordinatorHandler(deps.metadata) });
+  add({ api: JOIN_GROUP, handle: deps.groups.joinGroup });
+  add({ api: SYNC_GROUP, handle: deps.groups.syncGroup });
+  add({ api: HEARTBEAT, handle: deps.groups.heartbeat });
+  add({ api: LEAVE_GROUP, handle: deps.groups.leaveGroup });
+  add({ api: OFFSET_COMMIT, handle: offsetCommitHandler(deps.clients) });
+  add({ api: OFFSET_FETCH, handle: offsetFetchHandler(deps.clients) });
+  add({ api: LIST_GROUPS, handle: listGroupsHandler(deps.clients) });
+  add({ api: DESCRIBE_GROUPS, handle: describeGroupsHandler(deps.clients) });
   return served;
 }

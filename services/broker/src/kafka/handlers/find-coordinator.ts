@@ -1,8 +1,10 @@
 /**
- * FindCoordinator over Kafka: for a group, the answering broker itself. Brokers proxy the group
- * APIs to the group's Tributary coordinator over gRPC, so any broker can act as Kafka's group
- * coordinator. Transaction coordinators (key type 1) are not served: COORDINATOR_NOT_AVAILABLE.
+ * FindCoordinator over Kafka: for a group, the broker its id hashes to (group-placement.ts), which
+ * proxies the group APIs to the group's Tributary coordinator over gRPC. Transaction coordinators
+ * (key type 1) are not served: COORDINATOR_NOT_AVAILABLE.
  */
+import type { ClusterMetadata } from '../../cluster';
+import { groupBroker } from '../groups/group-placement';
 import type { Message } from '../protocol/schema';
 import type { KafkaHandler } from '../served-api';
 
@@ -10,14 +12,7 @@ const GROUP_KEY_TYPE = 0;
 const COORDINATOR_NOT_AVAILABLE = 15;
 const INVALID_GROUP_ID = 24;
 
-/** This broker's node id and advertised Kafka address. */
-export interface SelfNode {
-  readonly nodeId: number;
-  readonly host: string;
-  readonly port: () => number;
-}
-
-export function findCoordinatorHandler(self: SelfNode): KafkaHandler {
+export function findCoordinatorHandler(metadata: ClusterMetadata): KafkaHandler {
   const lookup = (key: string, keyType: number): Message => {
     if (keyType !== GROUP_KEY_TYPE)
       return {
@@ -37,7 +32,24 @@ export function findCoordinatorHandler(self: SelfNode): KafkaHandler {
         errorCode: INVALID_GROUP_ID,
         errorMessage: 'empty group id',
       };
-    return { key, nodeId: self.nodeId, host: self.host, port: self.port(), errorCode: 0, errorMessage: null };
+    const broker = groupBroker(metadata, key);
+    if (broker === undefined)
+      return {
+        key,
+        nodeId: -1,
+        host: '',
+        port: -1,
+        errorCode: COORDINATOR_NOT_AVAILABLE,
+        errorMessage: 'no broker has a Kafka listener',
+      };
+    return {
+      key,
+      nodeId: broker.nodeId,
+      host: broker.host,
+      port: broker.port,
+      errorCode: 0,
+      errorMessage: null,
+    };
   };
   return (body, ctx) => {
     const keyType = body['keyType'] as number;
