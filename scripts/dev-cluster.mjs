@@ -68,10 +68,29 @@ if (!(await isPortFree(etcdPort))) {
 const t0 = performance.now();
 let etcd;
 let cluster;
+// Ctrl-C during start-up: the services hear it too and exit; etcd (in its own process group)
+// is stopped here, never left behind.
+let stopping = false;
+let interruptedBy;
+const interrupted = (signal) => {
+  interruptedBy ??= signal;
+};
+process.on('SIGINT', interrupted);
+process.on('SIGTERM', interrupted);
+process.on('exit', () => {
+  if (etcd && !externalEtcd) etcd.process.signal('SIGTERM');
+});
 try {
   etcd = externalEtcd
     ? { endpoint: etcdEndpoint, process: { pid: '-' }, stop: async () => {} }
-    : await startEtcd({ clientPort: etcdPort, peerPort: etcdPeerPort, dataDir: resolve(dataRoot, 'etcd') });
+    : await startEtcd({
+        clientPort: etcdPort,
+        peerPort: etcdPeerPort,
+        dataDir: resolve(dataRoot, 'etcd'),
+        // Ctrl-C must not stop etcd at the same moment as the services: they revoke their
+        // leases on the way out, and etcd stops last (below). Issue 12.
+        ownProcessGroup: true,
+      });
   cluster = await LocalCluster.start({
     etcd,
     clusterName: args['cluster-name'],
@@ -84,7 +103,9 @@ try {
     echo: args.verbose,
   });
 } catch (err) {
+  await cluster?.stop();
   await etcd?.stop();
+  if (interruptedBy) process.exit(0);
   fail(err.message);
 }
 
@@ -105,7 +126,6 @@ console.log(
   `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, Kafka clients ${cluster.kafkaBootstrap.join(',')}; Ctrl-C to stop`,
 );
 
-let stopping = false;
 const stop = async (signal) => {
   if (stopping) return;
   stopping = true;
@@ -115,8 +135,11 @@ const stop = async (signal) => {
   console.log('stopped');
   process.exit(0);
 };
+process.off('SIGINT', interrupted);
+process.off('SIGTERM', interrupted);
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+if (interruptedBy) await stop(interruptedBy);
 
 // A service that dies on its own is reported; the rest keep running.
 for (const node of cluster.nodes) {

@@ -5,6 +5,8 @@ export class KeyInUseError extends Error {
   constructor(
     readonly key: string,
     readonly currentValue: string | null,
+    /** The holder's lease id ('0' when unknown), to ask etcd how long it has left. */
+    readonly holderLeaseId = '0',
   ) {
     super(`etcd key ${key} is held by another live process: ${currentValue ?? '(gone)'}`);
     this.name = 'KeyInUseError';
@@ -53,8 +55,8 @@ export class EphemeralKey {
       .commit();
     if (!result.succeeded) {
       await lease.revoke().catch(() => undefined);
-      const current = result.responses[0]?.response_range?.kvs[0]?.value?.toString() ?? null;
-      throw new KeyInUseError(key, current);
+      const kv = result.responses[0]?.response_range?.kvs[0];
+      throw new KeyInUseError(key, kv?.value?.toString() ?? null, String(kv?.lease ?? '0'));
     }
     const createRevision = Number(result.header.revision);
     const held = new EphemeralKey(ns, key, lease, leaseId, createRevision);
@@ -67,6 +69,40 @@ export class EphemeralKey {
       onLost(err);
     });
     return held;
+  }
+
+  /**
+   * `acquire`, except that a key held by a former run of this same process (`isOwnStale` says
+   * so, e.g. the same id registered at our own address, which only a dead process can hold
+   * since we bound the port) is waited out: a process killed without revoking its lease (kill -9,
+   * or etcd stopping before the revoke) leaves the key until the lease expires, at most one TTL.
+   * If the key is still held once the holder's granted TTL (plus a second) has passed, its
+   * holder is keeping the lease alive: a live duplicate, refused with KeyInUseError.
+   */
+  static async acquireWaitingOutStale(
+    ns: Namespace,
+    key: string,
+    value: string,
+    ttlSeconds: number,
+    onLost: (err: Error) => void,
+    isOwnStale: (currentValue: string | null) => boolean,
+    onWaiting?: (waitMs: number) => void,
+  ): Promise<EphemeralKey> {
+    let deadline: number | undefined;
+    for (;;) {
+      try {
+        return await EphemeralKey.acquire(ns, key, value, ttlSeconds, onLost);
+      } catch (err) {
+        if (!(err instanceof KeyInUseError) || !isOwnStale(err.currentValue)) throw err;
+        if (deadline === undefined) {
+          const waitMs = (await grantedTtlSeconds(ns, err.holderLeaseId, ttlSeconds)) * 1000 + 1000;
+          deadline = Date.now() + waitMs;
+          onWaiting?.(waitMs);
+        }
+        if (Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   /** Puts a new value under the same lease, only while this holder still owns the key. */
@@ -83,5 +119,31 @@ export class EphemeralKey {
     if (this.released) return;
     this.released = true;
     await this.lease.revoke().catch(() => undefined);
+  }
+}
+
+/** The TTL a lease was granted with (`fallback` when etcd does not know it any more). */
+async function grantedTtlSeconds(ns: Namespace, leaseId: string, fallback: number): Promise<number> {
+  if (leaseId === '0') return fallback;
+  try {
+    const res = await ns.leaseClient.leaseTimeToLive({ ID: leaseId });
+    const granted = Number(res.grantedTTL);
+    return granted > 0 ? granted : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * True when `currentValue` is a registration record (JSON with `host` and `port`) at exactly
+ * this address: the registration a former run of this process left behind.
+ */
+export function registeredAt(currentValue: string | null, host: string, port: number): boolean {
+  if (currentValue === null) return false;
+  try {
+    const record = JSON.parse(currentValue) as { host?: unknown; port?: unknown };
+    return record.host === host && record.port === port;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,5 @@
 export type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
-export { EphemeralKey, KeyInUseError } from './ephemeral-key';
+export { EphemeralKey, KeyInUseError, registeredAt } from './ephemeral-key';
 export { connectEtcd, type EtcdConnection, type EtcdConnectionOptions } from './etcd-connection';
 export {
   type GroupCoordinatorRecord,

@@ -3,6 +3,7 @@ import {
   EphemeralKey,
   type EtcdConnection,
   KeyInUseError,
+  registeredAt,
   serializeRecord,
 } from '@tributary/registry';
 import type { Step } from './lifecycle';
@@ -30,7 +31,9 @@ export function etcdStep(options: { endpoints: readonly string[]; clusterName: s
 
 /**
  * A step that registers this process under an ephemeral key (brokers/<id>, coordinators/<id>)
- * and removes it on stop. A live holder of the same key refuses start-up with `inUseMessage`.
+ * and removes it on stop (revoking the lease, so the key goes at once). A key left at this very
+ * address by a former run (killed, or stopped after etcd) is waited out, at most one TTL; a live
+ * holder of the same key refuses start-up with `inUseMessage`.
  * If the lease is lost (etcd unreachable past the TTL, or this process paused), the key is
  * re-created as soon as etcd answers again, unless another process took the id meanwhile — then
  * this process shuts down rather than run as a duplicate.
@@ -39,7 +42,7 @@ export function registrationStep(options: {
   name: string;
   etcd: () => EtcdConnection;
   key: string;
-  value: () => object;
+  value: () => { host: string; port: number };
   ttlSeconds: number;
   logger: Logger;
   inUseMessage: (current: string | null) => string;
@@ -95,7 +98,20 @@ export function registrationStep(options: {
     name: options.name,
     async start() {
       try {
-        held = await acquire();
+        const record = options.value();
+        held = await EphemeralKey.acquireWaitingOutStale(
+          options.etcd().ns,
+          options.key,
+          serializeRecord(record),
+          options.ttlSeconds,
+          onLost,
+          (current) => registeredAt(current, record.host, record.port),
+          (waitMs) =>
+            options.logger.warn(
+              { key: options.key, waitMs },
+              'registered at this address by a former run; waiting for its lease to expire',
+            ),
+        );
       } catch (err) {
         if (err instanceof KeyInUseError)
           throw new Error(options.inUseMessage(err.currentValue), { cause: err });

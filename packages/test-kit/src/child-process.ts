@@ -15,12 +15,22 @@ export class ManagedProcess {
     readonly name: string,
     command: string,
     args: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string; echo?: boolean } = {},
+    options: {
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      echo?: boolean;
+      /**
+       * Run in a process group of its own, so a terminal's Ctrl-C (SIGINT to the whole
+       * foreground group) does not reach it: its parent decides when it stops.
+       */
+      ownProcessGroup?: boolean;
+    } = {},
   ) {
     this.child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.ownProcessGroup ?? false,
     });
     let partial = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {

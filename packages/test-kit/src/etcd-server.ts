@@ -54,7 +54,18 @@ function healthy(endpoint: string): Promise<boolean> {
  * or on given ports and dir (the dev cluster keeps its data between runs).
  */
 export async function startEtcd(
-  options: { clientPort?: number; peerPort?: number; dataDir?: string; echo?: boolean } = {},
+  options: {
+    clientPort?: number;
+    peerPort?: number;
+    dataDir?: string;
+    echo?: boolean;
+    /**
+     * Keep etcd out of the terminal's process group (`npm run dev`): Ctrl-C then reaches the
+     * services, which revoke their leases, while etcd keeps serving until its owner stops it
+     * last. Otherwise etcd dies with them and their registrations outlive them by a TTL.
+     */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<EtcdServer> {
   const binary = findEtcd();
   const clientPort = options.clientPort ?? (await freePort());
@@ -77,7 +88,10 @@ export async function startEtcd(
       '--log-level=error',
       '--logger=zap',
     ],
-    { env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } },
+    {
+      env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' },
+      ownProcessGroup: options.ownProcessGroup ?? false,
+    },
   );
   try {
     await waitFor(

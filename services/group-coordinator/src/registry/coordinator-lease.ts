@@ -4,6 +4,7 @@ import {
   KeyInUseError,
   keys,
   type Namespace,
+  registeredAt,
   serializeRecord,
 } from '@tributary/registry';
 import type { Logger, Step } from '@tributary/service-kit';
@@ -44,9 +45,23 @@ export class CoordinatorLease implements Step {
     return this.held?.leaseId;
   }
 
+  /** Registers; a registration left at this address by a former run is waited out (one TTL at most). */
   async start(): Promise<void> {
     try {
-      this.held = await this.acquire();
+      const record = this.registration();
+      this.held = await EphemeralKey.acquireWaitingOutStale(
+        this.ns(),
+        keys.coordinatorKey(this.id),
+        serializeRecord(record),
+        this.ttlSeconds,
+        (err) => this.lost(err),
+        (current) => registeredAt(current, record.host, record.port),
+        (waitMs) =>
+          this.logger.warn(
+            { waitMs },
+            'registered at this address by a former run; waiting for its lease to expire',
+          ),
+      );
     } catch (err) {
       if (err instanceof KeyInUseError) throw new Error(this.inUse(err.currentValue), { cause: err });
       throw err;
