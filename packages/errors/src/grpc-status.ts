@@ -1,5 +1,6 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { errorSpecByName } from './error-table';
+import { toTributaryError } from './item-error';
 import { TributaryError } from './tributary-error';
 
 /** Trailer that carries the Tributary error code beside the gRPC status. */
@@ -46,12 +47,7 @@ function statusForCode(errorName: string): status {
 
 /** Turns any thrown value into the object a grpc-js handler passes to its callback or `emit('error')`. */
 export function toGrpcError(err: unknown): Partial<ServiceError> {
-  const tributaryError =
-    err instanceof TributaryError
-      ? err
-      : new TributaryError('UNKNOWN_SERVER_ERROR', err instanceof Error ? err.message : String(err), {
-          cause: err,
-        });
+  const tributaryError = toTributaryError(err);
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_TRAILER, String(tributaryError.code));
   return { code: statusForCode(tributaryError.errorName), details: tributaryError.message, metadata };

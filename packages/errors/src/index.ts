@@ -8,6 +8,7 @@ export {
   isKnownErrorCode,
 } from './error-table';
 export { ERROR_CODE_TRAILER, fromGrpcError, toGrpcError } from './grpc-status';
+export { type ItemError, toItemError, toTributaryError } from './item-error';
 export { KAFKA_UNKNOWN_SERVER_ERROR, KAFKA_UNSUPPORTED_VERSION, kafkaErrorCode } from './kafka-error-code';
 export {
   CorruptMessageError,

@@ -4,7 +4,7 @@
  * Per-item failures become error_code/error_message; a FencedError fails the whole request (the
  * controller is stepping down) and reaches the client as NOT_CONTROLLER.
  */
-import { ErrorCode, TributaryError } from '@tributary/errors';
+import { ErrorCode, type ItemError, TributaryError, toItemError } from '@tributary/errors';
 import {
   AlterConfigOp,
   type AlterConfigsRequest__Output,
@@ -34,8 +34,8 @@ import type { ConfigChange, TopicSpec } from './topic-admin';
 export const protoCode = (code: number): ProtoErrorCode__Output => code as ProtoErrorCode__Output;
 
 /** The error of one item; FencedError and non-Tributary errors are rethrown (whole request). */
-function itemError(err: unknown): { errorCode: ProtoErrorCode__Output; errorMessage: string } {
-  if (err instanceof TributaryError) return { errorCode: protoCode(err.code), errorMessage: err.message };
+function itemError(err: unknown): ItemError<ProtoErrorCode__Output> {
+  if (err instanceof TributaryError) return toItemError(err);
   throw err;
 }
 
