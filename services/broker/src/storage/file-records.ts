@@ -1,6 +1,6 @@
 /**
  * The `.log` file of a segment (Kafka's `FileRecords`): positional reads and writes on one fd.
- * It knows batch framing only through the header peeks of batch-scan.ts; validation, offsets and
+ * It knows batch framing only through the codec's header peeks (`peekBatchSize` ...); validation, offsets and
  * indexes are the Segment's business.
  *
  * Concurrency: synchronous, except `fdatasyncAsync`; owned by one Segment. The fd is opened
@@ -9,13 +9,13 @@
  */
 import * as fs from 'node:fs';
 import {
-  HEADER_PEEK,
+  HEADER_PEEK_SIZE,
   peekBaseOffset,
   peekBatchSize,
   peekLastOffset,
   peekMaxTimestamp,
-  readSyncAt,
-} from './batch-scan';
+} from '@tributary/record-batch';
+import { readSyncAt } from './batch-scan';
 import { writeFully } from './index-file';
 
 const SCAN_WINDOW = 64 * 1024;
@@ -89,14 +89,14 @@ export class FileRecords {
     let pos = position;
     let win: Buffer = Buffer.alloc(0);
     let winStart = pos;
-    while (pos + HEADER_PEEK <= end) {
-      if (pos + HEADER_PEEK > winStart + win.length) {
+    while (pos + HEADER_PEEK_SIZE <= end) {
+      if (pos + HEADER_PEEK_SIZE > winStart + win.length) {
         winStart = pos;
         win = this.readAt(pos, Math.min(SCAN_WINDOW, end - pos));
       }
       const at = pos - winStart;
       const size = peekBatchSize(win, at);
-      if (size < HEADER_PEEK || pos + size > end) return pos;
+      if (size < HEADER_PEEK_SIZE || pos + size > end) return pos;
       const go = visit(
         pos,
         size,

@@ -12,8 +12,13 @@
  * log exactly (first base offset = log end offset, then dense).
  */
 import { CorruptMessageError, MessageTooLargeError, TributaryError } from '@tributary/errors';
-import { type BatchHeader, batchSizeAt, stampLogAppendTime, validateBatch } from '@tributary/record-batch';
-import { stampValidatedBatch } from './batch-scan';
+import {
+  type BatchHeader,
+  batchSizeAt,
+  stampBatch,
+  stampLogAppendTime,
+  validateBatch,
+} from '@tributary/record-batch';
 import type { AppendedBatch } from './segment';
 
 export interface ValidatedBatches {
@@ -80,7 +85,7 @@ export function assignOffsets(
   for (let i = 0; i < validated.headers.length; i++) {
     const header = validated.headers[i]!;
     const position = validated.positions[i]!;
-    stampValidatedBatch(buf, position, offset, leaderEpoch);
+    stampBatch(buf, position, offset, leaderEpoch, header);
     if (logAppendTime !== undefined) stampLogAppendTime(buf, position, logAppendTime);
     const lastOffset = offset + header.lastOffsetDelta;
     const maxTimestamp = logAppendTime ?? header.maxTimestamp;

@@ -16,16 +16,16 @@
  * `size` and `nextOffset` advance only after the write returns. Reads snapshot `size` first and
  * never look past it. The owning PartitionLog serialises mutation.
  */
-import { decodeRecordBatch, TimestampType } from '@tributary/record-batch';
 import {
-  HEADER_PEEK,
+  decodeRecordBatch,
+  HEADER_PEEK_SIZE,
   peekBaseOffset,
   peekBatchSize,
   peekLastOffset,
   peekMaxTimestamp,
-  type ScanOutcome,
-  scanLogFile,
-} from './batch-scan';
+  TimestampType,
+} from '@tributary/record-batch';
+import { type ScanOutcome, scanLogFile } from './batch-scan';
 import { segmentFilePath } from './file-names';
 import { FileRecords } from './file-records';
 import { OffsetIndex } from './offset-index';
@@ -164,7 +164,7 @@ export class Segment {
     let winStart = pos;
     let win = this.#file.readAt(
       pos,
-      Math.min(end - pos, maxBytes + this.options.indexIntervalBytes + HEADER_PEEK),
+      Math.min(end - pos, maxBytes + this.options.indexIntervalBytes + HEADER_PEEK_SIZE),
     );
     let selStart = -1;
     let selEnd = -1;
@@ -172,18 +172,18 @@ export class Segment {
     while (pos < end) {
       let hdr = win;
       let at = pos - winStart;
-      if (pos + HEADER_PEEK > winStart + win.length) {
+      if (pos + HEADER_PEEK_SIZE > winStart + win.length) {
         if (selStart < 0) {
           // Still looking for the first batch: slide the window here.
           winStart = pos;
-          win = this.#file.readAt(pos, Math.min(end - pos, Math.max(win.length, HEADER_PEEK)));
-          if (win.length < HEADER_PEEK) break; // shorter than `size` says: never expected
+          win = this.#file.readAt(pos, Math.min(end - pos, Math.max(win.length, HEADER_PEEK_SIZE)));
+          if (win.length < HEADER_PEEK_SIZE) break; // shorter than `size` says: never expected
           continue;
         }
         // Past the window with a selection: peek this header alone; the selection is read at the end.
-        hdr = this.#file.readAt(pos, HEADER_PEEK);
+        hdr = this.#file.readAt(pos, HEADER_PEEK_SIZE);
         at = 0;
-        if (hdr.length < HEADER_PEEK) break;
+        if (hdr.length < HEADER_PEEK_SIZE) break;
       }
       const size = peekBatchSize(hdr, at);
       const lastOffset = peekLastOffset(hdr, at);
@@ -405,11 +405,11 @@ export class Segment {
   }
 
   #initRollingTimestamp(now: number): void {
-    if (this.#size < HEADER_PEEK) {
+    if (this.#size < HEADER_PEEK_SIZE) {
       this.#rollingTimestamp = undefined;
       return;
     }
-    const first = this.#file.readAt(0, HEADER_PEEK);
+    const first = this.#file.readAt(0, HEADER_PEEK_SIZE);
     this.#rollingTimestamp = Math.min(peekMaxTimestamp(first, 0), now);
   }
 }
