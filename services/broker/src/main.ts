@@ -47,12 +47,17 @@ void runService({
       dataDir: config['data.dir'],
       onBackgroundError: (err) => logger.warn({ err: String(err) }, 'storage background error'),
     });
+    const metadataView = {
+      leaderOf: (topic: string, partition: number) => metadata.leaderOf(topic, partition),
+      partitionExists: (topic: string, partition: number) => metadata.partitionExists(topic, partition),
+    };
     const replicas = new ReplicaManager({
       brokerId,
       logs,
       ns: () => etcd.get().ns,
       config: dataPlaneConfig(config),
       logger,
+      metadata: metadataView,
     });
     const fetchers = new FollowerFetcherManager(
       brokerId,
@@ -61,10 +66,6 @@ void runService({
       logger,
     );
     replicas.setFetchers(fetchers);
-    const metadataView = {
-      leaderOf: (topic: string, partition: number) => metadata.leaderOf(topic, partition),
-      partitionExists: (topic: string, partition: number) => metadata.partitionExists(topic, partition),
-    };
     const grpc = grpcServerSteps({
       host: config.host,
       port: config.port,

@@ -16,9 +16,9 @@ import {
   type FetchTopicResponse,
   int64ToNumber,
 } from '@tributary/proto';
-import type { Partition } from '../replica/partition';
+import { type LeaderReplica, waitForChange } from '../replica/leader-replica';
 import type { DataPlaneConfig } from '../replica/settings';
-import { type FetchDeps, readPartition, waitForChange } from './read-partition';
+import { type FetchDeps, readPartition } from './read-partition';
 
 interface SessionPartition {
   topic: string;
@@ -114,9 +114,16 @@ export class FetchStreamSession {
   }
 
   #sleep(timeoutMs: number): Promise<void> {
-    const held = [...this.#parts.values()]
-      .map((s) => this.deps.partitions.get(s.topic, s.partition))
-      .filter((p): p is Partition => p !== undefined);
+    // Partitions not led here fail (and pause) on the next read; only led ones can change.
+    const held: LeaderReplica[] = [];
+    for (const s of this.#parts.values()) {
+      if (s.paused) continue;
+      try {
+        held.push(this.deps.leaders.leaderReplica(s.topic, s.partition));
+      } catch {
+        // not led here: nothing to wait on
+      }
+    }
     return waitForChange(held, timeoutMs, (wake) => {
       this.#kick = wake;
       return () => {

@@ -13,9 +13,10 @@ import {
   type ListOffsetsRequest__Output,
   type ListOffsetsResponse,
 } from '@tributary/proto';
-import type { Partition } from '../replica/partition';
+import { type LeaderReplica, waitForChange } from '../replica/leader-replica';
+import { partitionError } from '../replica/partition-error';
 import type { DataPlaneConfig } from '../replica/settings';
-import { errorFields, type FetchDeps, leaderFor, readPartition, waitForChange } from './read-partition';
+import { type FetchDeps, readPartition } from './read-partition';
 
 export async function handleFetch(
   req: FetchRequest__Output,
@@ -42,12 +43,14 @@ export async function handleFetch(
     let total = 0;
     let failed = false;
     const byTopic = new Map<string, FetchTopicResponse>();
+    const held: LeaderReplica[] = [];
     for (const w of wanted) {
       const budget = total === 0 ? w.max : Math.min(w.max, remaining);
       const r = readPartition(deps, w.topic, w.partition, w.offset, w.epoch, budget, records);
       total += r.bytes;
       remaining -= r.bytes;
       failed ||= r.error;
+      if (r.replica !== undefined) held.push(r.replica);
       let t = byTopic.get(w.topic);
       if (t === undefined) {
         t = { topic: w.topic, partitions: [] };
@@ -57,9 +60,6 @@ export async function handleFetch(
     }
     const left = deadline - Date.now();
     if (total >= minBytes || failed || left <= 0) return { topics: [...byTopic.values()] };
-    const held = wanted
-      .map((w) => deps.partitions.get(w.topic, w.partition))
-      .filter((p): p is Partition => p !== undefined);
     await waitForChange(held, left);
   }
 }
@@ -74,7 +74,7 @@ export function handleListOffsets(req: ListOffsetsRequest__Output, deps: FetchDe
             lp.currentLeaderEpoch === undefined
               ? undefined
               : int64ToNumber(lp.currentLeaderEpoch, 'current_leader_epoch');
-          const p = leaderFor(deps, t.topic, lp.partition, epoch);
+          const p = deps.leaders.leaderReplica(t.topic, lp.partition, epoch);
           switch (lp.spec) {
             case 1:
               return {
@@ -106,7 +106,7 @@ export function handleListOffsets(req: ListOffsetsRequest__Output, deps: FetchDe
             offset: -1,
             timestampMs: -1,
             leaderEpoch: -1,
-            ...errorFields(deps, t.topic, lp.partition, err),
+            ...partitionError(err, deps.metadata, t.topic, lp.partition),
           };
         }
       }),

@@ -23,7 +23,7 @@ export interface DataPlaneDeps {
 }
 
 export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServiceHandlers> {
-  const d = { partitions: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  const d = { leaders: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
   return {
     Produce(call, callback) {
       let prepared: ReturnType<typeof prepareProduce>;

@@ -4,7 +4,7 @@
  * the two share no topic-partition, so for every partition the client sees results in the order
  * it sent the requests (broker.proto) while a slow acks=all partition does not hold back others.
  */
-import { TributaryError } from '@tributary/errors';
+import { TributaryError, toItemError } from '@tributary/errors';
 import type {
   ProduceResponse,
   ProduceStreamRequest__Output,
@@ -49,11 +49,7 @@ export class ProduceStreamSession {
   }
 
   #error(correlationId: string, err: unknown): ProduceStreamResponse {
-    const e =
-      err instanceof TributaryError
-        ? err
-        : new TributaryError('UNKNOWN_SERVER_ERROR', String((err as Error)?.message ?? err));
-    return { correlationId, errorCode: e.code as ProtoErrorCode__Output, errorMessage: e.message };
+    return { correlationId, ...toItemError<ProtoErrorCode__Output>(err) };
   }
 
   #complete(entry: InFlight, result: ProduceStreamResponse): void {

@@ -14,16 +14,17 @@ import {
   type ProduceRequest__Output,
   type ProduceResponse,
   type ProduceTopicResponse,
-  type ProtoErrorCode__Output,
 } from '@tributary/proto';
 import { encodeRecordBatch, type RecordInput } from '@tributary/record-batch';
+import type { LeaderLookup } from '../replica/leader-replica';
 import type { Partition } from '../replica/partition';
+import { partitionError } from '../replica/partition-error';
 import type { MetadataView } from '../replica/replica-manager';
 import type { DataPlaneConfig } from '../replica/settings';
 
-/** What produce needs of the broker: partitions it holds and the cluster view for hints. */
+/** What produce needs of the broker: the replicas it leads and the cluster view for hints. */
 export interface ProduceDeps {
-  readonly partitions: { get(topic: string, partition: number): Partition | undefined };
+  readonly leaders: LeaderLookup<Partition>;
   readonly metadata: MetadataView;
   readonly config: DataPlaneConfig;
 }
@@ -103,31 +104,11 @@ function appendOne(
   waits: Promise<void>[],
 ): void {
   const fail = (err: unknown) => {
-    const e =
-      err instanceof TributaryError
-        ? err
-        : new TributaryError('STORAGE_ERROR', String((err as Error)?.message ?? err));
-    out.errorCode = e.code as ProtoErrorCode__Output;
-    out.errorMessage = e.message;
+    Object.assign(out, partitionError(err, deps.metadata, topic, data.partition));
     out.baseOffset = -1;
-    if (e.errorName === 'NOT_LEADER_OR_FOLLOWER' || e.errorName === 'FENCED_LEADER_EPOCH') {
-      const hint = deps.metadata.leaderOf(topic, data.partition);
-      out.currentLeader = hint ?? { leaderId: -1, leaderEpoch: -1 };
-    }
   };
   try {
-    const p = deps.partitions.get(topic, data.partition);
-    if (p === undefined || !p.isLeader) {
-      if (!deps.metadata.partitionExists(topic, data.partition))
-        throw new TributaryError(
-          'UNKNOWN_TOPIC_OR_PARTITION',
-          `unknown topic or partition ${topic}/${data.partition}`,
-        );
-      throw new TributaryError(
-        'NOT_LEADER_OR_FOLLOWER',
-        `this broker does not lead ${topic}/${data.partition}`,
-      );
-    }
+    const p = deps.leaders.leaderReplica(topic, data.partition);
     let bytes: Buffer;
     if (data.data === 'recordBatches' && data.recordBatches !== undefined) bytes = data.recordBatches;
     else if (data.data === 'records' && data.records) bytes = encodePlain(data.records.records);

@@ -18,8 +18,7 @@
  *
  * Everything here is synchronous on Node's one thread; nothing needs a lock.
  */
-import { TributaryError } from '@tributary/errors';
-import { type BatchHeader, batchesIn, verifyBatchCrc } from '@tributary/record-batch';
+import { NotLeaderError, TributaryError } from '@tributary/errors';
 import type { PartitionLog } from '../storage';
 import { ProducerStateManager } from './producer-state';
 
@@ -159,26 +158,17 @@ export class Partition {
         `ISR of ${this.key} is [${this.isr.join(',')}], below min.insync.replicas ${this.minInsyncReplicas}`,
       );
     }
-    const headers: BatchHeader[] = [];
-    let positions: number[] = [];
-    for (const b of batchesIn(batches)) {
-      headers.push(b.header);
-      positions.push(b.position);
-    }
+    // One header parse for the whole append: validation (whole, size, CRC, counts) hands its
+    // headers to the sequence checks and then to the log, which does not validate again.
+    const validated = this.log.validate(batches, 'leader');
+    const headers = validated.headers;
     let idempotent = false;
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i]!;
       if (h.producerId < 0) continue;
       idempotent = true;
-      let check: { duplicateOf?: number };
-      try {
-        check = this.producers.check(h);
-      } catch (err) {
-        if (!verifyBatchCrc(batches, positions[i]!)) throw corrupt(i);
-        throw err;
-      }
+      const check = this.producers.check(h);
       if (check.duplicateOf !== undefined) {
-        if (!verifyBatchCrc(batches, positions[i]!)) throw corrupt(i);
         if (i === 0) {
           return {
             baseOffset: check.duplicateOf,
@@ -190,8 +180,7 @@ export class Partition {
         throw new TributaryError('DUPLICATE_SEQUENCE', `batch ${i} of the request is a duplicate`);
       }
     }
-    positions = [];
-    const info = this.log.append(batches, this.leaderEpoch);
+    const info = this.log.append(batches, this.leaderEpoch, validated);
     if (idempotent) {
       let base = info.baseOffset;
       for (const h of headers) {
@@ -210,8 +199,9 @@ export class Partition {
 
   /** Follower path: appends the leader's stamped batches and keeps the producer state current. */
   appendAsFollower(batches: Buffer): void {
-    this.log.appendAsFollower(batches);
-    this.producers.updateFromBatches(batches);
+    const validated = this.log.validate(batches, 'follower');
+    this.log.appendAsFollower(batches, validated);
+    for (const h of validated.headers) this.producers.update(h, h.baseOffset);
   }
 
   /** Truncates the log (KIP-101) and rebuilds what depends on it. */
@@ -341,9 +331,9 @@ export class Partition {
     }
   }
 
-  #notLeader(): TributaryError {
-    return new TributaryError('NOT_LEADER_OR_FOLLOWER', `broker ${this.brokerId} does not lead ${this.key}`, {
-      context: { leaderId: this.leaderId, leaderEpoch: this.leaderEpoch },
+  #notLeader(): NotLeaderError {
+    return new NotLeaderError(`broker ${this.brokerId} does not lead ${this.key}`, {
+      leaderId: this.leaderId,
     });
   }
 
@@ -377,8 +367,4 @@ export class Partition {
   #notifyRole(): void {
     for (const l of this.#roleListeners) l();
   }
-}
-
-function corrupt(index: number): TributaryError {
-  return new TributaryError('CORRUPT_MESSAGE', `record batch ${index} of the request fails its CRC-32C`);
 }

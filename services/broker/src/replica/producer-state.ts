@@ -110,11 +110,6 @@ export class ProducerStateManager {
     if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
   }
 
-  /** Records every batch of a buffer of stamped batches (the follower path). */
-  updateFromBatches(batches: Buffer): void {
-    for (const { header } of batchesIn(batches)) this.update(header, header.baseOffset);
-  }
-
   /** Forgets everything and scans the log's batch headers from its start. */
   rebuild(log: BatchSource, chunkBytes = 8 * 1024 * 1024): void {
     this.#producers.clear();

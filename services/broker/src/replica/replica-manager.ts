@@ -13,6 +13,7 @@
  * leadership was taken meanwhile (controller failover, a paused process) fails the compare and
  * changes nothing. The change takes effect locally only after etcd accepted it.
  */
+import { NotLeaderError, TributaryError } from '@tributary/errors';
 import type { Namespace } from '@tributary/registry';
 import {
   isPartitionState,
@@ -25,6 +26,7 @@ import {
 import { parseTopicConfig } from '@tributary/topic-config';
 import type { LocalReplicaManager, TopicPartitionRef } from '../cluster/local-replica-manager';
 import type { LogManager } from '../storage';
+import type { LeaderLookup } from './leader-replica';
 import { Partition, type ReplicaAssignment } from './partition';
 import type { DataPlaneConfig } from './settings';
 
@@ -56,6 +58,12 @@ export interface ReplicaManagerOptions {
   readonly config: DataPlaneConfig;
   readonly logger: Logger;
   readonly now?: () => number;
+  /**
+   * The cluster view, so that `leaderReplica` tells a partition nobody knows
+   * (UNKNOWN_TOPIC_OR_PARTITION) from one another broker leads (NOT_LEADER_OR_FOLLOWER with the
+   * leader's id). Without it every partition not led here is NOT_LEADER_OR_FOLLOWER.
+   */
+  readonly metadata?: MetadataView;
 }
 
 /** min.insync.replicas of a topic config (default 1). */
@@ -63,7 +71,7 @@ export function minInsyncReplicas(topic: TopicRecord): number {
   return parseTopicConfig(topic.configs).replication.minInsyncReplicas;
 }
 
-export class ReplicaManager implements LocalReplicaManager {
+export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partition> {
   readonly brokerId: number;
   readonly #partitions = new Map<string, Partition>();
   readonly #chains = new Map<string, Promise<void>>();
@@ -105,6 +113,24 @@ export class ReplicaManager implements LocalReplicaManager {
   /** The local replica of a partition, if this broker holds one. */
   get(topic: string, partition: number): Partition | undefined {
     return this.#partitions.get(`${topic}/${partition}`);
+  }
+
+  /** The partition this broker leads; see {@link LeaderLookup.leaderReplica} for what it throws. */
+  leaderReplica(topic: string, partition: number, currentLeaderEpoch?: number): Partition {
+    const p = this.#partitions.get(`${topic}/${partition}`);
+    if (p === undefined || !p.isLeader) {
+      const metadata = this.#opts.metadata;
+      if (metadata !== undefined && !metadata.partitionExists(topic, partition))
+        throw new TributaryError(
+          'UNKNOWN_TOPIC_OR_PARTITION',
+          `unknown topic or partition ${topic}/${partition}`,
+        );
+      throw new NotLeaderError(`broker ${this.brokerId} does not lead ${topic}/${partition}`, {
+        leaderId: metadata?.leaderOf(topic, partition)?.leaderId ?? -1,
+      });
+    }
+    p.checkLeaderEpoch(currentLeaderEpoch);
+    return p;
   }
 
   all(): Partition[] {

@@ -5,7 +5,7 @@
  * add the follower back to the ISR), then the leader reads from it — above the high watermark
  * too — and answers once min_bytes are ready or max_wait_ms passes, woken by appends.
  */
-import { TributaryError } from '@tributary/errors';
+import { type ItemError, NotLeaderError, TributaryError, toItemError } from '@tributary/errors';
 import {
   int64ToNumber,
   type OffsetForLeaderEpochRequest__Output,
@@ -15,18 +15,16 @@ import {
   type ReplicaFetchRequest__Output,
   type ReplicaFetchResponse,
 } from '@tributary/proto';
-import { waitForChange } from '../fetch/read-partition';
+import { waitForChange } from '../replica/leader-replica';
 import type { Partition } from '../replica/partition';
 import type { ReplicaManager } from '../replica/replica-manager';
 
-function errorOf(err: unknown): { errorCode: ProtoErrorCode__Output; errorMessage: string } {
-  const e =
-    err instanceof TributaryError
-      ? err
-      : new TributaryError('STORAGE_ERROR', String((err as Error)?.message ?? err));
-  return { errorCode: e.code as ProtoErrorCode__Output, errorMessage: e.message };
+/** The error of one partition of a round; unexpected throws here come from the disk. */
+function errorOf(err: unknown): ItemError<ProtoErrorCode__Output> {
+  return toItemError(err, 'STORAGE_ERROR');
 }
 
+/** The partition this broker leads at `epoch`, of which `replicaId` is a replica. */
 function leaderFor(
   rm: ReplicaManager,
   topic: string,
@@ -34,18 +32,11 @@ function leaderFor(
   replicaId: number,
   epoch: number,
 ): Partition {
-  const p = rm.get(topic, partition);
-  if (p === undefined || !p.isLeader)
-    throw new TributaryError(
-      'NOT_LEADER_OR_FOLLOWER',
-      `broker ${rm.brokerId} does not lead ${topic}/${partition}`,
-    );
+  const p = rm.leaderReplica(topic, partition, epoch);
   if (replicaId >= 0 && !p.replicas.includes(replicaId))
-    throw new TributaryError(
-      'NOT_LEADER_OR_FOLLOWER',
-      `broker ${replicaId} is not a replica of ${topic}/${partition}`,
-    );
-  p.checkLeaderEpoch(epoch);
+    throw new NotLeaderError(`broker ${replicaId} is not a replica of ${topic}/${partition}`, {
+      leaderId: rm.brokerId,
+    });
   return p;
 }
 
@@ -138,13 +129,7 @@ export function handleOffsetForLeaderEpoch(
             op.currentLeaderEpoch === undefined
               ? -1
               : int64ToNumber(op.currentLeaderEpoch, 'current_leader_epoch');
-          const p = rm.get(t.topic, op.partition);
-          if (p === undefined || !p.isLeader)
-            throw new TributaryError(
-              'NOT_LEADER_OR_FOLLOWER',
-              `broker ${rm.brokerId} does not lead ${t.topic}/${op.partition}`,
-            );
-          p.checkLeaderEpoch(current);
+          const p = rm.leaderReplica(t.topic, op.partition, current);
           const r = p.log.endOffsetForEpoch(int64ToNumber(op.leaderEpoch, 'leader_epoch'));
           return { partition: op.partition, leaderEpoch: r.epoch, endOffset: r.endOffset };
         } catch (err) {

@@ -32,6 +32,6 @@ export {
   type StartupReport,
   type TopicPartition,
 } from './log-manager';
-export { UnexpectedAppendOffsetError } from './log-validator';
+export { UnexpectedAppendOffsetError, type ValidatedBatches } from './log-validator';
 export { PartitionLog, type PartitionLogOptions } from './partition-log';
-export type { AppendInfo, PartitionReader } from './partition-reader';
+export type { AppendInfo, PartitionReader, ReadBatches } from './partition-reader';

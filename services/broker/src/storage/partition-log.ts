@@ -41,8 +41,8 @@ import {
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import { LogFlusher } from './log-flusher';
 import { loadLog, type RecoveryReport } from './log-loader';
-import { assignOffsets, checkFollowerOffsets, validateBatches } from './log-validator';
-import { type AppendInfo, notify, type PartitionReader } from './partition-reader';
+import { assignOffsets, checkFollowerOffsets, type ValidatedBatches, validateBatches } from './log-validator';
+import { type AppendInfo, notify, type PartitionReader, type ReadBatches } from './partition-reader';
 import { segmentsToDelete } from './retention';
 import { type AppendedBatch, Segment } from './segment';
 import { floorSegmentIndex } from './segment-list';
@@ -167,6 +167,19 @@ export class PartitionLog implements PartitionReader {
   }
 
   /**
+   * The checks `append` (path 'leader': whole, `max.message.bytes`, CRC, counts) or
+   * `appendAsFollower` (path 'follower': the same without the size limit) make before writing,
+   * with the parsed headers. A caller that needs the headers first (the producer-state check)
+   * validates here and passes the result to the append, so each batch header is parsed once.
+   */
+  validate(batches: Buffer, path: 'leader' | 'follower'): ValidatedBatches {
+    return validateBatches(
+      batches,
+      path === 'leader' ? this.#config.maxMessageBytes : Number.MAX_SAFE_INTEGER,
+    );
+  }
+
+  /**
    * Leader path. `batches` holds one or more v2 record batches as the producer sent them. Every
    * batch is validated first (whole, `max.message.bytes`, CRC, counts) and nothing is written if
    * one fails (CorruptMessageError, MessageTooLargeError). Then offsets are assigned densely from
@@ -175,7 +188,7 @@ export class PartitionLog implements PartitionReader {
    * refused (FENCED_LEADER_EPOCH). May roll the active segment first, and fsync when
    * `flush.messages` is reached. Listeners of `onAppend` are told the new log end offset.
    */
-  append(batches: Buffer, leaderEpoch: number): AppendInfo {
+  append(batches: Buffer, leaderEpoch: number, validated?: ValidatedBatches): AppendInfo {
     this.#checkOpen();
     const latest = this.#epochs.latestEpoch;
     if (latest !== undefined && leaderEpoch < latest) {
@@ -184,7 +197,7 @@ export class PartitionLog implements PartitionReader {
         `leader epoch ${leaderEpoch} is older than the log's ${latest}`,
       );
     }
-    const validated = validateBatches(batches, this.#config.maxMessageBytes);
+    validated ??= this.validate(batches, 'leader');
     const now = this.#clock.now();
     const logAppendTime = this.#config.messageTimestampType === 'LogAppendTime' ? now : undefined;
     const baseOffset = this.logEndOffset;
@@ -206,9 +219,9 @@ export class PartitionLog implements PartitionReader {
    * (UnexpectedAppendOffsetError otherwise; nothing written). New epochs in them enter the
    * leader epoch cache. `max.message.bytes` is not applied: the leader already accepted them.
    */
-  appendAsFollower(batches: Buffer): AppendInfo {
+  appendAsFollower(batches: Buffer, validated?: ValidatedBatches): AppendInfo {
     this.#checkOpen();
-    const validated = validateBatches(batches, Number.MAX_SAFE_INTEGER);
+    validated ??= this.validate(batches, 'follower');
     const appended = checkFollowerOffsets(validated, this.logEndOffset);
     this.#write(batches, appended, this.#clock.now());
     for (let i = 0; i < validated.headers.length; i++) {
@@ -234,6 +247,11 @@ export class PartitionLog implements PartitionReader {
    * beyond the log end.
    */
   read(offset: number, maxBytes: number, maxOffset = Number.POSITIVE_INFINITY): Buffer {
+    return this.readBatches(offset, maxBytes, maxOffset).bytes;
+  }
+
+  /** `read`, with the offset after the last batch returned (`offset` itself when none is). */
+  readBatches(offset: number, maxBytes: number, maxOffset = Number.POSITIVE_INFINITY): ReadBatches {
     this.#checkOpen();
     const end = this.logEndOffset;
     if (offset < this.logStartOffset || offset > end || !Number.isSafeInteger(offset)) {
@@ -260,8 +278,8 @@ export class PartitionLog implements PartitionReader {
       // Stopped by maxBytes or maxOffset inside this segment, or no budget left for the next one.
       if (next < segment.nextOffset || remaining <= 0) break;
     }
-    if (parts.length === 0) return EMPTY;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (parts.length === 0) return { bytes: EMPTY, nextOffset: offset };
+    return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), nextOffset: next };
   }
 
   /**

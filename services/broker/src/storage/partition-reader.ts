@@ -14,6 +14,13 @@ export interface AppendInfo {
   readonly recordCount: number;
 }
 
+/** Whole batches read from a log. */
+export interface ReadBatches {
+  readonly bytes: Buffer;
+  /** The offset after the last batch in `bytes`; the offset asked for when `bytes` is empty. */
+  readonly nextOffset: number;
+}
+
 /** The read side of a partition log. */
 export interface PartitionReader {
   /** First offset still in the log (moves forward with retention). */
@@ -28,6 +35,8 @@ export interface PartitionReader {
    * OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
    */
   read(offset: number, maxBytes: number, maxOffset?: number): Buffer;
+  /** `read`, with the offset after the last batch returned, so no caller re-walks the headers. */
+  readBatches(offset: number, maxBytes: number, maxOffset?: number): ReadBatches;
   /** First offset whose record timestamp is >= `timestamp`, or undefined. */
   offsetForTimestamp(timestamp: number): number | undefined;
   /**

@@ -21,7 +21,7 @@ interface KafkaFetchTopic {
 }
 
 export function fetchHandler(deps: DataPlaneDeps): KafkaHandler {
-  const d = { partitions: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  const d = { leaders: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
   return async (body) => {
     const topics = body['topics'] as KafkaFetchTopic[];
     const request = {

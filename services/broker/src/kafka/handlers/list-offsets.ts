@@ -24,7 +24,7 @@ function spec(timestamp: number): number {
 }
 
 export function listOffsetsHandler(deps: DataPlaneDeps): KafkaHandler {
-  const d = { partitions: deps.replicas, metadata: deps.metadata };
+  const d = { leaders: deps.replicas, metadata: deps.metadata };
   return (body) => {
     const topics = body['topics'] as KafkaListOffsetsTopic[];
     const request = {

@@ -17,7 +17,7 @@ interface KafkaTopicData {
 }
 
 export function produceHandler(deps: DataPlaneDeps): KafkaHandler {
-  const d = { partitions: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  const d = { leaders: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
   return async (body) => {
     const acks = body['acks'] as number;
     const topicData = body['topicData'] as KafkaTopicData[];
