@@ -2,6 +2,10 @@
  * Where each partition's leader is, for the data plane (producer and fetcher): partition counts,
  * leader addresses and epochs from `Metadata`, refreshed on demand (a leadership error) and
  * coalesced so a burst of NOT_LEADER_OR_FOLLOWER answers causes one Metadata call.
+ *
+ * Everything derived from metadata (the list of partitions with a live leader, which the
+ * partitioner reads on every send) is built here when metadata changes and handed out as the
+ * same frozen object until the next change: no per-record work grows with the partition count.
  */
 import { TributaryError } from '@tributary/errors';
 import type { MetadataResponse__Output } from '@tributary/proto';
@@ -16,8 +20,13 @@ export interface PartitionLeader {
 /** Fetches metadata for some topics (empty = all); the client's `Cluster.metadata`. */
 export type MetadataSource = (topics: readonly string[]) => Promise<MetadataResponse__Output>;
 
+const NONE: readonly number[] = Object.freeze([]);
+
 export class LeaderCache {
   readonly #topics = new Map<string, PartitionLeader[]>();
+  /** Per topic, its partitions with a live leader: rebuilt by `#apply`, shared by every send. */
+  readonly #available = new Map<string, readonly number[]>();
+  #version = 0;
   readonly #errors = new Map<string, TributaryError>();
   #refreshing: Promise<void> | undefined;
   #lastRefresh = 0;
@@ -49,9 +58,17 @@ export class LeaderCache {
     return this.#topics.get(topic)?.[partition];
   }
 
-  /** Partitions of `topic` with a live leader. */
-  available(topic: string): number[] {
-    return (this.#topics.get(topic) ?? []).flatMap((l, i) => (l.address === undefined ? [] : [i]));
+  /**
+   * Partitions of `topic` with a live leader, in order. The same frozen array until metadata
+   * for the topic changes, so callers may cache what they derive from it by identity.
+   */
+  available(topic: string): readonly number[] {
+    return this.#available.get(topic) ?? NONE;
+  }
+
+  /** Counts metadata answers applied: what is derived from metadata is rebuilt only when it moves. */
+  get version(): number {
+    return this.#version;
   }
 
   /**
@@ -76,10 +93,12 @@ export class LeaderCache {
   }
 
   #apply(md: MetadataResponse__Output): void {
+    this.#version++;
     const addresses = new Map(md.brokers.map((b) => [b.brokerId, `${b.host}:${b.port}`]));
     for (const t of md.topics) {
       if (t.errorCode !== 0) {
         this.#topics.delete(t.name);
+        this.#available.delete(t.name);
         this.#errors.set(
           t.name,
           TributaryError.fromCode(t.errorCode, t.errorMessage || `topic ${t.name}: error ${t.errorCode}`),
@@ -96,6 +115,9 @@ export class LeaderCache {
         };
       }
       this.#topics.set(t.name, leaders);
+      const available: number[] = [];
+      for (let i = 0; i < leaders.length; i++) if (leaders[i]?.address !== undefined) available.push(i);
+      this.#available.set(t.name, Object.freeze(available));
     }
   }
 }

@@ -13,6 +13,8 @@ export interface PartitionerInput {
   /**
    * Partitions that currently have a live leader, when the producer knows them. Keyless records
    * go only to these; keyed records ignore it (a key must always map to the same partition).
+   * The producer passes the same array object until metadata changes: a partitioner may cache
+   * what it derives from it by identity.
    */
   readonly availablePartitions?: readonly number[] | undefined;
 }
@@ -53,6 +55,16 @@ export function createDefaultPartitioner(options: DefaultPartitionerOptions = {}
   const stickyBatchBytes = options.stickyBatchBytes ?? 16384;
   const random = options.random ?? Math.random;
   const sticky = new Map<string, StickyState>();
+  // Membership of the available list, built once per list (once per metadata change).
+  const availableSets = new WeakMap<readonly number[], ReadonlySet<number>>();
+  const isAvailable = (available: readonly number[], partition: number): boolean => {
+    let set = availableSets.get(available);
+    if (set === undefined) {
+      set = new Set(available);
+      availableSets.set(available, set);
+    }
+    return set.has(partition);
+  };
 
   const pick = (input: PartitionerInput, previous: number | undefined): number => {
     const available = input.availablePartitions;
@@ -78,7 +90,7 @@ export function createDefaultPartitioner(options: DefaultPartitionerOptions = {}
       (state.partition >= input.partitionCount ||
         (input.availablePartitions !== undefined &&
           input.availablePartitions.length > 0 &&
-          !input.availablePartitions.includes(state.partition)));
+          !isAvailable(input.availablePartitions, state.partition)));
     if (state === undefined || stale) {
       state = { partition: pick(input, undefined), bytes: 0 };
       sticky.set(input.topic, state);
