@@ -1,0 +1,50 @@
+/**
+ * The pump: moves fetched batches from the record source into the partitions' queues (a batch
+ * for a partition no longer read, paused, or fetched for an old position is given back), and
+ * handles the partition errors the source reports: OFFSET_OUT_OF_RANGE resets per
+ * autoOffsetReset, other retriable errors re-read from the position, the rest fail the consumer.
+ */
+import { TributaryError } from '@tributary/errors';
+import type { ConsumerCore } from './consumer-core';
+import type { SourcePartitionError } from './record-source';
+
+/** Runs until the source closes or the consumer stops. */
+export async function pumpRecords<K, V>(core: ConsumerCore<K, V>): Promise<void> {
+  const source = core.source!;
+  try {
+    while (!core.closed) {
+      const got = await source.next();
+      if (got === undefined) break;
+      for (const b of got.batches) {
+        const q = core.partitions.get(b.topic, b.partition);
+        if (q === undefined || q.paused || !q.accept(b)) source.release(b);
+        else core.partitions.ready(q);
+      }
+      for (const e of got.errors) onSourceError(core, e);
+      core.partitions.wake();
+    }
+  } catch (err) {
+    core.fail(
+      err instanceof TributaryError
+        ? err
+        : new TributaryError('UNKNOWN_SERVER_ERROR', String(err), { cause: err }),
+    );
+  }
+}
+
+function onSourceError<K, V>(core: ConsumerCore<K, V>, e: SourcePartitionError): void {
+  const q = core.partitions.get(e.topic, e.partition);
+  if (q === undefined) return;
+  if (e.error.errorName === 'OFFSET_OUT_OF_RANGE' && core.autoOffsetReset !== 'none') {
+    const offset = core.autoOffsetReset === 'earliest' ? e.logStartOffset : e.highWatermark;
+    if (offset >= 0) {
+      core.reposition(q, offset);
+      return;
+    }
+  }
+  if (!e.error.retriable) {
+    core.fail(e.error);
+    return;
+  }
+  core.reposition(q, q.position);
+}

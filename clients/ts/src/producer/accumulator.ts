@@ -1,0 +1,114 @@
+/**
+ * The record accumulator (Kafka's `RecordAccumulator`): records gather per partition into a
+ * batch until it holds `batchSize` bytes or `lingerMs` has passed, then the batch is sealed
+ * onto the partition's queue for the sender. Queues with sealed batches are kept in `pending`,
+ * so the sender walks the busy partitions only, however many the topic has.
+ */
+import type { RecordInput } from '@tributary/record-batch';
+import { estimateSize, ProducerBatch, type SendCall } from './batch';
+import type { ResolvedProducerOptions } from './types';
+
+/** One partition's batches: the open one still taking records, and the sealed ones in order. */
+export class PartitionBatches {
+  open: ProducerBatch | undefined;
+  readonly queue: ProducerBatch[] = [];
+  /** Idempotence: the sequence number of the next batch, and how often it was renumbered. */
+  nextSequence = 0;
+  sequenceGeneration = 0;
+  lingerTimer: NodeJS.Timeout | undefined;
+  /** Set instead of lingerTimer when lingerMs is 0: seals once the current tick's sends are in. */
+  sealImmediate?: NodeJS.Immediate | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  get inFlight(): number {
+    let n = 0;
+    for (const b of this.queue) if (b.inFlight) n++;
+    return n;
+  }
+}
+
+export class RecordAccumulator {
+  readonly #partitions = new Map<string, PartitionBatches>();
+  /** Partitions with sealed batches, in the order they first had one. */
+  readonly pending = new Set<PartitionBatches>();
+
+  constructor(
+    private readonly options: Pick<ResolvedProducerOptions, 'batchSize' | 'lingerMs' | 'deliveryTimeoutMs'>,
+    /** Called when a batch is sealed: the sender has work. */
+    private readonly onSealed: () => void,
+  ) {}
+
+  /** The batches of a partition (created on first use). */
+  partition(topic: string, partition: number): PartitionBatches {
+    const key = `${topic}/${partition}`;
+    let pq = this.#partitions.get(key);
+    if (pq === undefined) {
+      pq = new PartitionBatches(topic, partition);
+      this.#partitions.set(key, pq);
+    }
+    return pq;
+  }
+
+  /** Adds record `index` of `call` to the partition's open batch. */
+  append(topic: string, partition: number, input: RecordInput, call: SendCall, index: number): void {
+    const pq = this.partition(topic, partition);
+    let b = pq.open;
+    if (b === undefined) {
+      // As Kafka's accumulator: a batch that is ready but not sent yet (the partition's
+      // in-flight limit holds it back) keeps taking records until it is full.
+      const last = pq.queue.at(-1);
+      if (last !== undefined && last.attempts === 0 && !last.inFlight && last.bytes < this.options.batchSize)
+        b = last;
+    }
+    if (b === undefined) {
+      b = new ProducerBatch(topic, partition, this.options.deliveryTimeoutMs);
+      pq.open = b;
+      if (this.options.lingerMs === 0) {
+        // lingerMs 0 still gathers the records sent in the same tick, but seals on setImmediate:
+        // setTimeout(0) waits a whole millisecond, which showed up in every record's latency.
+        pq.sealImmediate = setImmediate(() => this.seal(pq));
+      } else pq.lingerTimer = setTimeout(() => this.seal(pq), this.options.lingerMs);
+    }
+    b.records.push(input);
+    b.owners.push(call);
+    b.indices.push(index);
+    b.bytes += estimateSize(input);
+    if (b.bytes >= this.options.batchSize) this.seal(pq);
+  }
+
+  /** Moves the partition's open batch onto its queue. */
+  seal(pq: PartitionBatches): void {
+    if (pq.lingerTimer !== undefined) clearTimeout(pq.lingerTimer);
+    if (pq.sealImmediate !== undefined) clearImmediate(pq.sealImmediate);
+    pq.lingerTimer = undefined;
+    pq.sealImmediate = undefined;
+    const b = pq.open;
+    if (b === undefined) return;
+    pq.open = undefined;
+    pq.queue.push(b);
+    this.pending.add(pq);
+    this.onSealed();
+  }
+
+  /** Seals every open batch; resolves when every batch accumulated so far is done. */
+  sealAll(): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const pq of this.#partitions.values()) {
+      if (pq.open !== undefined) this.seal(pq);
+      for (const b of pq.queue) waits.push(b.whenDone());
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Takes a finished batch off its partition's queue. */
+  remove(pq: PartitionBatches, b: ProducerBatch): void {
+    const i = pq.queue.indexOf(b);
+    if (i >= 0) pq.queue.splice(i, 1);
+    if (pq.queue.length === 0) this.pending.delete(pq);
+    b.finish();
+  }
+}

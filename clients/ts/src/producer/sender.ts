@@ -1,0 +1,233 @@
+/**
+ * The sender (Kafka's `Sender`): takes the sealed batches of every partition and sends them to
+ * the partitions' leaders. The ready batches of every partition led by one broker travel in one
+ * ProduceRequest over that broker's ProduceStream, with up to `maxInFlightRequestsPerBroker`
+ * requests outstanding.
+ *
+ * Retries: retriable errors (the error table's flag) are retried per batch under the retry
+ * policy (`retryBackoffMs` doubling to `maxRetryBackoffMs`, with jitter) until
+ * `deliveryTimeoutMs`; errors the table marks `refreshMetadata` refresh metadata first. Batches
+ * of a partition are always (re)sent in order: a batch waits behind an earlier one of its
+ * partition that is waiting to be retried.
+ */
+import { TributaryError } from '@tributary/errors';
+import type { ProducePartitionResponse__Output, ProduceRequest } from '@tributary/proto';
+import { int64ToNumber } from '@tributary/proto';
+import { BrokerConnections } from '../internal/connections';
+import type { LeaderCache } from '../internal/leader-cache';
+import { ProduceStreamConnection } from '../internal/produce-stream';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from '../internal/retry';
+import type { PartitionBatches, RecordAccumulator } from './accumulator';
+import type { ProducerBatch } from './batch';
+import type { Idempotence } from './idempotence';
+import type { ResolvedProducerOptions } from './types';
+
+export class Sender {
+  readonly #connections = new BrokerConnections();
+  readonly #streams = new Map<string, ProduceStreamConnection>();
+  readonly #retryPolicy: RetryPolicy;
+  #drainScheduled = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #retries = 0;
+
+  constructor(
+    private readonly options: ResolvedProducerOptions,
+    private readonly leaders: LeaderCache,
+    private readonly accumulator: RecordAccumulator,
+    private readonly idempotence: Idempotence,
+  ) {
+    this.#retryPolicy = {
+      ...DEFAULT_RETRY_POLICY,
+      initialRetryTimeMs: options.retryBackoffMs,
+      maxRetryTimeMs: options.maxRetryBackoffMs,
+    };
+  }
+
+  /** Batches re-sent after a retriable error so far. */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  /** Drains on the next turn of the event loop (once, however often it is asked). */
+  scheduleDrain(): void {
+    if (this.#drainScheduled || this.#closed) return;
+    this.#drainScheduled = true;
+    setImmediate(() => {
+      this.#drainScheduled = false;
+      this.#drain();
+    });
+  }
+
+  /** Closes every stream and connection. */
+  close(): void {
+    this.#closed = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    for (const s of this.#streams.values()) s.close();
+    this.#streams.clear();
+    this.#connections.close();
+  }
+
+  #stream(address: string): ProduceStreamConnection {
+    let s = this.#streams.get(address);
+    if (s === undefined || s.broken) {
+      s = new ProduceStreamConnection(
+        this.#connections.get(address),
+        address,
+        this.options.maxInFlightRequestsPerBroker,
+        () => this.scheduleDrain(),
+      );
+      this.#streams.set(address, s);
+    }
+    return s;
+  }
+
+  /** Sends what can be sent: per broker, the sendable head batches of its partitions. */
+  #drain(): void {
+    const now = Date.now();
+    const byAddress = new Map<string, ProducerBatch[]>();
+    let nextRetry = Number.POSITIVE_INFINITY;
+    let needMetadata = false;
+    const expired: [PartitionBatches, ProducerBatch][] = [];
+    for (const pq of this.accumulator.pending) {
+      let inFlight = pq.inFlight;
+      for (const b of pq.queue) {
+        if (b.inFlight) continue;
+        if (now >= b.deadline && b.attempts > 0) {
+          expired.push([pq, b]);
+          continue;
+        }
+        if (b.retryAt > now) {
+          nextRetry = Math.min(nextRetry, b.retryAt);
+          break; // later batches of the partition wait behind it
+        }
+        if (inFlight >= this.options.maxInFlightBatchesPerPartition) break;
+        const leader = this.leaders.leader(b.topic, b.partition);
+        if (leader?.address === undefined) {
+          needMetadata = true;
+          b.retryAt = now + this.options.retryBackoffMs;
+          nextRetry = Math.min(nextRetry, b.retryAt);
+          break;
+        }
+        const list = byAddress.get(leader.address) ?? [];
+        list.push(b);
+        byAddress.set(leader.address, list);
+        inFlight++;
+      }
+    }
+    if (needMetadata) void this.leaders.refresh().catch(() => undefined);
+    for (const [address, batches] of byAddress) {
+      const stream = this.#stream(address);
+      // One batch per partition per request (the broker refuses a partition twice); a
+      // partition's next batch goes in the next request on the same stream, so it is appended
+      // after the previous one.
+      let remaining = batches;
+      while (remaining.length > 0 && stream.canSend()) {
+        const request: ProducerBatch[] = [];
+        const rest: ProducerBatch[] = [];
+        const partitions = new Set<string>();
+        let size = 0;
+        for (const b of remaining) {
+          const key = `${b.topic}/${b.partition}`;
+          if (
+            !partitions.has(key) &&
+            (request.length === 0 || size + b.bytes <= this.options.maxRequestSize)
+          ) {
+            partitions.add(key);
+            size += b.bytes;
+            request.push(b);
+          } else rest.push(b);
+        }
+        this.#sendRequest(stream, request);
+        remaining = rest;
+      }
+    }
+    for (const [pq, b] of expired) {
+      this.#fail(
+        pq,
+        b,
+        b.lastError ??
+          new TributaryError(
+            'REQUEST_TIMED_OUT',
+            `${b.topic}/${b.partition}: not delivered within deliveryTimeoutMs`,
+          ),
+      );
+    }
+    if (Number.isFinite(nextRetry)) {
+      if (this.#retryTimer) clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => this.scheduleDrain(), Math.max(1, nextRetry - Date.now()));
+    }
+  }
+
+  #sendRequest(stream: ProduceStreamConnection, batches: ProducerBatch[]): void {
+    const topics = new Map<string, { partition: number; recordBatches: Buffer }[]>();
+    for (const b of batches) {
+      const pq = this.accumulator.partition(b.topic, b.partition);
+      let bytes: Buffer;
+      try {
+        bytes = this.idempotence.encode(pq, b);
+      } catch (err) {
+        this.#fail(pq, b, err);
+        continue;
+      }
+      b.inFlight = true;
+      b.attempts++;
+      const list = topics.get(b.topic) ?? [];
+      list.push({ partition: b.partition, recordBatches: bytes });
+      topics.set(b.topic, list);
+    }
+    const sent = batches.filter((b) => b.inFlight);
+    if (sent.length === 0) return;
+    const request: ProduceRequest = {
+      acks: this.options.acks,
+      timeoutMs: this.options.ackTimeoutMs,
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    };
+    stream.send(request).then(
+      (res) => {
+        const results = new Map<string, ProducePartitionResponse__Output>();
+        for (const t of res.topics) for (const p of t.partitions) results.set(`${t.topic}/${p.partition}`, p);
+        for (const b of sent) {
+          const r = results.get(`${b.topic}/${b.partition}`);
+          if (r === undefined)
+            this.#onError(b, new TributaryError('UNKNOWN_SERVER_ERROR', 'no result for the partition'));
+          else if (r.errorCode !== 0) this.#onError(b, TributaryError.fromCode(r.errorCode, r.errorMessage));
+          else this.#onSuccess(b, r);
+        }
+        this.scheduleDrain();
+      },
+      (err: unknown) => {
+        for (const b of sent) this.#onError(b, err);
+        this.scheduleDrain();
+      },
+    );
+  }
+
+  #onSuccess(b: ProducerBatch, r: ProducePartitionResponse__Output): void {
+    b.succeed(
+      int64ToNumber(r.baseOffset, 'base_offset'),
+      int64ToNumber(r.logAppendTimeMs, 'log_append_time_ms'),
+    );
+    this.accumulator.remove(this.accumulator.partition(b.topic, b.partition), b);
+  }
+
+  #onError(b: ProducerBatch, err: unknown): void {
+    const pq = this.accumulator.partition(b.topic, b.partition);
+    b.inFlight = false;
+    const e = err instanceof TributaryError ? err : new TributaryError('UNKNOWN_SERVER_ERROR', String(err));
+    b.lastError = e;
+    if (this.idempotence.retriable(pq, b, e) && Date.now() < b.deadline) {
+      this.#retries++;
+      b.retryAt = Date.now() + retryDelayMs(this.#retryPolicy, b.attempts - 1);
+      if (e.refreshMetadata) void this.leaders.refresh().catch(() => undefined);
+      return;
+    }
+    this.#fail(pq, b, e);
+  }
+
+  #fail(pq: PartitionBatches, b: ProducerBatch, err: unknown): void {
+    this.idempotence.failed(pq, b);
+    b.fail(err);
+    this.accumulator.remove(pq, b);
+  }
+}
