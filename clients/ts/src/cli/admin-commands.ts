@@ -1,11 +1,22 @@
 /** `topics *`, `groups *` and `cluster describe`. */
 import type { Tributary } from '../tributary';
-import type { Command } from './args';
+import type { ClusterDescribeArgs } from './commands/cluster';
+import type {
+  GroupsDeleteArgs,
+  GroupsDescribeArgs,
+  GroupsListArgs,
+  GroupsResetOffsetsArgs,
+} from './commands/groups';
+import type {
+  TopicsAlterArgs,
+  TopicsCreateArgs,
+  TopicsDeleteArgs,
+  TopicsDescribeArgs,
+  TopicsListArgs,
+} from './commands/topics';
 import { json, type Output, table } from './output';
 
-type Of<K extends Command['kind']> = Extract<Command, { kind: K }>;
-
-export async function topicsCreate(t: Tributary, c: Of<'topics-create'>, io: Output): Promise<void> {
+export async function topicsCreate(t: Tributary, c: TopicsCreateArgs, io: Output): Promise<void> {
   const admin = t.admin();
   try {
     const [created] = await admin.createTopics([
@@ -30,13 +41,13 @@ export async function topicsCreate(t: Tributary, c: Of<'topics-create'>, io: Out
   }
 }
 
-export async function topicsList(t: Tributary, c: Of<'topics-list'>, io: Output): Promise<void> {
+export async function topicsList(t: Tributary, c: TopicsListArgs, io: Output): Promise<void> {
   const names = await t.admin().listTopics();
   if (c.json) io.out(json(names));
   else for (const n of names) io.out(n);
 }
 
-export async function topicsDescribe(t: Tributary, c: Of<'topics-describe'>, io: Output): Promise<void> {
+export async function topicsDescribe(t: Tributary, c: TopicsDescribeArgs, io: Output): Promise<void> {
   const admin = t.admin();
   const topics = await admin.describeTopics(c.topic === undefined ? [] : [c.topic]);
   const described = await Promise.all(
@@ -81,12 +92,12 @@ export async function topicsDescribe(t: Tributary, c: Of<'topics-describe'>, io:
   }
 }
 
-export async function topicsDelete(t: Tributary, c: Of<'topics-delete'>, io: Output): Promise<void> {
+export async function topicsDelete(t: Tributary, c: TopicsDeleteArgs, io: Output): Promise<void> {
   await t.admin().deleteTopics([c.topic]);
   io.out(c.json ? json({ deleted: c.topic }) : `Deleted topic ${c.topic}.`);
 }
 
-export async function topicsAlter(t: Tributary, c: Of<'topics-alter'>, io: Output): Promise<void> {
+export async function topicsAlter(t: Tributary, c: TopicsAlterArgs, io: Output): Promise<void> {
   const admin = t.admin();
   if (c.partitions !== undefined) await admin.createPartitions([{ topic: c.topic, count: c.partitions }]);
   if (Object.keys(c.configs).length > 0 || c.deleteConfigs.length > 0) {
@@ -95,7 +106,7 @@ export async function topicsAlter(t: Tributary, c: Of<'topics-alter'>, io: Outpu
   io.out(c.json ? json({ altered: c.topic }) : `Altered topic ${c.topic}.`);
 }
 
-export async function groupsList(t: Tributary, c: Of<'groups-list'>, io: Output): Promise<void> {
+export async function groupsList(t: Tributary, c: GroupsListArgs, io: Output): Promise<void> {
   const groups = await t.admin().listGroups();
   if (c.json) io.out(json(groups));
   else
@@ -107,7 +118,7 @@ export async function groupsList(t: Tributary, c: Of<'groups-list'>, io: Output)
     );
 }
 
-export async function groupsDescribe(t: Tributary, c: Of<'groups-describe'>, io: Output): Promise<void> {
+export async function groupsDescribe(t: Tributary, c: GroupsDescribeArgs, io: Output): Promise<void> {
   const [g] = await t.admin().describeGroups([c.group]);
   if (c.json) {
     io.out(json(g));
@@ -139,11 +150,7 @@ export async function groupsDescribe(t: Tributary, c: Of<'groups-describe'>, io:
   );
 }
 
-export async function groupsResetOffsets(
-  t: Tributary,
-  c: Of<'groups-reset-offsets'>,
-  io: Output,
-): Promise<void> {
+export async function groupsResetOffsets(t: Tributary, c: GroupsResetOffsetsArgs, io: Output): Promise<void> {
   const results = await t.admin().resetOffsets({
     groupId: c.group,
     topic: c.topic,
@@ -170,12 +177,12 @@ export async function groupsResetOffsets(
   if (!c.execute) io.out('Dry run: nothing changed. Add --execute to apply.');
 }
 
-export async function groupsDelete(t: Tributary, c: Of<'groups-delete'>, io: Output): Promise<void> {
+export async function groupsDelete(t: Tributary, c: GroupsDeleteArgs, io: Output): Promise<void> {
   await t.admin().deleteGroups([c.group]);
   io.out(c.json ? json({ deleted: c.group }) : `Deleted group ${c.group}.`);
 }
 
-export async function clusterDescribe(t: Tributary, c: Of<'cluster-describe'>, io: Output): Promise<void> {
+export async function clusterDescribe(t: Tributary, c: ClusterDescribeArgs, io: Output): Promise<void> {
   const info = await t.admin().describeCluster();
   if (c.json) {
     io.out(json(info));

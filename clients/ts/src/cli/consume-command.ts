@@ -2,10 +2,10 @@
 import type { Consumer } from '../consumer/consumer';
 import type { ConsumerMessage } from '../consumer/types';
 import type { Tributary } from '../tributary';
-import type { Command } from './args';
+import type { ConsumeArgs } from './commands/records';
 import type { Output } from './output';
 
-type ConsumeCommand = Extract<Command, { kind: 'consume' }>;
+type ConsumeCommand = ConsumeArgs;
 
 const text = (b: Buffer | null) => (b === null ? null : b.toString('utf8'));
 

@@ -4,35 +4,18 @@
  */
 import { describeError } from '../errors';
 import { Tributary } from '../tributary';
-import {
-  clusterDescribe,
-  groupsDelete,
-  groupsDescribe,
-  groupsList,
-  groupsResetOffsets,
-  topicsAlter,
-  topicsCreate,
-  topicsDelete,
-  topicsDescribe,
-  topicsList,
-} from './admin-commands';
-import { type Command, HelpRequested, parseCommand, UsageError } from './args';
-import { consume } from './consume-command';
+import { type Command, HelpRequested, type Invocation, parseInvocation, UsageError } from './args';
 import { HELP } from './help';
-import { type Output, stdio } from './output';
-import { perfConsume, perfProduce } from './perf-command';
-import { produce } from './produce-command';
+import type { MainIO } from './main-io';
+import { stdio } from './output';
 
-export interface MainIO extends Output {
-  stdin: NodeJS.ReadableStream;
-  isTTY: boolean;
-}
+export type { MainIO } from './main-io';
 
 /** How long a command without --timeout-ms keeps retrying retriable errors. */
 const CLI_RETRY_TIMEOUT_MS = 15_000;
 
-async function run(c: Command, io: MainIO): Promise<void> {
-  if (c.kind === 'help' || c.kind === 'version') return;
+async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> {
+  if (spec === undefined || c.kind === 'help' || c.kind === 'version') return;
   const t = new Tributary({
     bootstrap: c.bootstrap,
     clientId: 'tributary-cli',
@@ -42,40 +25,7 @@ async function run(c: Command, io: MainIO): Promise<void> {
     requestTimeoutMs: 15_000,
   });
   try {
-    switch (c.kind) {
-      case 'topics-create':
-        return await topicsCreate(t, c, io);
-      case 'topics-list':
-        return await topicsList(t, c, io);
-      case 'topics-describe':
-        return await topicsDescribe(t, c, io);
-      case 'topics-delete':
-        return await topicsDelete(t, c, io);
-      case 'topics-alter':
-        return await topicsAlter(t, c, io);
-      case 'produce':
-        await produce(t, c, io, io.stdin);
-        return;
-      case 'consume':
-        await consume(t, c, io);
-        return;
-      case 'groups-list':
-        return await groupsList(t, c, io);
-      case 'groups-describe':
-        return await groupsDescribe(t, c, io);
-      case 'groups-reset-offsets':
-        return await groupsResetOffsets(t, c, io);
-      case 'groups-delete':
-        return await groupsDelete(t, c, io);
-      case 'cluster-describe':
-        return await clusterDescribe(t, c, io);
-      case 'perf-produce':
-        await perfProduce(t, c, io);
-        return;
-      case 'perf-consume':
-        await perfConsume(t, c, io);
-        return;
-    }
+    await spec.run(t, c, io);
   } finally {
     await t.close();
   }
@@ -86,9 +36,9 @@ export async function main(
   argv: readonly string[],
   io: MainIO = { ...stdio, stdin: process.stdin, isTTY: process.stderr.isTTY === true },
 ): Promise<number> {
-  let command: Command;
+  let invocation: Invocation;
   try {
-    command = parseCommand(argv, io.isTTY);
+    invocation = parseInvocation(argv, io.isTTY);
   } catch (err) {
     if (err instanceof HelpRequested) {
       io.out(HELP);
@@ -97,6 +47,7 @@ export async function main(
     io.err(`tributary: ${(err as Error).message}`);
     return 2;
   }
+  const command: Command = invocation.command;
   if (command.kind === 'help') {
     io.out(HELP);
     return 0;
@@ -106,7 +57,7 @@ export async function main(
     return 0;
   }
   try {
-    await run(command, io);
+    await run(invocation, io);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

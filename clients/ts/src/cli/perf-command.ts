@@ -5,7 +5,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Tributary } from '../tributary';
-import type { Command } from './args';
+import type { PerfConsumeArgs, PerfProduceArgs } from './commands/perf';
 import { json, type Output } from './output';
 import { COMPRESSION } from './produce-command';
 
@@ -61,11 +61,7 @@ function bar(enabled: boolean, total: number): SingleBar | undefined {
   return b;
 }
 
-export async function perfProduce(
-  t: Tributary,
-  c: Extract<Command, { kind: 'perf-produce' }>,
-  io: Output,
-): Promise<PerfResult> {
+export async function perfProduce(t: Tributary, c: PerfProduceArgs, io: Output): Promise<PerfResult> {
   const producer = t.producer({
     acks: c.acks,
     compression: COMPRESSION[c.compression],
@@ -129,11 +125,7 @@ export async function perfProduce(
   return result;
 }
 
-export async function perfConsume(
-  t: Tributary,
-  c: Extract<Command, { kind: 'perf-consume' }>,
-  io: Output,
-): Promise<PerfResult> {
+export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output): Promise<PerfResult> {
   const consumer = t.consumer({
     ...(c.group === undefined ? {} : { groupId: c.group }),
     autoOffsetReset: 'earliest',

@@ -3,10 +3,10 @@ import { createInterface } from 'node:readline';
 import { CompressionType } from '@tributary/record-batch';
 import type { ProducerMessage } from '../producer/types';
 import type { Tributary } from '../tributary';
-import type { Command } from './args';
+import type { ProduceArgs } from './commands/records';
 import { json, type Output } from './output';
 
-type ProduceCommand = Extract<Command, { kind: 'produce' }>;
+type ProduceCommand = ProduceArgs;
 
 export const COMPRESSION: Readonly<Record<'none' | 'gzip' | 'lz4' | 'zstd', CompressionType>> = {
   none: CompressionType.None,
