@@ -28,7 +28,9 @@
  * consumer reads from that broker (ARCHITECTURE §5). The broker answers as soon as data below
  * the high watermark arrives (woken by the append, not by polling) or after `maxWaitMs`.
  * Errors the error table marks `refreshMetadata` (leadership errors, broken connections)
- * refresh metadata and re-route after the retry policy's backoff; they are not reported.
+ * refresh metadata and re-route after the retry policy's backoff; they are not reported. When
+ * the broker's answer names the new leader (`current_leader`, Kafka's KIP-951) the partition
+ * moves there at once, without a Metadata call.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { fromGrpcError, TributaryError } from '@tributary/errors';
@@ -234,6 +236,7 @@ export class Fetcher implements RecordSource {
   #apply(res: FetchResponse__Output, ready: Position[]): void {
     const asked = new Map(ready.map((p) => [`${p.topic}/${p.partition}`, p.offset]));
     let reroute = false;
+    let refresh = false;
     for (const t of res.topics) {
       for (const r of t.partitions) {
         const key = `${t.topic}/${r.partition}`;
@@ -244,7 +247,12 @@ export class Fetcher implements RecordSource {
         if (r.errorCode !== 0) {
           const error = TributaryError.fromCode(r.errorCode, r.errorMessage);
           if (error.retriable && error.refreshMetadata) {
-            pos.retryAt = Date.now() + pos.backoff.next();
+            // With the new leader named in the answer (KIP-951), re-route now, no Metadata call.
+            if (this.#leaders.applyLeaderHint(t.topic, r.partition, r.currentLeader)) pos.retryAt = 0;
+            else {
+              pos.retryAt = Date.now() + pos.backoff.next();
+              refresh = true;
+            }
             reroute = true;
             continue;
           }
@@ -298,11 +306,12 @@ export class Fetcher implements RecordSource {
         }
       }
     }
-    if (reroute)
+    if (refresh)
       void this.#leaders.refresh().then(
         () => this.#route(false),
         () => undefined,
       );
+    else if (reroute) void this.#route(false);
     if (this.#batches.length > 0 || this.#errors.length > 0) this.#wake();
   }
 }

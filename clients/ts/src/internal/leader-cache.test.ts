@@ -87,3 +87,24 @@ describe('the producer', () => {
     expect(views.size).toBeLessThan(20);
   });
 });
+
+describe('LeaderCache.applyLeaderHint (KIP-951)', () => {
+  it('moves a partition to the hinted leader when the hint is newer, and only then', async () => {
+    const md = metadata('t', new Set([5]));
+    md.brokers.push({ brokerId: 1, host: '127.0.0.1', port: 2, rack: '' } as (typeof md.brokers)[number]);
+    const cache = new LeaderCache(async () => md, 0);
+    await cache.refresh(['t'], true);
+    const before = cache.available('t');
+    expect(cache.applyLeaderHint('t', 0, { leaderId: 1, leaderEpoch: '2' })).toBe(true);
+    expect(cache.leader('t', 0)).toEqual({ leaderId: 1, leaderEpoch: 2, address: '127.0.0.1:2' });
+    // A partition that had a leader keeps its place in the partitioner's view.
+    expect(cache.available('t')).toBe(before);
+    // Old news, an unknown broker, or no leader: refresh metadata instead.
+    expect(cache.applyLeaderHint('t', 0, { leaderId: 0, leaderEpoch: '2' })).toBe(false);
+    expect(cache.applyLeaderHint('t', 1, { leaderId: 7, leaderEpoch: '9' })).toBe(false);
+    expect(cache.applyLeaderHint('t', 1, { leaderId: -1, leaderEpoch: '-1' })).toBe(false);
+    // A leaderless partition that gains one joins the view.
+    expect(cache.applyLeaderHint('t', 5, { leaderId: 1, leaderEpoch: '1' })).toBe(true);
+    expect(cache.available('t')).toHaveLength(PARTITIONS);
+  });
+});

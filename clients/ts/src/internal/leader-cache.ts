@@ -26,6 +26,8 @@ export class LeaderCache {
   readonly #topics = new Map<string, PartitionLeader[]>();
   /** Per topic, its partitions with a live leader: rebuilt by `#apply`, shared by every send. */
   readonly #available = new Map<string, readonly number[]>();
+  /** Broker id -> `host:port`, from the last metadata: what a leader hint's id resolves to. */
+  #addresses = new Map<number, string>();
   #version = 0;
   readonly #errors = new Map<string, TributaryError>();
   #refreshing: Promise<void> | undefined;
@@ -72,6 +74,35 @@ export class LeaderCache {
   }
 
   /**
+   * Applies a broker's `current_leader` hint (sent with NOT_LEADER_OR_FOLLOWER and the epoch
+   * errors, Kafka's KIP-951): when it names a newer epoch and a broker whose address is known,
+   * the partition's leader moves there at once and no Metadata round trip is needed. Returns
+   * whether it did; false means: refresh metadata.
+   */
+  applyLeaderHint(
+    topic: string,
+    partition: number,
+    hint: { leaderId: number; leaderEpoch: number | string } | null | undefined,
+  ): boolean {
+    if (hint === null || hint === undefined || hint.leaderId < 0) return false;
+    const epoch = Number(hint.leaderEpoch);
+    const leaders = this.#topics.get(topic);
+    const current = leaders?.[partition];
+    const address = this.#addresses.get(hint.leaderId);
+    if (leaders === undefined || current === undefined || address === undefined) return false;
+    // Only news counts: a hint that repeats what the cache holds (a broker whose own view lags)
+    // must not send the client straight back to it.
+    const newer =
+      epoch > current.leaderEpoch || (epoch === current.leaderEpoch && current.address === undefined);
+    if (!newer) return false;
+    const wasAvailable = current.address !== undefined;
+    leaders[partition] = { leaderId: hint.leaderId, leaderEpoch: epoch, address };
+    // Only a partition that gained a leader changes the partitioner's view (rare: a leader change).
+    if (!wasAvailable) this.#available.set(topic, availableOf(leaders));
+    return true;
+  }
+
+  /**
    * Refreshes the given topics (plus every topic already known). Concurrent calls share one
    * request; calls within `minRefreshIntervalMs` of the last refresh wait for that interval.
    */
@@ -95,6 +126,7 @@ export class LeaderCache {
   #apply(md: MetadataResponse__Output): void {
     this.#version++;
     const addresses = new Map(md.brokers.map((b) => [b.brokerId, `${b.host}:${b.port}`]));
+    this.#addresses = addresses;
     for (const t of md.topics) {
       if (t.errorCode !== 0) {
         this.#topics.delete(t.name);
@@ -115,9 +147,14 @@ export class LeaderCache {
         };
       }
       this.#topics.set(t.name, leaders);
-      const available: number[] = [];
-      for (let i = 0; i < leaders.length; i++) if (leaders[i]?.address !== undefined) available.push(i);
-      this.#available.set(t.name, Object.freeze(available));
+      this.#available.set(t.name, availableOf(leaders));
     }
   }
+}
+
+/** The partitions with a live leader, frozen: built once per metadata change. */
+function availableOf(leaders: readonly (PartitionLeader | undefined)[]): readonly number[] {
+  const available: number[] = [];
+  for (let i = 0; i < leaders.length; i++) if (leaders[i]?.address !== undefined) available.push(i);
+  return Object.freeze(available);
 }

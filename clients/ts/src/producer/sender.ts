@@ -6,7 +6,9 @@
  *
  * Retries: retriable errors (the error table's flag) are retried per batch under the retry
  * policy (`retryBackoffMs` doubling to `maxRetryBackoffMs`, with jitter) until
- * `deliveryTimeoutMs`; errors the table marks `refreshMetadata` refresh metadata first. Batches
+ * `deliveryTimeoutMs`; errors the table marks `refreshMetadata` refresh metadata first, unless
+ * the broker's answer named the new leader (`current_leader`, Kafka's KIP-951): then the batch
+ * goes there at once, without a Metadata round trip or a backoff. Batches
  * of a partition are always (re)sent in order: a batch waits behind an earlier one of its
  * partition that is waiting to be retried.
  */
@@ -191,7 +193,12 @@ export class Sender {
           const r = results.get(`${b.topic}/${b.partition}`);
           if (r === undefined)
             this.#onError(b, new TributaryError('UNKNOWN_SERVER_ERROR', 'no result for the partition'));
-          else if (r.errorCode !== 0) this.#onError(b, TributaryError.fromCode(r.errorCode, r.errorMessage));
+          else if (r.errorCode !== 0)
+            this.#onError(
+              b,
+              TributaryError.fromCode(r.errorCode, r.errorMessage),
+              this.leaders.applyLeaderHint(b.topic, b.partition, r.currentLeader),
+            );
           else this.#onSuccess(b, r);
         }
         this.scheduleDrain();
@@ -211,15 +218,16 @@ export class Sender {
     this.accumulator.remove(this.accumulator.partition(b.topic, b.partition), b);
   }
 
-  #onError(b: ProducerBatch, err: unknown): void {
+  /** `hinted`: the answer named the new leader (KIP-951): resend there now, no refresh, no backoff. */
+  #onError(b: ProducerBatch, err: unknown, hinted = false): void {
     const pq = this.accumulator.partition(b.topic, b.partition);
     b.inFlight = false;
     const e = err instanceof TributaryError ? err : new TributaryError('UNKNOWN_SERVER_ERROR', String(err));
     b.lastError = e;
     if (this.idempotence.retriable(pq, b, e) && Date.now() < b.deadline) {
       this.#retries++;
-      b.retryAt = Date.now() + retryDelayMs(this.#retryPolicy, b.attempts - 1);
-      if (e.refreshMetadata) void this.leaders.refresh().catch(() => undefined);
+      b.retryAt = hinted ? 0 : Date.now() + retryDelayMs(this.#retryPolicy, b.attempts - 1);
+      if (e.refreshMetadata && !hinted) void this.leaders.refresh().catch(() => undefined);
       return;
     }
     this.#fail(pq, b, e);
