@@ -188,7 +188,7 @@ await test(
 );
 await test(
   'vectors: typescript decodes and re-encodes byte for byte',
-  program('npx', ['jest', '--selectProjects', 'unit', 'packages/record-batch/src/vectors.test.ts']),
+  program('npx', ['jest', 'packages/record-batch/src/vectors.test.ts']),
 );
 await test(
   'vectors: python decodes and re-encodes byte for byte',
