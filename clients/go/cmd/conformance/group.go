@@ -6,6 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+
 	pb "tributary.local/clients/go/gen/tributary/v1"
 )
 
@@ -18,7 +21,7 @@ type member struct {
 	topic       string
 	memberID    string
 	generation  int32
-	consumed    map[int32]int // records consumed per partition over the whole run
+	consumed    map[int32]map[int64]bool // offsets consumed per partition over the whole run
 }
 
 func groupMember(bootstrap, topic, group string, records int, timeout time.Duration) error {
@@ -39,7 +42,7 @@ func groupMember(bootstrap, topic, group string, records int, timeout time.Durat
 	if err != nil {
 		return err
 	}
-	m := &member{c: c, coordinator: coordinator, group: group, topic: topic, consumed: map[int32]int{}}
+	m := &member{c: c, coordinator: coordinator, group: group, topic: topic, consumed: map[int32]map[int64]bool{}}
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -175,7 +178,10 @@ func (m *member) consume(ctx context.Context, partitions []int32) error {
 			for _, rec := range got {
 				if rec.Offset >= position { // a batch may start before the offset asked for
 					position = rec.Offset + 1
-					m.consumed[r.Partition]++
+					if m.consumed[r.Partition] == nil {
+						m.consumed[r.Partition] = map[int64]bool{}
+					}
+					m.consumed[r.Partition][rec.Offset] = true
 				}
 			}
 			if position >= fr.HighWatermark {
@@ -184,7 +190,14 @@ func (m *member) consume(ctx context.Context, partitions []int32) error {
 		}
 		commit.Topics[0].Partitions = append(commit.Topics[0].Partitions, &pb.CommitOffsetsPartition{Partition: r.Partition, Offset: position})
 	}
-	res, err := m.coordinator.CommitOffsets(ctx, commit)
+	var trailer metadata.MD
+	res, err := m.coordinator.CommitOffsets(ctx, commit, grpc.Trailer(&trailer))
+	if code := errorCode(trailer); err != nil && (code == pb.ErrorCode_ERROR_CODE_REBALANCE_IN_PROGRESS || code == pb.ErrorCode_ERROR_CODE_ILLEGAL_GENERATION) {
+		// A rebalance started after this assignment: the commit is refused, and the partitions
+		// are read again from the committed offsets with the next assignment (at least once).
+		step("commit at generation %d refused (%s): the next assignment carries it", m.generation, code)
+		return nil
+	}
 	if err != nil {
 		return describe(err)
 	}
@@ -203,11 +216,11 @@ func (m *member) finish(ctx context.Context, stream interface {
 }, takenOver []int32, records int) error {
 	fromTakenOver := 0
 	for _, p := range takenOver {
-		fromTakenOver += m.consumed[p]
+		fromTakenOver += len(m.consumed[p])
 	}
 	sum := 0
-	for _, n := range m.consumed {
-		sum += n
+	for _, offsets := range m.consumed {
+		sum += len(offsets)
 	}
 	step("took over partitions %v: consumed %d records from them, %d in all, committed", takenOver, fromTakenOver, sum)
 	if fromTakenOver == 0 {
