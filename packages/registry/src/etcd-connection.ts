@@ -1,3 +1,4 @@
+import type { Interceptor } from '@grpc/grpc-js';
 import { Etcd3, type Namespace } from 'etcd3';
 import { clusterNamespace } from './keys';
 
@@ -8,6 +9,8 @@ export interface EtcdConnectionOptions {
   clusterName: string;
   /** How long the first request may wait for etcd before start-up fails. */
   connectTimeoutMs?: number;
+  /** grpc-js client interceptors for every etcd call (the service kit's metrics). */
+  interceptors?: readonly Interceptor[];
 }
 
 /** One etcd client and the namespace every Tributary key is built inside. */
@@ -23,7 +26,14 @@ export interface EtcdConnection {
  * start-up with a message naming it instead of hanging behind etcd3's lazy requests.
  */
 export async function connectEtcd(options: EtcdConnectionOptions): Promise<EtcdConnection> {
-  const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: options.connectTimeoutMs ?? 5000 });
+  const client = new Etcd3({
+    hosts: [...options.endpoints],
+    dialTimeout: options.connectTimeoutMs ?? 5000,
+    // etcd3 hands grpcOptions to each grpc-js client it makes, whose options take interceptors.
+    ...(options.interceptors?.length
+      ? { grpcOptions: { interceptors: [...options.interceptors] } as Record<string, unknown> }
+      : {}),
+  });
   const ns = client.namespace(clusterNamespace(options.clusterName));
   const deadline = Date.now() + (options.connectTimeoutMs ?? 5000);
   try {

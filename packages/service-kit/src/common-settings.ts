@@ -27,6 +27,10 @@ export const commonSettings = {
     doc: 'Least severe log level written.',
     default: 'info',
   }),
+  'metrics.port': setting.port({
+    doc: 'Port of the Prometheus `/metrics` endpoint (HTTP, bound to `host`); 0 serves no metrics.',
+    default: 0,
+  }),
   'shutdown.timeout.ms': setting.int({
     doc: 'How long a graceful shutdown may take before the process exits anyway.',
     default: 10_000,

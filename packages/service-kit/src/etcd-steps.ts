@@ -1,3 +1,4 @@
+import type { Interceptor } from '@grpc/grpc-js';
 import {
   connectEtcd,
   EphemeralKey,
@@ -10,14 +11,23 @@ import type { Step } from './lifecycle';
 import type { Logger } from './logger';
 
 /** A step that connects to etcd; `get()` returns the connection once started. */
-export function etcdStep(options: { endpoints: readonly string[]; clusterName: string }): Step & {
+export function etcdStep(options: {
+  endpoints: readonly string[];
+  clusterName: string;
+  /** Client interceptors for every etcd call (`ServiceContext.telemetry.etcdInterceptors`). */
+  interceptors?: readonly Interceptor[];
+}): Step & {
   get(): EtcdConnection;
 } {
   let connection: EtcdConnection | undefined;
   return {
     name: 'etcd',
     async start() {
-      connection = await connectEtcd({ endpoints: options.endpoints, clusterName: options.clusterName });
+      connection = await connectEtcd({
+        endpoints: options.endpoints,
+        clusterName: options.clusterName,
+        ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+      });
     },
     stop() {
       connection?.close();

@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { TributaryError, toGrpcError } from '@tributary/errors';
 import { FLOW_CONTROL_WINDOW_BYTES, SERVER_OPTIONS } from '@tributary/proto';
+import { instrumentHandlers, type ServerTelemetry } from '@tributary/telemetry';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from './logger';
 
@@ -27,6 +28,8 @@ export interface GrpcServerOptions {
   serverOptions?: grpc.ServerOptions;
   /** HTTP/2 connection and stream window; grpc-js has no server option for it (see below). */
   flowControlWindowBytes?: number;
+  /** Spans and metrics for every unary call (`ServiceContext.telemetry.server`); none if absent. */
+  telemetry?: ServerTelemetry;
 }
 
 /** A started server: its bound port, its health status, and a graceful stop. */
@@ -45,7 +48,12 @@ export interface RunningGrpcServer {
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new grpc.Server({ ...SERVER_OPTIONS, ...options.serverOptions });
-  for (const service of options.services) server.addService(service.definition, service.handlers);
+  for (const service of options.services) {
+    const handlers = options.telemetry
+      ? instrumentHandlers(service.name, service.definition, service.handlers, options.telemetry)
+      : service.handlers;
+    server.addService(service.definition, handlers);
+  }
   const statusMap = Object.fromEntries(
     ['', ...options.services.map((s) => s.name)].map((name) => [name, 'NOT_SERVING' as const]),
   );

@@ -19,4 +19,11 @@ export {
 export { grpcServerSteps } from './grpc-steps';
 export { type Step, startSteps } from './lifecycle';
 export { createLogger, type Logger } from './logger';
-export { type CommonSettings, runService, type ServiceContext, type ServiceSpec } from './run-service';
+export { type CommonMetrics, createCommonMetrics, etcdMetricsInterceptor, LATENCY_BUCKETS } from './metrics';
+export {
+  type CommonSettings,
+  runService,
+  type ServiceContext,
+  type ServiceSpec,
+  type ServiceTelemetry,
+} from './run-service';

@@ -1,8 +1,18 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { Tracer } from '@opentelemetry/api';
 import { InvalidConfigError } from '@tributary/errors';
+import {
+  type ServerTelemetry,
+  startMetricsServer,
+  startTracing,
+  tracingConfigFromEnv,
+} from '@tributary/telemetry';
+import type { Registry } from 'prom-client';
 import { commonSettings } from './common-settings';
 import { type ConfigOf, loadConfig, type Settings } from './config';
 import { type Step, startSteps } from './lifecycle';
 import { createLogger, type Logger } from './logger';
+import { type CommonMetrics, createCommonMetrics, etcdMetricsInterceptor } from './metrics';
 
 export type CommonSettings = typeof commonSettings;
 
@@ -23,6 +33,22 @@ export interface ServiceContext<S extends Settings> {
   readonly logger: Logger;
   /** Ends the process through the same orderly shutdown as SIGTERM (e.g. after losing a lease for good). */
   shutdown(reason: string, exitCode: number): void;
+  /** Metrics and tracing of this process, set up from `metrics.port` and the `OTEL_*` variables. */
+  readonly telemetry: ServiceTelemetry;
+}
+
+/** What a composition root threads into its steps: one registry, one tracer, two hooks. */
+export interface ServiceTelemetry {
+  /** Where the service declares its own metrics (its `metrics.ts`). */
+  readonly registry: Registry;
+  readonly common: CommonMetrics;
+  /** The process's tracer: the API's no-op one when no `OTEL_*` exporter is configured. */
+  readonly tracer: Tracer;
+  readonly tracingEnabled: boolean;
+  /** For `grpcServerSteps({ telemetry })`: spans and metrics of every unary call served. */
+  readonly server: ServerTelemetry;
+  /** For `etcdStep({ interceptors })`: etcd latency and lease keep-alives. */
+  readonly etcdInterceptors: readonly grpc.Interceptor[];
 }
 
 /**
@@ -44,11 +70,46 @@ export async function runService<S extends Settings>(
     process.stderr.write(`tributary-${spec.service}: ${err.message}\n`);
     process.exit(2);
   }
-  const logger = createLogger({
-    service: spec.service,
-    instance: spec.instanceId(config),
-    level: config['log.level'] as string,
-  });
+  const instance = spec.instanceId(config);
+  let tracing: ReturnType<typeof startTracing>;
+  try {
+    tracing = startTracing(tracingConfigFromEnv(env, `tributary-${spec.service}`), { instanceId: instance });
+  } catch (err) {
+    process.stderr.write(`tributary-${spec.service}: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ service: spec.service, instance, level: config['log.level'] as string });
+  const common = createCommonMetrics({ service: spec.service, instance });
+  const telemetry: ServiceTelemetry = {
+    registry: common.registry,
+    common,
+    tracer: tracing.tracer,
+    tracingEnabled: tracing.enabled,
+    server: { tracer: tracing.tracer, tracing: tracing.enabled, metrics: common.rpc },
+    etcdInterceptors: [etcdMetricsInterceptor(common)],
+  };
+  // First step, so it stops last: /metrics answers until the end, and buffered spans are flushed.
+  const metricsPort = config['metrics.port'] as number;
+  const telemetryStep: Step = {
+    name: 'telemetry',
+    async start() {
+      if (metricsPort === 0) return;
+      const server = await startMetricsServer(common.registry, config.host as string, metricsPort).catch(
+        (err: Error) => {
+          throw new Error(
+            `Cannot serve /metrics on port ${metricsPort} (setting metrics.port): ${err.message}`,
+          );
+        },
+      );
+      stopMetrics = () => server.close();
+      logger.info({ port: server.port }, 'serving /metrics');
+    },
+    async stop() {
+      await stopMetrics?.();
+      await tracing.shutdown();
+    },
+  };
+  let stopMetrics: (() => Promise<void>) | undefined;
 
   let stopAll: (() => Promise<void>) | undefined;
   let pending: { reason: string; exitCode: number } | undefined;
@@ -71,8 +132,12 @@ export async function runService<S extends Settings>(
   process.on('SIGINT', () => shutdown('SIGINT', 0));
 
   try {
-    const steps = await spec.steps({ config, logger, shutdown });
-    const started = await startSteps(steps, logger, config['shutdown.timeout.ms'] as number);
+    const steps = await spec.steps({ config, logger, shutdown, telemetry });
+    const started = await startSteps(
+      [telemetryStep, ...steps],
+      logger,
+      config['shutdown.timeout.ms'] as number,
+    );
     stopAll = started.stop;
   } catch (err) {
     process.stderr.write(`tributary-${spec.service}: failed to start: ${(err as Error).message}\n`);

@@ -31,9 +31,13 @@ void runService({
   service: 'broker',
   settings: { ...brokerSettings, ...dataPlaneSettings, ...kafkaSettings },
   instanceId: (config) => String(resolveBrokerId(config['broker.id'], hostname())),
-  steps: ({ config, logger, shutdown }) => {
+  steps: ({ config, logger, shutdown, telemetry }) => {
     const brokerId = resolveBrokerId(config['broker.id'], hostname());
-    const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
+    const etcd = etcdStep({
+      endpoints: config['etcd.endpoints'],
+      clusterName: config['cluster.name'],
+      interceptors: telemetry.etcdInterceptors,
+    });
     const proto = loadTributaryProto().tributary.v1;
     // Cluster metadata (issue 5): the etcd-fed cache behind Metadata, leader hints and follower
     // addresses; its ReplicaAssignmentFollower drives the replica manager.
@@ -67,6 +71,7 @@ void runService({
     );
     replicas.setFetchers(fetchers);
     const grpc = grpcServerSteps({
+      telemetry: telemetry.server,
       host: config.host,
       port: config.port,
       portSetting: 'port',

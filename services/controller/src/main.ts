@@ -17,10 +17,14 @@ void runService({
   service: 'controller',
   settings: controllerSettings,
   instanceId: (config) => config['controller.id'] || hostname(),
-  steps: ({ config, logger }) => {
+  steps: ({ config, logger, telemetry }) => {
     const id = config['controller.id'] || hostname();
     const advertisedHost = config['advertised.host'] || config.host;
-    const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
+    const etcd = etcdStep({
+      endpoints: config['etcd.endpoints'],
+      clusterName: config['cluster.name'],
+      interceptors: telemetry.etcdInterceptors,
+    });
     const proto = loadTributaryProto().tributary.v1;
     let active: ActiveController | undefined;
     let election: ControllerElection | undefined;
@@ -42,6 +46,7 @@ void runService({
       },
     };
     const grpc = grpcServerSteps({
+      telemetry: telemetry.server,
       host: config.host,
       port: config.port,
       portSetting: 'port',

@@ -28,11 +28,15 @@ void runService({
   service: 'group-coordinator',
   settings: coordinatorSettings,
   instanceId: (config) => config['coordinator.id'] || hostname(),
-  steps: ({ config, logger, shutdown }) => {
+  steps: ({ config, logger, shutdown, telemetry }) => {
     const id = config['coordinator.id'] || hostname();
     const self = { id, host: config['advertised.host'] || config.host, port: 0 };
     const clock = systemClock;
-    const etcd = etcdStep({ endpoints: config['etcd.endpoints'], clusterName: config['cluster.name'] });
+    const etcd = etcdStep({
+      endpoints: config['etcd.endpoints'],
+      clusterName: config['cluster.name'],
+      interceptors: telemetry.etcdInterceptors,
+    });
     const ns = () => etcd.get().ns;
 
     // Requests can arrive between `listen` and `serving`: they get a retriable error.
@@ -154,6 +158,7 @@ void runService({
 
     const proto = loadTributaryProto().tributary.v1;
     const grpc = grpcServerSteps({
+      telemetry: telemetry.server,
       host: config.host,
       port: config.port,
       portSetting: 'port',

@@ -1,0 +1,17 @@
+export { parseKeyValueList, type SamplerName, type TracingConfig, tracingConfigFromEnv } from './env-config';
+export {
+  contextFromField,
+  contextFromMetadata,
+  traceContextField,
+  traceContextInterceptor,
+} from './grpc-context';
+export {
+  instrumentHandlers,
+  type RpcServerMetrics,
+  type ServerTelemetry,
+} from './grpc-server-telemetry';
+export { traceLogFields } from './log-context';
+export { type MetricsServer, startMetricsServer } from './metrics-server';
+export { Attr, MESSAGING_SYSTEM, SpanName, TRACEPARENT_HEADER, TRACESTATE_HEADER } from './names';
+export { contextFromHeaders, type HeaderLike, traceHeaders, traceparentOf } from './record-headers';
+export { startTracing, TRACER_NAME, type Tracing } from './tracing';

@@ -1,0 +1,55 @@
+/**
+ * Every span name and attribute key Tributary emits, in one place (STYLE: observability names
+ * are enumerated, not invented inline). Messaging names follow the OpenTelemetry messaging
+ * semantic conventions (Kafka flavour); `tributary.*` keys are our own.
+ */
+
+/** Attribute keys. */
+export const Attr = {
+  messagingSystem: 'messaging.system',
+  messagingOperationType: 'messaging.operation.type',
+  messagingOperationName: 'messaging.operation.name',
+  destinationName: 'messaging.destination.name',
+  partitionId: 'messaging.destination.partition.id',
+  consumerGroup: 'messaging.consumer.group.name',
+  kafkaOffset: 'messaging.kafka.offset',
+  kafkaMessageKey: 'messaging.kafka.message.key',
+  batchMessageCount: 'messaging.batch.message_count',
+  messageBodySize: 'messaging.message.body.size',
+  clientId: 'messaging.client.id',
+  clusterId: 'tributary.cluster.id',
+  acks: 'tributary.produce.acks',
+  highWatermark: 'tributary.high_watermark',
+  rpcSystem: 'rpc.system',
+  rpcService: 'rpc.service',
+  rpcMethod: 'rpc.method',
+  rpcGrpcStatusCode: 'rpc.grpc.status_code',
+  serviceName: 'service.name',
+  serviceInstanceId: 'service.instance.id',
+} as const;
+
+/** `messaging.system` of every messaging span: we speak Kafka's model. */
+export const MESSAGING_SYSTEM = 'kafka';
+
+/** Span names. Per-topic names are built by these functions only. */
+export const SpanName = {
+  /** Producer: one per record sent (PRODUCER). */
+  send: (topic: string) => `send ${topic}`,
+  /** Consumer: one per delivered batch of records of a partition (CLIENT). */
+  poll: (topic: string) => `poll ${topic}`,
+  /** Consumer: the application's handling of a record or a batch (CONSUMER). */
+  process: (topic: string) => `process ${topic}`,
+  /** Broker: one produce request carrying at least one sampled record (SERVER). */
+  produce: 'produce',
+  /** Broker: validate and append one partition's batches to its log (INTERNAL). */
+  append: (topic: string) => `append ${topic}`,
+  /** Broker: acks=all, wait until the high watermark covers the appended batches (INTERNAL). */
+  replicationWait: (topic: string) => `replication wait ${topic}`,
+  /** Any service: one unary gRPC call it serves (SERVER), `<package.Service>/<Method>`. */
+  rpc: (service: string, method: string) => `${service}/${method}`,
+} as const;
+
+/** Record header that carries the W3C trace context, as Kafka's instrumentations do. */
+export const TRACEPARENT_HEADER = 'traceparent';
+/** Companion W3C header, present only when the context has trace state. */
+export const TRACESTATE_HEADER = 'tracestate';

@@ -1,0 +1,92 @@
+import { type Tracer, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  type Sampler,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { TracingConfig } from './env-config';
+import { Attr } from './names';
+
+/** Name of the tracer every Tributary component takes its spans from. */
+export const TRACER_NAME = 'tributary';
+
+/** The process's tracing: a tracer (a no-op one when tracing is off) and a flush for shutdown. */
+export interface Tracing {
+  readonly enabled: boolean;
+  readonly tracer: Tracer;
+  /** Exports what is buffered and stops the exporter; safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+function samplerOf(config: TracingConfig): Sampler {
+  const ratio = () => new TraceIdRatioBasedSampler(config.samplerRatio);
+  switch (config.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio();
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio() });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+/**
+ * Starts tracing for this process and registers it with the OpenTelemetry API (W3C trace
+ * context propagation, AsyncLocalStorage context), so `trace.getTracer(TRACER_NAME)` anywhere in
+ * the process yields it. With `config.enabled` false nothing is registered and the tracer is the
+ * API's no-op one: spans cost nothing and no header is ever written. `exporter` overrides the
+ * configured one (tests pass an InMemorySpanExporter, exported synchronously).
+ */
+export function startTracing(
+  config: TracingConfig,
+  options: { instanceId?: string; exporter?: SpanExporter } = {},
+): Tracing {
+  if (!config.enabled && options.exporter === undefined) {
+    return { enabled: false, tracer: trace.getTracer(TRACER_NAME), shutdown: async () => {} };
+  }
+  const resource = resourceFromAttributes({
+    ...config.resourceAttributes,
+    [Attr.serviceName]: config.serviceName,
+    ...(options.instanceId !== undefined ? { [Attr.serviceInstanceId]: options.instanceId } : {}),
+  });
+  const processor =
+    options.exporter !== undefined
+      ? new SimpleSpanProcessor(options.exporter)
+      : new BatchSpanProcessor(
+          config.exporter === 'console'
+            ? new ConsoleSpanExporter()
+            : new OTLPTraceExporter({ url: config.tracesUrl, headers: { ...config.headers } }),
+          { scheduledDelayMillis: config.exportDelayMs, maxQueueSize: 8192, maxExportBatchSize: 1024 },
+        );
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: samplerOf(config),
+    spanProcessors: [processor],
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  let stopped: Promise<void> | undefined;
+  return {
+    enabled: true,
+    tracer: provider.getTracer(TRACER_NAME),
+    shutdown: () => {
+      stopped ??= provider.shutdown().catch(() => undefined);
+      return stopped;
+    },
+  };
+}
