@@ -31,7 +31,15 @@ export class ServiceNode {
     readonly port: number,
     readonly args: readonly string[],
     private readonly echo: boolean,
+    /** Port of its Prometheus `/metrics` endpoint, when the cluster serves metrics. */
+    readonly metricsPort?: number,
+    private readonly env?: NodeJS.ProcessEnv,
   ) {}
+
+  /** `http://127.0.0.1:<port>/metrics`, when the cluster serves metrics. */
+  get metricsUrl(): string | undefined {
+    return this.metricsPort === undefined ? undefined : `http://127.0.0.1:${this.metricsPort}/metrics`;
+  }
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
@@ -45,9 +53,7 @@ export class ServiceNode {
       `${this.kind}-${this.id}`,
       process.execPath,
       [main, ...this.args, ...extraArgs],
-      {
-        echo: this.echo,
-      },
+      { echo: this.echo, ...(this.env ? { env: this.env } : {}) },
     );
     return this.process;
   }
@@ -97,6 +103,10 @@ export interface LocalClusterOptions {
   extraArgs?: Partial<Record<ServiceKind, readonly string[]>>;
   /** Copy every process's output to this process's stdout/stderr. */
   echo?: boolean;
+  /** Serve Prometheus `/metrics` from every process, each on a free port (`node.metricsPort`). */
+  metrics?: boolean;
+  /** Environment of every service process (e.g. `OTEL_*`); this process's by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 let clusterCounter = 0;
@@ -156,19 +166,27 @@ export class LocalCluster {
     const extra = (kind: ServiceKind) => options.extraArgs?.[kind] ?? [];
     const portOf = async (ports: readonly number[] | undefined, i: number) =>
       ports?.[i] ?? (await freePort());
+    const metricsPort = async () => (options.metrics ? await freePort() : undefined);
+    const metricsArgs = (port: number | undefined) =>
+      port === undefined ? [] : ['--metrics.port', String(port)];
+    const node = async (kind: ServiceKind, id: string, port: number, args: string[]) => {
+      const mp = await metricsPort();
+      return new ServiceNode(kind, id, port, [...args, ...metricsArgs(mp)], echo, mp, options.env);
+    };
 
     const controllers: ServiceNode[] = [];
     for (let i = 0; i < (options.controllers ?? 1); i++) {
       const port = await portOf(options.controllerPorts, i);
       const id = `controller-${i}`;
       controllers.push(
-        new ServiceNode(
-          'controller',
+        await node('controller', id, port, [
+          ...common,
+          '--controller.id',
           id,
-          port,
-          [...common, '--controller.id', id, '--port', String(port), ...extra('controller')],
-          echo,
-        ),
+          '--port',
+          String(port),
+          ...extra('controller'),
+        ]),
       );
     }
     const brokers: ServiceNode[] = [];
@@ -184,23 +202,17 @@ export class LocalCluster {
       const dataDir = join(dataRoot, `broker-${i}`);
       mkdirSync(dataDir, { recursive: true });
       brokers.push(
-        new ServiceNode(
-          'broker',
+        await node('broker', String(i), port, [
+          ...common,
+          '--broker.id',
           String(i),
-          port,
-          [
-            ...common,
-            '--broker.id',
-            String(i),
-            '--port',
-            String(port),
-            '--data.dir',
-            dataDir,
-            ...kafkaArgs,
-            ...extra('broker'),
-          ],
-          echo,
-        ),
+          '--port',
+          String(port),
+          '--data.dir',
+          dataDir,
+          ...kafkaArgs,
+          ...extra('broker'),
+        ]),
       );
     }
     const coordinators: ServiceNode[] = [];
@@ -208,13 +220,14 @@ export class LocalCluster {
       const port = await portOf(options.coordinatorPorts, i);
       const id = `coordinator-${i}`;
       coordinators.push(
-        new ServiceNode(
-          'group-coordinator',
+        await node('group-coordinator', id, port, [
+          ...common,
+          '--coordinator.id',
           id,
-          port,
-          [...common, '--coordinator.id', id, '--port', String(port), ...extra('group-coordinator')],
-          echo,
-        ),
+          '--port',
+          String(port),
+          ...extra('group-coordinator'),
+        ]),
       );
     }
     const cluster = new LocalCluster(

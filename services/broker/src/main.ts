@@ -21,6 +21,8 @@ import {
   parseHostPort,
   servedApis,
 } from './kafka';
+import { type BrokerMetrics, createBrokerMetrics } from './metrics';
+import { produceObserver } from './produce/produce-telemetry';
 import { ReplicaManager } from './replica/replica-manager';
 import { dataPlaneConfig, dataPlaneSettings } from './replica/settings';
 import { FollowerFetcherManager } from './replication/follower-fetchers';
@@ -55,6 +57,7 @@ void runService({
       leaderOf: (topic: string, partition: number) => metadata.leaderOf(topic, partition),
       partitionExists: (topic: string, partition: number) => metadata.partitionExists(topic, partition),
     };
+    let metrics: BrokerMetrics | undefined;
     const replicas = new ReplicaManager({
       brokerId,
       logs,
@@ -62,7 +65,9 @@ void runService({
       config: dataPlaneConfig(config),
       logger,
       metadata: metadataView,
+      onIsrChange: (change) => (change === 'shrink' ? metrics?.isrShrinks : metrics?.isrExpands)?.inc(),
     });
+    metrics = createBrokerMetrics(telemetry.registry, replicas);
     const fetchers = new FollowerFetcherManager(
       brokerId,
       (id) => metadata.addressOf(id),
@@ -80,7 +85,12 @@ void runService({
           name: 'tributary.v1.BrokerService',
           definition: proto.BrokerService.service,
           handlers: handlersWithUnimplemented('BrokerService', proto.BrokerService.service, {
-            ...brokerDataPlaneHandlers({ replicas, metadata: metadataView }),
+            ...brokerDataPlaneHandlers({
+              replicas,
+              metadata: metadataView,
+              metrics,
+              produceObserver: produceObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
+            }),
             Metadata: metadataHandler(metadata, config['cluster.name']),
           }),
         },

@@ -33,6 +33,8 @@ export interface ActiveControllerOptions {
   readonly producerIdBlockSize: number;
   /** The epoch is over: step down. */
   readonly onFenced: (reason: string) => void;
+  /** Told how many partition leaders a write round elected (metrics). */
+  readonly onLeadersElected?: (count: number) => void;
 }
 
 export class ActiveController {
@@ -62,6 +64,7 @@ export class ActiveController {
     this.writer = new MetadataWriter(ns, epoch);
     this.leadership = new Leadership(this.view, this.writer, logger.child({ component: 'leadership' }), {
       autoPreferred: options.autoPreferredElection,
+      ...(options.onLeadersElected ? { onLeadersElected: options.onLeadersElected } : {}),
     });
     this.lifecycle = new TopicLifecycle(this.view, this.writer, logger.child({ component: 'topics' }), {
       deletionTimeoutMs: options.deletionTimeoutMs,

@@ -33,6 +33,8 @@ export interface LeadershipOptions {
   readonly autoPreferred: boolean;
   /** Decide-and-write rounds per call before leaving conflicts to the next pass. @default 5 */
   readonly maxRounds?: number;
+  /** Told how many leader changes each write round made (metrics). */
+  readonly onLeadersElected?: (count: number) => void;
 }
 
 export type ElectionType = 'preferred' | 'unclean';
@@ -195,6 +197,8 @@ export class Leadership {
       // The partition keys' mod revisions are guard enough: a deleted (or deleted and re-created)
       // topic's partition keys are gone (or have newer revisions).
       const first = await this.writer.writePartitions(leaderChanges);
+      const elected = first.written.filter((w) => w.state.leader >= 0).length;
+      if (elected > 0) this.options.onLeadersElected?.(elected);
       const second = await this.writer.writePartitions(isrChanges);
       const result = {
         written: [...first.written, ...second.written],

@@ -11,6 +11,7 @@ import {
 import { ActiveController } from './active-controller';
 import { ControllerElection } from './controller-election';
 import { type ControllerRole, controllerServiceHandlers } from './controller-service';
+import { createControllerMetrics } from './metrics';
 import { controllerSettings } from './settings';
 
 void runService({
@@ -65,6 +66,16 @@ void runService({
       logger,
       drainMs: config['shutdown.timeout.ms'] / 2,
     });
+    const metrics = createControllerMetrics(telemetry.registry, {
+      epoch: () => (active === undefined ? undefined : active.epoch),
+      *partitions() {
+        if (active === undefined) return;
+        const live = active.view.brokers();
+        for (const [, partitions] of active.view.allPartitions())
+          for (const [, p] of partitions)
+            yield { leader: p.value.leader, leaderLive: live.has(p.value.leader) };
+      },
+    });
     const resign = (reason: string) => void election?.resign(reason);
     const campaign: Step = {
       name: 'controller-election',
@@ -89,6 +100,7 @@ void runService({
                   defaultReplicationFactor: config['default.replication.factor'],
                   producerIdBlockSize: config['producer.id.block.size'],
                   onFenced: resign,
+                  onLeadersElected: (n) => metrics.leaderElections.inc(n),
                 },
               );
               active = controller;

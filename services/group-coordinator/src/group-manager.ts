@@ -39,6 +39,8 @@ export interface GroupManagerDeps {
   readonly clock: Clock;
   readonly settings: GroupManagerSettings;
   readonly logger: Logger;
+  /** Told how long each coalesced offset write to etcd took, in seconds (metrics). */
+  readonly observeCommitWrite?: (seconds: number) => void;
 }
 
 /**
@@ -157,8 +159,10 @@ export class GroupManager {
       this.deps.clock,
       this.deps.settings.commitWindowMs,
       async (entries) => {
+        const started = performance.now();
         try {
           await store.writeOffsets(entries);
+          this.deps.observeCommitWrite?.((performance.now() - started) / 1000);
         } catch (err) {
           if (err instanceof TributaryError && err.errorName === 'NOT_COORDINATOR') {
             this.drop(groupId, 'fenced on commit');

@@ -21,8 +21,10 @@ import { findCoordinator } from './handlers/find-coordinator';
 import { groupSessionHandler } from './handlers/group-session';
 import { commitOffsets, fetchOffsets, unary } from './handlers/offsets';
 import { wireCode } from './handlers/validate';
+import { createCoordinatorMetrics } from './metrics';
 import { CoordinatorLease } from './registry/coordinator-lease';
 import { coordinatorSettings } from './settings';
+import { parseTp } from './topic-partition';
 
 void runService({
   service: 'group-coordinator',
@@ -52,6 +54,26 @@ void runService({
       return manager;
     };
     let brokerOffsets: BrokerPartitionOffsets | undefined;
+    const metrics = createCoordinatorMetrics(telemetry.registry, {
+      groups: () =>
+        (manager?.groups() ?? []).map((g) => ({
+          id: g.id,
+          state: g.group.state,
+          rebalances: g.group.rebalances,
+          commitCalls: g.commits.commits,
+          commitWrites: g.commits.windows,
+          committed: [...g.offsets].map(([tp, record]) => {
+            const { topic, partition } = parseTp(tp);
+            return [topic, partition, record.offset] as const;
+          }),
+        })),
+      async highWatermarks(partitions) {
+        const answers = await (brokerOffsets?.list({ spec: 'latest' }, partitions) ?? new Map());
+        const out = new Map<string, number>();
+        for (const [tp, a] of answers) if (a.errorCode === 0) out.set(tp, a.offset);
+        return out;
+      },
+    });
 
     const lease = new CoordinatorLease(
       ns,
@@ -99,6 +121,7 @@ void runService({
             maxTxnOps: config['etcd.max.txn.ops'],
           },
           logger: logger.child({ component: 'groups' }),
+          observeCommitWrite: (seconds) => metrics.commitWriteDuration.observe(seconds),
         });
       },
       async stop() {

@@ -8,22 +8,50 @@ import type {
   BrokerServiceHandlers,
   FetchStreamRequest__Output,
   FetchStreamResponse,
+  FetchTopicResponse,
   ProduceStreamRequest__Output,
   ProduceStreamResponse,
 } from '@tributary/proto';
 import { handleFetch, handleListOffsets } from '../fetch/fetch';
 import { FetchStreamSession } from '../fetch/fetch-stream';
+import type { BrokerMetrics } from '../metrics';
 import { prepareProduce } from '../produce/produce';
+import type { ProduceObserver } from '../produce/produce-telemetry';
 import type { MetadataView, ReplicaManager } from '../replica/replica-manager';
 import { ProduceStreamSession } from './produce-stream';
 
 export interface DataPlaneDeps {
   readonly replicas: ReplicaManager;
   readonly metadata: MetadataView;
+  /** Produce metrics and spans (produce-telemetry.ts). */
+  readonly produceObserver?: ProduceObserver;
+  /** Counts fetch responses and the bytes they carry per topic. */
+  readonly metrics?: BrokerMetrics;
+}
+
+/** Counts a fetch response to a consumer and its record bytes per topic. */
+function countFetch(
+  metrics: BrokerMetrics | undefined,
+  kind: string,
+  res: { topics?: FetchTopicResponse[] },
+): void {
+  if (metrics === undefined) return;
+  metrics.fetchResponses.inc({ kind });
+  for (const t of res.topics ?? []) {
+    let bytes = 0;
+    for (const p of t.partitions ?? []) bytes += (p.recordBatches as Buffer | undefined)?.length ?? 0;
+    if (bytes > 0) metrics.bytesOut.inc({ topic: t.topic ?? '' }, bytes);
+  }
 }
 
 export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServiceHandlers> {
-  const d = { leaders: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  const d = {
+    leaders: deps.replicas,
+    metadata: deps.metadata,
+    config: deps.replicas.config,
+    ...(deps.produceObserver ? { observer: deps.produceObserver } : {}),
+  };
+  const metrics = deps.metrics;
   return {
     Produce(call, callback) {
       let prepared: ReturnType<typeof prepareProduce>;
@@ -47,13 +75,19 @@ export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServ
       call.on('error', () => undefined);
     },
     Fetch(call, callback) {
+      const stop = metrics?.fetchDuration.startTimer();
       handleFetch(call.request, d).then(
-        (res) => callback(null, res),
+        (res) => {
+          stop?.();
+          countFetch(metrics, 'unary', res);
+          callback(null, res);
+        },
         (err) => callback(toGrpcError(err)),
       );
     },
     FetchStream(call: grpc.ServerDuplexStream<FetchStreamRequest__Output, FetchStreamResponse>) {
       const session = new FetchStreamSession(d, (res) => {
+        countFetch(metrics, 'stream', res);
         if (!call.cancelled && !call.writableEnded) call.write(res);
       });
       let ended = false;

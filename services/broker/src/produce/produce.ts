@@ -21,12 +21,15 @@ import type { Partition } from '../replica/partition';
 import { partitionError } from '../replica/partition-error';
 import type { MetadataView } from '../replica/replica-manager';
 import type { DataPlaneConfig } from '../replica/settings';
+import type { ProduceObserver, ProduceScope } from './produce-telemetry';
 
 /** What produce needs of the broker: the replicas it leads and the cluster view for hints. */
 export interface ProduceDeps {
   readonly leaders: LeaderLookup<Partition>;
   readonly metadata: MetadataView;
   readonly config: DataPlaneConfig;
+  /** Metrics and spans of each request (produce-telemetry.ts); none when absent. */
+  readonly observer?: ProduceObserver;
 }
 
 /** A parsed produce request: the topic-partitions it touches (for response ordering). */
@@ -70,6 +73,7 @@ async function runProduce(
   deps: ProduceDeps,
 ): Promise<ProduceResponse> {
   const waits: Promise<void>[] = [];
+  const scope = deps.observer?.begin(req, acks);
   const topics: ProduceTopicResponse[] = req.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((p) => {
@@ -79,7 +83,7 @@ async function runProduce(
         logAppendTimeMs: -1,
         logStartOffset: -1,
       };
-      appendOne(t.topic, p, acks, timeoutMs, deps, result, waits);
+      appendOne(t.topic, p, acks, timeoutMs, deps, result, waits, scope);
       if (acks === 0) {
         // Fire-and-forget: no offsets and no append errors (broker.proto, ProduceRequest.acks).
         result.baseOffset = -1;
@@ -91,6 +95,7 @@ async function runProduce(
     }),
   }));
   if (waits.length > 0) await Promise.all(waits);
+  scope?.end();
   return { topics };
 }
 
@@ -102,6 +107,7 @@ function appendOne(
   deps: ProduceDeps,
   out: ProducePartitionResponse,
   waits: Promise<void>[],
+  scope: ProduceScope | undefined,
 ): void {
   const fail = (err: unknown) => {
     Object.assign(out, partitionError(err, deps.metadata, topic, data.partition));
@@ -113,13 +119,16 @@ function appendOne(
     if (data.data === 'recordBatches' && data.recordBatches !== undefined) bytes = data.recordBatches;
     else if (data.data === 'records' && data.records) bytes = encodePlain(data.records.records);
     else throw new TributaryError('INVALID_REQUEST', 'neither record_batches nor records is set');
-    const r = p.appendAsLeader(bytes, acks === -1);
+    const r = scope
+      ? scope.append(topic, data.partition, bytes.length, () => p.appendAsLeader(bytes, acks === -1))
+      : p.appendAsLeader(bytes, acks === -1);
     out.baseOffset = r.baseOffset;
     out.logAppendTimeMs = r.logAppendTime;
     out.logStartOffset = p.log.logStartOffset;
     if (acks === -1) {
+      const wait = p.waitForHighWatermark(r.endOffset, timeoutMs);
       waits.push(
-        p.waitForHighWatermark(r.endOffset, timeoutMs).then((err) => {
+        (scope ? scope.replicationWait(topic, data.partition, wait) : wait).then((err) => {
           if (err !== undefined) fail(err);
         }),
       );

@@ -64,6 +64,8 @@ export interface ReplicaManagerOptions {
    * leader's id). Without it every partition not led here is NOT_LEADER_OR_FOLLOWER.
    */
   readonly metadata?: MetadataView;
+  /** Told of each ISR change this broker wrote as leader (metrics). */
+  readonly onIsrChange?: (change: 'shrink' | 'expand') => void;
 }
 
 /** min.insync.replicas of a topic config (default 1). */
@@ -239,6 +241,7 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
         );
         return;
       }
+      this.#opts.onIsrChange?.(isr.length < current.isr.length ? 'shrink' : 'expand');
       if (p.isLeader && p.leaderEpoch === epoch) p.applyIsr(isr, next.partitionEpoch);
     } catch (err) {
       this.#opts.logger.warn(

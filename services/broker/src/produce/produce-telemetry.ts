@@ -1,0 +1,104 @@
+/**
+ * Telemetry of the produce path, threaded through `ProduceDeps.observer` so produce.ts carries
+ * three calls and no telemetry logic. Metrics for every request; spans only for a request whose
+ * `trace_context` names a sampled producer span — the broker never starts a produce trace of its
+ * own, so an untraced request costs no span.
+ *
+ * Span shape (names in @tributary/telemetry): `produce` (SERVER, child of the producer's `send`)
+ * → `append <topic>` per partition, and under acks=all `replication wait <topic>` per partition,
+ * which ends when the high watermark covers the batch (or the wait fails).
+ */
+import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import type { ProduceRequest__Output } from '@tributary/proto';
+import { Attr, contextFromField, MESSAGING_SYSTEM, SpanName } from '@tributary/telemetry';
+import type { BrokerMetrics } from '../metrics';
+
+/** One produce request's telemetry, from receipt to answer. */
+export interface ProduceScope {
+  /** Runs one partition's append (synchronous) inside its span; counts its bytes. */
+  append<T>(topic: string, partition: number, bytes: number, fn: () => T): T;
+  /** Covers one partition's acks=all wait; `wait` resolves to an error or undefined. */
+  replicationWait<E>(topic: string, partition: number, wait: Promise<E | undefined>): Promise<E | undefined>;
+  /** The request is answered. */
+  end(): void;
+}
+
+export interface ProduceObserver {
+  begin(req: ProduceRequest__Output, acks: number): ProduceScope;
+}
+
+const attrs = (topic: string, partition: number) => ({
+  [Attr.messagingSystem]: MESSAGING_SYSTEM,
+  [Attr.destinationName]: topic,
+  [Attr.partitionId]: String(partition),
+});
+
+function endSpan(span: Span, err: unknown): void {
+  if (err !== undefined) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: String((err as Error)?.message ?? err) });
+  }
+  span.end();
+}
+
+/** The broker's produce observer over its metrics and tracer. */
+export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing: boolean): ProduceObserver {
+  return {
+    begin(req, acks) {
+      const labels = { acks: String(acks) };
+      metrics.produceRequests.inc(labels);
+      const stop = metrics.produceDuration.startTimer(labels);
+      const parent = tracing ? contextFromField(req.traceContext) : undefined;
+      const span =
+        parent === undefined
+          ? undefined
+          : tracer.startSpan(
+              SpanName.produce,
+              {
+                kind: SpanKind.SERVER,
+                attributes: {
+                  [Attr.messagingSystem]: MESSAGING_SYSTEM,
+                  [Attr.acks]: acks,
+                  [Attr.batchMessageCount]: req.topics.reduce((n, t) => n + t.partitions.length, 0),
+                },
+              },
+              parent,
+            );
+      const inside = span === undefined ? undefined : trace.setSpan(parent!, span);
+      return {
+        append(topic, partition, bytes, fn) {
+          metrics.bytesIn.inc({ topic }, bytes);
+          if (inside === undefined) return fn();
+          const child = tracer.startSpan(
+            SpanName.append(topic),
+            { attributes: attrs(topic, partition) },
+            inside,
+          );
+          try {
+            return fn();
+          } catch (err) {
+            endSpan(child, err);
+            throw err;
+          } finally {
+            if (child.isRecording()) child.end();
+          }
+        },
+        replicationWait(topic, partition, wait) {
+          if (inside === undefined) return wait;
+          const child = tracer.startSpan(
+            SpanName.replicationWait(topic),
+            { attributes: attrs(topic, partition) },
+            inside,
+          );
+          return wait.then((err) => {
+            endSpan(child, err);
+            return err;
+          });
+        },
+        end() {
+          stop();
+          span?.end();
+        },
+      };
+    },
+  };
+}
