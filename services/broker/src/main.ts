@@ -51,6 +51,7 @@ void runService({
     // Data plane (issue 6): logs, replicas, followers' fetchers.
     const logs = new LogManager({
       dataDir: config['data.dir'],
+      retentionCheckIntervalMs: config['log.retention.check.interval.ms'],
       onBackgroundError: (err) => logger.warn({ err: String(err) }, 'storage background error'),
     });
     const metadataView = {

@@ -13,6 +13,11 @@ export const brokerSettings = {
     doc: 'Rack or zone of this broker, used to spread replicas (empty: none).',
     default: '',
   }),
+  'log.retention.check.interval.ms': setting.int({
+    doc: 'How often retention looks for closed segments to delete (Kafka’s log.retention.check.interval.ms).',
+    default: 300_000,
+    min: 1,
+  }),
 };
 
 /** The broker id: the configured one, or the ordinal at the end of a StatefulSet pod's host name. */
