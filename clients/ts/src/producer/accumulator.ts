@@ -15,6 +15,8 @@ export class PartitionBatches {
   /** Idempotence: the sequence number of the next batch, and how often it was renumbered. */
   nextSequence = 0;
   sequenceGeneration = 0;
+  /** The producer id generation these sequences belong to (see Idempotence). */
+  idGeneration = 0;
   lingerTimer: NodeJS.Timeout | undefined;
   /** Set instead of lingerTimer when lingerMs is 0: seals once the current tick's sends are in. */
   sealImmediate?: NodeJS.Immediate | undefined;

@@ -28,6 +28,11 @@ export class ProducerBatch {
   retryAt = 0;
   inFlight = false;
   done = false;
+  /**
+   * An attempt failed in a way that leaves the batch possibly appended on the broker, so its
+   * sequence numbers are never given to other records under this producer id (Idempotence).
+   */
+  maybeAppended = false;
   /** The error of the latest failed attempt: what the caller gets if retries run out. */
   lastError: TributaryError | undefined;
   readonly deadline: number;

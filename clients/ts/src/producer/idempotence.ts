@@ -2,8 +2,14 @@
  * Idempotence (Kafka's `TransactionManager` minus transactions): the producer id and epoch from
  * the controller's InitProducerId, and per-partition sequence numbers assigned when a batch is
  * first encoded and kept through its retries, so the broker drops a retried batch it already
- * appended (answering with the original offset) and rejects gaps. If a batch fails for good,
- * the partition's later batches are renumbered from its sequence.
+ * appended (answering with the original offset) and rejects gaps. If a batch fails for good and
+ * was not appended, the partition's later batches are renumbered from its sequence. If it may
+ * have been appended (an acks=all timeout, a leadership change after the append, a broken
+ * stream), its sequence numbers may be taken on the broker: given to other records they would be
+ * answered as duplicates of it, with its offset, though never stored. So the producer takes a
+ * new producer id instead and every partition starts again at sequence 0 (Kafka bumps the
+ * epoch, KIP-360); a batch that may be appended keeps its old bytes through its own retries, so
+ * the broker still recognises it.
  *
  * Without a reachable controller (or one without InitProducerId) the producer takes a random
  * 52-bit producer id at epoch 0: unique in practice, but not fenced against a zombie instance.
@@ -21,6 +27,20 @@ import type { PartitionBatches } from './accumulator';
 import type { ProducerBatch } from './batch';
 
 const INT32_MAX = 0x7fffffff;
+/**
+ * Errors a broker answers only for a batch it did not append (checked before the append). After
+ * any other failure the batch may be appended, perhaps committed.
+ */
+const NOT_APPENDED = new Set([
+  'OUT_OF_ORDER_SEQUENCE',
+  'INVALID_PRODUCER_EPOCH',
+  'CORRUPT_MESSAGE',
+  'INVALID_RECORD',
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_ENOUGH_REPLICAS',
+]);
 /** Deadline of InitProducerId when asked through metadata rather than a controller callback. */
 const INIT_PRODUCER_ID_TIMEOUT_MS = 5000;
 
@@ -32,6 +52,9 @@ export type ControllerCall = <T>(
 export class Idempotence {
   #producerId = -1;
   #producerEpoch = -1;
+  /** Bumped with every new producer id; a partition that has not seen it restarts at sequence 0. */
+  #idGeneration = 0;
+  #renewing: Promise<void> | undefined;
 
   constructor(
     /** False: batches carry no producer id and no sequence numbers. */
@@ -92,7 +115,11 @@ export class Idempotence {
    * again only if the partition was renumbered since.
    */
   encode(pq: PartitionBatches, b: ProducerBatch): Buffer {
-    if (b.encoded !== undefined && (!this.enabled || b.sequenceGeneration === pq.sequenceGeneration))
+    this.#sync(pq);
+    if (
+      b.encoded !== undefined &&
+      (!this.enabled || b.sequenceGeneration === pq.sequenceGeneration || b.maybeAppended)
+    )
       return b.encoded;
     const options: Parameters<typeof encodeRecordBatch>[1] = { compression: this.compression };
     if (this.enabled) {
@@ -109,6 +136,10 @@ export class Idempotence {
 
   /** Whether `err` on `b` may be retried: the table's flag, refined for sequence gaps. */
   retriable(pq: PartitionBatches, b: ProducerBatch, err: TributaryError): boolean {
+    this.#sync(pq);
+    // OUT_OF_ORDER_SEQUENCE proves no attempt was appended (an appended one would be a duplicate).
+    if (err.errorName === 'OUT_OF_ORDER_SEQUENCE') b.maybeAppended = false;
+    else if (!NOT_APPENDED.has(err.errorName)) b.maybeAppended = true;
     if (err.errorName !== 'OUT_OF_ORDER_SEQUENCE') return err.retriable;
     // A gap behind an earlier batch that failed and will be retried (or was renumbered).
     const stale = b.sequenceGeneration !== pq.sequenceGeneration;
@@ -116,11 +147,36 @@ export class Idempotence {
     return stale || earlierPending;
   }
 
-  /** `b` failed for good and was not appended: renumber the partition's later batches from its sequence. */
-  failed(pq: PartitionBatches, b: ProducerBatch): void {
-    if (this.enabled && b.baseSequence >= 0 && b.sequenceGeneration === pq.sequenceGeneration) {
+  /**
+   * `b` failed for good. Not appended: renumber the partition's later batches from its sequence.
+   * Possibly appended: take a new producer id (see the file header); `renewed` runs once it is in
+   * place, and nothing may be encoded meanwhile (`renewing`).
+   */
+  failed(pq: PartitionBatches, b: ProducerBatch, renewed: () => void): void {
+    this.#sync(pq);
+    if (!this.enabled || b.baseSequence < 0 || b.sequenceGeneration !== pq.sequenceGeneration) return;
+    if (!b.maybeAppended) {
       pq.nextSequence = b.baseSequence;
       pq.sequenceGeneration++;
+      return;
     }
+    this.#renewing ??= this.init().then(() => {
+      this.#idGeneration++;
+      this.#renewing = undefined;
+      renewed();
+    });
+  }
+
+  /** A new producer id is being taken: the sender waits. */
+  get renewing(): boolean {
+    return this.#renewing !== undefined;
+  }
+
+  /** A partition still numbering under an old producer id starts again at 0 under the new one. */
+  #sync(pq: PartitionBatches): void {
+    if (pq.idGeneration === this.#idGeneration) return;
+    pq.idGeneration = this.#idGeneration;
+    pq.nextSequence = 0;
+    pq.sequenceGeneration++;
   }
 }

@@ -86,6 +86,8 @@ export class Sender {
 
   /** Sends what can be sent: per broker, the sendable head batches of its partitions. */
   #drain(): void {
+    // A new producer id is on its way: batches encoded now would carry the old one.
+    if (this.idempotence.renewing) return;
     const now = Date.now();
     const byAddress = new Map<string, ProducerBatch[]>();
     let nextRetry = Number.POSITIVE_INFINITY;
@@ -234,7 +236,7 @@ export class Sender {
   }
 
   #fail(pq: PartitionBatches, b: ProducerBatch, err: unknown): void {
-    this.idempotence.failed(pq, b);
+    this.idempotence.failed(pq, b, () => this.scheduleDrain());
     b.fail(err);
     this.accumulator.remove(pq, b);
   }
