@@ -1,6 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { ERROR_CODE_TRAILER } from '@tributary/errors';
-import { handlersWithUnimplemented } from './grpc-server';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { handlersWithUnimplemented, startGrpcServer } from './grpc-server';
+import { createLogger } from './logger';
 
 const definition = {
   Echo: { path: '/t.S/Echo', requestStream: false, responseStream: false },
@@ -21,5 +24,49 @@ describe('handlersWithUnimplemented', () => {
       'S.Watch has no handler on this server (its contract is newer than its build)',
     );
     expect(emitted[0]!.metadata!.get(ERROR_CODE_TRAILER)).toEqual(['1001']);
+  });
+});
+
+describe('health conditions', () => {
+  const HealthClient = grpc.makeClientConstructor(
+    // biome-ignore lint/suspicious/noExplicitAny: the loaded health proto is untyped
+    (grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { enums: String })) as any).grpc.health
+      .v1.Health.service,
+    'Health',
+  );
+
+  it('reports a condition SERVING only while the server serves and the condition holds', async () => {
+    const server = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      portSetting: 'port',
+      services: [],
+      reflection: {},
+      logger: createLogger({ service: 'test', instance: '0', level: 'silent' }),
+      conditions: ['caught-up'],
+    });
+    const client = new HealthClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) =>
+        client['Check']({ service }, (err: Error | null, res: { status: string }) =>
+          err ? reject(err) : resolve(res.status),
+        ),
+      );
+    try {
+      expect([await check(''), await check('caught-up')]).toEqual(['NOT_SERVING', 'NOT_SERVING']);
+      server.setCondition('caught-up', true);
+      expect(await check('caught-up')).toBe('NOT_SERVING');
+      server.setServing(true);
+      expect([await check(''), await check('caught-up')]).toEqual(['SERVING', 'SERVING']);
+      server.setCondition('caught-up', false);
+      expect([await check(''), await check('caught-up')]).toEqual(['SERVING', 'NOT_SERVING']);
+      server.setCondition('caught-up', true);
+      server.setServing(false);
+      expect(await check('caught-up')).toBe('NOT_SERVING');
+      expect(() => server.setCondition('other', true)).toThrow('unknown health condition other');
+    } finally {
+      client.close();
+      await server.stop(100);
+    }
   });
 });

@@ -30,6 +30,12 @@ export interface GrpcServerOptions {
   flowControlWindowBytes?: number;
   /** Spans and metrics for every unary call (`ServiceContext.telemetry.server`); none if absent. */
   telemetry?: ServerTelemetry;
+  /**
+   * Extra grpc.health.v1 service names that report a condition of their own (a broker's
+   * "replicas caught up" for a Kubernetes readiness probe). Each is SERVING only while the server
+   * is serving and its condition, set with `setCondition`, holds; both start false.
+   */
+  conditions?: readonly string[];
 }
 
 /** A started server: its bound port, its health status, and a graceful stop. */
@@ -38,6 +44,8 @@ export interface RunningGrpcServer {
   readonly port: number;
   /** Marks every service SERVING or NOT_SERVING in grpc.health.v1. */
   setServing(serving: boolean): void;
+  /** Sets one of `options.conditions`; its health is SERVING while this and serving both hold. */
+  setCondition(name: string, holds: boolean): void;
   /** Stops accepting calls, lets in-flight calls finish for up to `graceMs`, then cancels the rest. */
   stop(graceMs: number): Promise<void>;
 }
@@ -57,7 +65,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const statusMap = Object.fromEntries(
     ['', ...options.services.map((s) => s.name)].map((name) => [name, 'NOT_SERVING' as const]),
   );
-  const health = new HealthImplementation(statusMap);
+  const conditions = new Map((options.conditions ?? []).map((name) => [name, false]));
+  for (const name of conditions.keys()) {
+    if (name in statusMap) throw new Error(`health condition ${name} clashes with a service name`);
+  }
+  let serving = false;
+  const health = new HealthImplementation({
+    ...statusMap,
+    ...Object.fromEntries([...conditions.keys()].map((name) => [name, 'NOT_SERVING' as const])),
+  });
+  const status = (up: boolean) => (up ? 'SERVING' : 'NOT_SERVING');
+  const publishConditions = () => {
+    for (const [name, holds] of conditions) health.setStatus(name, status(serving && holds));
+  };
   health.addToServer(server);
   // Reflection lists exactly what this server serves, health included.
   const healthDefinition = protoLoader.loadSync(healthProtoPath);
@@ -91,8 +111,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   return {
     server,
     port,
-    setServing(serving) {
-      for (const name of Object.keys(statusMap)) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+    setServing(up) {
+      serving = up;
+      for (const name of Object.keys(statusMap)) health.setStatus(name, status(up));
+      publishConditions();
+    },
+    setCondition(name, holds) {
+      if (!conditions.has(name)) throw new Error(`unknown health condition ${name}`);
+      conditions.set(name, holds);
+      publishConditions();
     },
     stop: (graceMs) =>
       new Promise<void>((resolve) => {

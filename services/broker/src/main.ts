@@ -8,7 +8,7 @@ import {
   registrationStep,
   runService,
 } from '@tributary/service-kit';
-import { ClusterMetadata, ReplicaAssignmentFollower } from './cluster';
+import { ClusterMetadata, REPLICAS_CAUGHT_UP, ReplicaAssignmentFollower, ReplicaReadiness } from './cluster';
 import { brokerDataPlaneHandlers } from './handlers/broker-service';
 import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
@@ -106,6 +106,8 @@ void runService({
         },
       ],
       reflection: loadTributaryPackageDefinition(),
+      // The Kubernetes readiness probe asks for this one: SERVING once every replica is in sync.
+      conditions: [REPLICAS_CAUGHT_UP],
       logger,
       drainMs: config['shutdown.timeout.ms'] / 2,
     });
@@ -204,6 +206,28 @@ void runService({
         replicas.stop();
       },
     };
-    return [etcd, storage, clusterMetadata, grpc.listen, kafkaStep, registration, replication, grpc.serving];
+    const readiness = new ReplicaReadiness(brokerId, metadata, (caughtUp, lagging) => {
+      grpc.get().setCondition(REPLICAS_CAUGHT_UP, caughtUp);
+      logger.info(
+        { caughtUp, lagging: lagging.length, first: lagging.slice(0, 5) },
+        caughtUp ? 'every replica is in sync' : 'replicas catching up',
+      );
+    });
+    const replicaReadiness = {
+      name: 'replica-readiness',
+      start: () => readiness.start(),
+      stop: () => readiness.stop(),
+    };
+    return [
+      etcd,
+      storage,
+      clusterMetadata,
+      grpc.listen,
+      kafkaStep,
+      registration,
+      replication,
+      replicaReadiness,
+      grpc.serving,
+    ];
   },
 });

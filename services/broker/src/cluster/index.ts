@@ -15,3 +15,9 @@ export {
   ReplicaAssignmentFollower,
   type ReplicaAssignmentFollowerOptions,
 } from './replica-assignment-follower';
+export {
+  type LaggingReplica,
+  laggingReplicas,
+  REPLICAS_CAUGHT_UP,
+  ReplicaReadiness,
+} from './replica-readiness';
