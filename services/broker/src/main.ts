@@ -162,7 +162,7 @@ void runService({
         version: 1,
         id: brokerId,
         host: config['advertised.host'] || config.host,
-        port: grpc.get().port,
+        port: config['advertised.port'] || grpc.get().port,
         rack: config.rack || null,
         startedAt,
         ...(kafkaListen === undefined ? {} : { kafka: kafkaAdvertised() }),

@@ -8,6 +8,12 @@ export const brokerSettings = {
     min: -1,
   }),
   port: setting.port({ doc: 'gRPC port of the BrokerService and ReplicationService.', default: 9092 }),
+  'advertised.port': setting.int({
+    doc: 'Port other processes and clients use to reach this broker (0: the bound `port`); differs behind a NodePort or a port mapping.',
+    default: 0,
+    min: 0,
+    max: 65535,
+  }),
   'data.dir': setting.string({ doc: 'Directory holding this broker’s partition logs.', default: './data' }),
   rack: setting.string({
     doc: 'Rack or zone of this broker, used to spread replicas (empty: none).',
