@@ -212,7 +212,7 @@ const cluster = await LocalCluster.start({ brokers: 3, controllers: 1, coordinat
 const bootstrap = cluster.bootstrap[0];
 try {
   await test(
-    'python: conformance scenario (plain Record path)',
+    'python: conformance scenario (plain Record path, then a batch encoded in Python)',
     program(python, [
       'clients/python/conformance.py',
       '--bootstrap',
