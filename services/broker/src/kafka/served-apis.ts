@@ -5,17 +5,27 @@
 import type { ClusterMetadata } from '../cluster';
 import type { DataPlaneDeps } from '../handlers/broker-service';
 import type { ClusterClients } from './cluster-clients';
-import { describeGroupsHandler, listGroupsHandler } from './groups/group-admin';
+import { deleteGroupsHandler, describeGroupsHandler, listGroupsHandler } from './groups/group-admin';
 import type { KafkaGroupMembership } from './groups/group-membership';
 import { offsetCommitHandler, offsetFetchHandler } from './groups/group-offsets';
 import { apiVersionsHandler } from './handlers/api-versions';
+import { describeClusterHandler } from './handlers/describe-cluster';
+import { describeConfigsHandler } from './handlers/describe-configs';
 import { fetchHandler } from './handlers/fetch';
 import { findCoordinatorHandler } from './handlers/find-coordinator';
 import { initProducerIdHandler } from './handlers/init-producer-id';
 import { listOffsetsHandler } from './handlers/list-offsets';
 import { metadataHandler } from './handlers/metadata';
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch';
 import { produceHandler } from './handlers/produce';
+import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from './handlers/topic-admin';
 import { API_VERSIONS } from './messages/api-versions';
+import {
+  DELETE_GROUPS,
+  DESCRIBE_CLUSTER,
+  DESCRIBE_CONFIGS,
+  OFFSET_FOR_LEADER_EPOCH,
+} from './messages/cluster-admin';
 import { DESCRIBE_GROUPS } from './messages/describe-groups';
 import { FETCH } from './messages/fetch';
 import { FIND_COORDINATOR } from './messages/find-coordinator';
@@ -30,6 +40,7 @@ import { OFFSET_COMMIT } from './messages/offset-commit';
 import { OFFSET_FETCH } from './messages/offset-fetch';
 import { PRODUCE } from './messages/produce';
 import { SYNC_GROUP } from './messages/sync-group';
+import { CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS } from './messages/topic-admin';
 import type { ServedApi } from './served-api';
 
 export interface KafkaFrontDoorDeps {
@@ -68,5 +79,15 @@ export function servedApis(deps: KafkaFrontDoorDeps): Map<number, ServedApi> {
   add({ api: OFFSET_FETCH, handle: offsetFetchHandler(deps.clients) });
   add({ api: LIST_GROUPS, handle: listGroupsHandler(deps.clients) });
   add({ api: DESCRIBE_GROUPS, handle: describeGroupsHandler(deps.clients) });
+  add({ api: DELETE_GROUPS, handle: deleteGroupsHandler(deps.clients) });
+  add({ api: CREATE_TOPICS, handle: createTopicsHandler(deps.clients) });
+  add({ api: DELETE_TOPICS, handle: deleteTopicsHandler(deps.clients) });
+  add({ api: CREATE_PARTITIONS, handle: createPartitionsHandler(deps.clients) });
+  add({ api: DESCRIBE_CONFIGS, handle: describeConfigsHandler(deps.clients) });
+  add({
+    api: DESCRIBE_CLUSTER,
+    handle: describeClusterHandler(deps.metadata, deps.clusterId, deps.brokerId),
+  });
+  add({ api: OFFSET_FOR_LEADER_EPOCH, handle: offsetForLeaderEpochHandler(deps.dataPlane.replicas) });
   return served;
 }

@@ -6,6 +6,8 @@
  */
 import { kafkaErrorCode, TributaryError } from '@tributary/errors';
 import type {
+  DeleteGroupsRequest,
+  DeleteGroupsResponse__Output,
   DescribeGroupsRequest,
   DescribeGroupsResponse__Output,
   ListGroupsRequest,
@@ -101,5 +103,27 @@ export function describeGroupsHandler(clients: ClusterClients): KafkaHandler {
   return async (body) => ({
     throttleTimeMs: 0,
     groups: await Promise.all((body['groups'] as string[]).map(describeOne)),
+  });
+}
+
+export function deleteGroupsHandler(clients: ClusterClients): KafkaHandler {
+  const deleteOne = async (groupId: string): Promise<Message> => {
+    try {
+      const coordinator = await clients.groupCoordinator(groupId);
+      const res = await callUnary<DeleteGroupsRequest, DeleteGroupsResponse__Output>(
+        coordinator,
+        coordinator.DeleteGroups,
+        { groupIds: [groupId] },
+      );
+      const code = Number(res.results[0]?.errorCode ?? 0);
+      if (code === 16 /* NOT_COORDINATOR */) clients.forgetGroup(groupId);
+      return { groupId, errorCode: kafkaErrorCode(code) };
+    } catch (err) {
+      return { groupId, errorCode: kafkaErrorCode(codeOf(err)) };
+    }
+  };
+  return async (body) => ({
+    throttleTimeMs: 0,
+    results: await Promise.all((body['groupsNames'] as string[]).map(deleteOne)),
   });
 }

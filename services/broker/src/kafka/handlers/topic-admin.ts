@@ -1,0 +1,127 @@
+/**
+ * CreateTopics, DeleteTopics and CreatePartitions over Kafka, proxied to the active controller's
+ * RPCs of the same names. Kafka's -1 ("the broker's default") for partitions and replication
+ * factor is Tributary's 0. A failure of the call itself (no controller, timeout) is reported on
+ * every topic of the request.
+ */
+import { kafkaErrorCode, TributaryError } from '@tributary/errors';
+import type {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse__Output,
+  CreateTopicsRequest,
+  CreateTopicsResponse__Output,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse__Output,
+} from '@tributary/proto';
+import { type ClusterClients, callUnary } from '../cluster-clients';
+import type { KafkaHandler } from '../served-api';
+
+const codeOf = (err: unknown) => kafkaErrorCode(err instanceof TributaryError ? err.code : 1000);
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+interface CreatableTopic {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
+}
+
+export function createTopicsHandler(clients: ClusterClients): KafkaHandler {
+  return async (body) => {
+    const topics = body['topics'] as CreatableTopic[];
+    const request: CreateTopicsRequest = {
+      validateOnly: body['validateOnly'] as boolean,
+      timeoutMs: body['timeoutMs'] as number,
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: Math.max(0, t.numPartitions),
+        replicationFactor: Math.max(0, t.replicationFactor),
+        configs: Object.fromEntries(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])),
+        assignments: t.assignments.map((a) => ({ partition: a.partitionIndex, brokerIds: a.brokerIds })),
+      })),
+    };
+    try {
+      const controller = clients.controller();
+      const res = await callUnary<CreateTopicsRequest, CreateTopicsResponse__Output>(
+        controller,
+        controller.CreateTopics,
+        request,
+      );
+      return {
+        throttleTimeMs: 0,
+        topics: res.topics.map((t) => ({
+          name: t.name,
+          topicId: t.topicId || undefined,
+          errorCode: kafkaErrorCode(Number(t.errorCode)),
+          errorMessage: t.errorMessage || null,
+          numPartitions: t.numPartitions || -1,
+          replicationFactor: t.replicationFactor || -1,
+          configs: [],
+        })),
+      };
+    } catch (err) {
+      return {
+        throttleTimeMs: 0,
+        topics: topics.map((t) => ({ name: t.name, errorCode: codeOf(err), errorMessage: messageOf(err) })),
+      };
+    }
+  };
+}
+
+export function deleteTopicsHandler(clients: ClusterClients): KafkaHandler {
+  return async (body) => {
+    const names = body['topicNames'] as string[];
+    try {
+      const controller = clients.controller();
+      const res = await callUnary<DeleteTopicsRequest, DeleteTopicsResponse__Output>(
+        controller,
+        controller.DeleteTopics,
+        { names },
+      );
+      return {
+        throttleTimeMs: 0,
+        responses: res.topics.map((t) => ({
+          name: t.name,
+          errorCode: kafkaErrorCode(Number(t.errorCode)),
+          errorMessage: t.errorMessage || null,
+        })),
+      };
+    } catch (err) {
+      return {
+        throttleTimeMs: 0,
+        responses: names.map((name) => ({ name, errorCode: codeOf(err), errorMessage: messageOf(err) })),
+      };
+    }
+  };
+}
+
+export function createPartitionsHandler(clients: ClusterClients): KafkaHandler {
+  return async (body) => {
+    const topics = body['topics'] as { name: string; count: number }[];
+    try {
+      const controller = clients.controller();
+      const res = await callUnary<CreatePartitionsRequest, CreatePartitionsResponse__Output>(
+        controller,
+        controller.CreatePartitions,
+        {
+          validateOnly: body['validateOnly'] as boolean,
+          topics: topics.map((t) => ({ name: t.name, count: t.count })),
+        },
+      );
+      return {
+        throttleTimeMs: 0,
+        results: res.topics.map((t) => ({
+          name: t.name,
+          errorCode: kafkaErrorCode(Number(t.errorCode)),
+          errorMessage: t.errorMessage || null,
+        })),
+      };
+    } catch (err) {
+      return {
+        throttleTimeMs: 0,
+        results: topics.map((t) => ({ name: t.name, errorCode: codeOf(err), errorMessage: messageOf(err) })),
+      };
+    }
+  };
+}
