@@ -43,9 +43,7 @@ function finish(code) {
 
 /** Stops the suite: a tool is missing that this script does not install itself. */
 function missing(what, command) {
-  console.log(
-    `test:polyglot needs ${what}. Install it with:\n  ${command}\nthen run npm run test:polyglot again.`,
-  );
+  console.log(`test:polyglot needs ${what}. Run:\n  ${command}\nthen run npm run test:polyglot again.`);
   failed++;
   failures.push(`setup: ${what} is missing`);
   finish(1);
@@ -105,7 +103,11 @@ const program = (cmd, args, options) => async () => {
 // ---- 1. tools ---------------------------------------------------------------------------------
 const has = (cmd, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 if (!has('python3')) missing('Python 3.9+', 'apt-get install -y python3 python3-venv');
-if (!has('go', ['version'])) missing('Go 1.26', 'apt-get install -y golang  # or Go 1.26 from go.dev');
+if (!has('go', ['version']))
+  missing(
+    'Go 1.26 (clients/go/go.mod)',
+    "export PATH=$PATH:/usr/local/go/bin   # where these machines have it; Debian's golang-go (1.19) is too old",
+  );
 if (!has('java', ['-version'])) missing('a JDK 17+', 'apt-get install -y openjdk-17-jdk-headless');
 if (!has('mvn')) missing('Maven 3.8+', 'apt-get install -y maven');
 mkdirSync(bin, { recursive: true });
