@@ -9,6 +9,7 @@ import {
   runService,
 } from '@tributary/service-kit';
 import { ClusterMetadata, REPLICAS_CAUGHT_UP, ReplicaAssignmentFollower, ReplicaReadiness } from './cluster';
+import { controlledShutdown } from './cluster/controlled-shutdown';
 import { brokerDataPlaneHandlers } from './handlers/broker-service';
 import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
@@ -218,6 +219,31 @@ void runService({
       start: () => readiness.start(),
       stop: () => readiness.stop(),
     };
+    // Last to start, first to stop: leadership moves while this broker still serves (issue 12).
+    const controlledShutdownStep = {
+      name: 'controlled-shutdown',
+      start() {},
+      stop: () =>
+        config['controlled.shutdown.enable']
+          ? controlledShutdown({
+              brokerId,
+              controllerAddress: () => {
+                const c = metadata.view.controller()?.value;
+                return c ? `${c.host}:${c.port}` : undefined;
+              },
+              ledPartitions: () =>
+                replicas
+                  .all()
+                  .filter((p) => p.isLeader)
+                  .map((p) => ({ topic: p.topic, partition: p.partition })),
+              timeoutMs: Math.min(
+                config['controlled.shutdown.timeout.ms'],
+                config['shutdown.timeout.ms'] / 2,
+              ),
+              logger,
+            })
+          : undefined,
+    };
     return [
       etcd,
       storage,
@@ -228,6 +254,7 @@ void runService({
       replication,
       replicaReadiness,
       grpc.serving,
+      controlledShutdownStep,
     ];
   },
 });

@@ -15,6 +15,15 @@ export const brokerSettings = {
     max: 65535,
   }),
   'data.dir': setting.string({ doc: 'Directory holding this broker’s partition logs.', default: './data' }),
+  'controlled.shutdown.enable': setting.boolean({
+    doc: 'On SIGTERM, first ask the controller to move leadership of this broker’s partitions to other in-sync replicas, then stop.',
+    default: true,
+  }),
+  'controlled.shutdown.timeout.ms': setting.int({
+    doc: 'How long a controlled shutdown may wait for the controller and for leadership to move before the broker stops anyway (part of `shutdown.timeout.ms`).',
+    default: 5000,
+    min: 0,
+  }),
   rack: setting.string({
     doc: 'Rack or zone of this broker, used to spread replicas (empty: none).',
     default: '',

@@ -104,6 +104,8 @@ export class ActiveController {
             { broker: change.id, live: change.value !== undefined },
             'broker registry changed',
           );
+          // A broker that stopped after a controlled shutdown may come back as a preferred leader.
+          if (change.value === undefined) this.leadership.stopping.delete(change.id);
           this.markDirty();
           return;
         case 'topics':

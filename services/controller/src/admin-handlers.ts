@@ -10,6 +10,8 @@ import {
   type AlterConfigsRequest__Output,
   type AlterConfigsResponse,
   ConfigResourceType,
+  type ControlledShutdownRequest__Output,
+  type ControlledShutdownResponse,
   type CreatePartitionsRequest__Output,
   type CreatePartitionsResponse,
   type CreateTopicsRequest__Output,
@@ -226,6 +228,27 @@ export async function initProducerId(
   }
   await controller.ready();
   return controller.producerIds.init(request.transactionalId, current);
+}
+
+/** ControlledShutdown: leadership off a stopping broker (Leadership.shutdown). */
+export async function controlledShutdown(
+  controller: ActiveController,
+  request: ControlledShutdownRequest__Output,
+): Promise<ControlledShutdownResponse> {
+  const brokerId = request.brokerId;
+  await controller.ready();
+  if (!controller.view.brokers().has(brokerId)) {
+    throw new TributaryError('BROKER_NOT_AVAILABLE', `broker ${brokerId} is not registered`);
+  }
+  const result = await controller.mutate(() => controller.leadership.shutdown(brokerId));
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of result.remaining) {
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  }
+  return {
+    moved: result.moved,
+    remaining: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+  };
 }
 
 /** Whether an error means the answering controller lost its epoch mid-request. */

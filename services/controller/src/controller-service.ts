@@ -14,6 +14,7 @@ import type { Logger } from '@tributary/service-kit';
 import type { ActiveController } from './active-controller';
 import {
   alterConfigs,
+  controlledShutdown,
   createPartitions,
   createTopics,
   deleteTopics,
@@ -79,6 +80,7 @@ export function controllerServiceHandlers(role: ControllerRole, logger: Logger):
     AlterConfigs: unary('AlterConfigs', alterConfigs),
     ElectLeaders: unary('ElectLeaders', electLeaders),
     InitProducerId: unary('InitProducerId', initProducerId),
+    ControlledShutdown: unary('ControlledShutdown', controlledShutdown),
     DescribeCluster: unary('DescribeCluster', async (c) =>
       describeCluster(c.view, role.clusterId, role.self, c.epoch),
     ),

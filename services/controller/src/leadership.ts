@@ -12,6 +12,7 @@ import type { Logger } from '@tributary/service-kit';
 import type { MetadataWriter, PartitionWrite } from './metadata-writer';
 import {
   type ElectionOutcome,
+  electForShutdown,
   electPreferred,
   electUnclean,
   type PartitionFacts,
@@ -49,7 +50,19 @@ export interface ElectionResult {
   readonly leaderEpoch: number;
 }
 
+/** What a controlled shutdown left: partitions the broker still leads, and how many moved. */
+export interface ShutdownResult {
+  readonly moved: number;
+  readonly remaining: readonly { topic: string; partition: number }[];
+}
+
 export class Leadership {
+  /**
+   * Brokers in controlled shutdown: never chosen as preferred leader again until their
+   * registration goes (a restarted broker registers anew and is welcome back).
+   */
+  readonly stopping = new Set<number>();
+
   constructor(
     private readonly view: MetadataView,
     private readonly writer: MetadataWriter,
@@ -82,7 +95,7 @@ export class Leadership {
       if (!facts) return undefined;
       const changed = reconcileLeadership(facts, epoch);
       if (changed || !this.options.autoPreferred) return changed;
-      const preferred = electPreferred(facts, epoch);
+      const preferred = electPreferred(this.withoutStopping(facts), epoch);
       return preferred.kind === 'elected' ? preferred.state : undefined;
     };
     const candidates: [string, number, CurrentState][] = [];
@@ -98,6 +111,46 @@ export class Leadership {
       );
     }
     return written.length;
+  }
+
+  /**
+   * ControlledShutdown: moves leadership off `brokerId` to other in-sync replicas and takes it
+   * out of every ISR (partition-election.ts `electForShutdown`); it stays out of preferred
+   * elections until its registration goes.
+   */
+  async shutdown(brokerId: number): Promise<ShutdownResult> {
+    this.stopping.add(brokerId);
+    const epoch = this.writer.epoch;
+    const candidates: [string, number, CurrentState][] = [];
+    for (const [topic, partitions] of this.view.allPartitions()) {
+      for (const [p, v] of partitions) {
+        if (v.value.leader === brokerId || v.value.isr.includes(brokerId))
+          candidates.push([topic, p, current(v)]);
+      }
+    }
+    const written = await this.decideAndWrite(candidates, (topic, partition, cur) => {
+      const facts = this.facts(topic, partition, cur.state);
+      return facts && electForShutdown(facts, this.stopping, epoch);
+    });
+    const led = new Set(
+      candidates.filter(([, , c]) => c.state.leader === brokerId).map(([t, p]) => `${t}/${p}`),
+    );
+    const moved = written.filter(
+      (w) => led.has(`${w.topic}/${w.partition}`) && w.state.leader !== brokerId,
+    ).length;
+    const remaining: { topic: string; partition: number }[] = [];
+    for (const [topic, partitions] of this.view.allPartitions()) {
+      for (const [partition, v] of partitions) {
+        if (v.value.leader === brokerId) remaining.push({ topic, partition });
+      }
+    }
+    this.logger.info({ broker: brokerId, moved, remaining: remaining.length }, 'controlled shutdown');
+    return { moved, remaining };
+  }
+
+  private withoutStopping(facts: PartitionFacts): PartitionFacts {
+    if (this.stopping.size === 0) return facts;
+    return { ...facts, live: new Set([...facts.live].filter((b) => !this.stopping.has(b))) };
   }
 
   /** ElectLeaders: preferred or unclean election for the named partitions (every one by default). */

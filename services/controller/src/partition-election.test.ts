@@ -1,5 +1,6 @@
 import type { PartitionState } from '@tributary/registry';
 import {
+  electForShutdown,
   electPreferred,
   electUnclean,
   initialState,
@@ -142,5 +143,44 @@ describe('partition election decisions', () => {
       );
     }
     expect(performance.now() - t0).toBeLessThan(200);
+  });
+
+  describe('controlled shutdown', () => {
+    const stopping = (...ids: number[]) => new Set(ids);
+
+    it('moves leadership to the first in-sync replica that is not stopping, and drops the stopping one from the ISR', () => {
+      expect(electForShutdown(facts(state(1, [1, 2, 3]), [1, 2, 3]), stopping(1), EPOCH)).toEqual({
+        version: 1,
+        leader: 2,
+        leaderEpoch: 4,
+        isr: [2, 3],
+        controllerEpoch: EPOCH,
+        partitionEpoch: 8,
+      });
+    });
+
+    it('skips replicas that are out of sync, dead, or stopping too', () => {
+      expect(electForShutdown(facts(state(1, [1, 2, 3]), [1, 3]), stopping(1), EPOCH)?.leader).toBe(3);
+      expect(electForShutdown(facts(state(1, [1, 3]), [1, 2, 3]), stopping(1), EPOCH)?.leader).toBe(3);
+      expect(electForShutdown(facts(state(1, [1, 2, 3]), [1, 2, 3]), stopping(1, 2), EPOCH)).toMatchObject({
+        leader: 3,
+        isr: [3],
+      });
+    });
+
+    it('keeps the leader when no other replica is in sync (RF=1, or a lone ISR)', () => {
+      expect(electForShutdown(facts(state(1, [1]), [1]), stopping(1), EPOCH)).toBeUndefined();
+      expect(electForShutdown(facts(state(1, [1]), [1, 2, 3]), stopping(1), EPOCH)).toBeUndefined();
+    });
+
+    it('takes a stopping follower out of the ISR, leader and leader epoch unchanged', () => {
+      expect(electForShutdown(facts(state(1, [1, 2, 3]), [1, 2, 3]), stopping(3), EPOCH)).toMatchObject({
+        leader: 1,
+        leaderEpoch: 3,
+        isr: [1, 2],
+        partitionEpoch: 8,
+      });
+      expect(electForShutdown(facts(state(1, [1, 2]), [1, 2, 3]), stopping(3), EPOCH)).toBeUndefined();
+    });
   });
 });

@@ -120,6 +120,34 @@ export function electUnclean(facts: PartitionFacts, controllerEpoch: number): El
   return { kind: 'elected', state: decided, unclean: !state.isr.includes(decided.leader) };
 }
 
+/**
+ * Controlled shutdown of the brokers in `stopping` (Kafka's ControlledShutdown): a partition one
+ * of them leads moves to the first replica, in assignment order, that is live, in the ISR and not
+ * stopping, with the stopping brokers out of the ISR; a partition they only follow drops them
+ * from the ISR (so acks=all stops waiting for them). Undefined when nothing can change: with no
+ * other replica in sync (RF=1) the broker keeps leading until it stops, as on a kill.
+ */
+export function electForShutdown(
+  facts: PartitionFacts,
+  stopping: ReadonlySet<number>,
+  controllerEpoch: number,
+): PartitionState | undefined {
+  const { replicas, state, live } = facts;
+  const staying = state.isr.filter((b) => live.has(b) && !stopping.has(b));
+  if (stopping.has(state.leader)) {
+    const successor = replicas.find((b) => staying.includes(b));
+    return successor === undefined ? undefined : next(state, successor, staying, controllerEpoch);
+  }
+  const leaderLive = state.leader >= 0 && live.has(state.leader);
+  if (!leaderLive || !state.isr.some((b) => stopping.has(b))) return undefined;
+  return next(
+    state,
+    state.leader,
+    state.isr.filter((b) => !stopping.has(b)),
+    controllerEpoch,
+  );
+}
+
 /** Whether two states are the same decision (ignoring who wrote them). */
 export function sameLeadership(a: PartitionState, b: PartitionState): boolean {
   return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && sameMembers(a.isr, b.isr);
