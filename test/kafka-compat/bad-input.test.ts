@@ -91,7 +91,7 @@ describe('bad input on the Kafka listener', () => {
   });
 
   const logLines = (fragment: string) =>
-    c.cluster.brokers[0]!.process.stdout.split('\n').filter((l) => l.includes(fragment)).length;
+    (c.cluster.brokers[0]!.process?.stdout ?? '').split('\n').filter((l) => l.includes(fragment)).length;
 
   it('closes connections that send garbage, answers a bad ApiVersions version, stores nothing, and others carry on', async () => {
     const address = c.kafkaBootstrap[0]!;
