@@ -90,4 +90,5 @@ export {
   type Serializer,
   stringSerde,
 } from './serializers/index';
+export { startClientTracing, type Tracing } from './telemetry';
 export { Tributary } from './tributary';

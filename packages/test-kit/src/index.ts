@@ -9,5 +9,13 @@ export {
   ServiceNode,
   serviceMain,
 } from './local-cluster';
+export {
+  jaegerBinary,
+  type RunningJaeger,
+  type RunningPrometheus,
+  type ScrapeJob,
+  startJaeger,
+  startPrometheus,
+} from './observability-stack';
 export { freePort, isPortFree } from './ports';
 export { waitFor } from './wait-for';

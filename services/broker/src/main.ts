@@ -69,7 +69,7 @@ void runService({
       metadata: metadataView,
       onIsrChange: (change) => (change === 'shrink' ? metrics?.isrShrinks : metrics?.isrExpands)?.inc(),
     });
-    metrics = createBrokerMetrics(telemetry.registry, replicas);
+    metrics = createBrokerMetrics(telemetry.registry, replicas, config['data.dir']);
     const fetchers = new FollowerFetcherManager(
       brokerId,
       (id) => metadata.addressOf(id),

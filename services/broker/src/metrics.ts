@@ -3,6 +3,7 @@
  * the replicas this broker holds, counted only where it leads (as Kafka's ReplicaManager does), so
  * summing over brokers counts every partition once.
  */
+import { statfsSync } from 'node:fs';
 import { LATENCY_BUCKETS } from '@tributary/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -16,7 +17,11 @@ export interface PartitionStates {
   }[];
 }
 
-export function createBrokerMetrics(registry: Registry, partitions: PartitionStates) {
+export function createBrokerMetrics(registry: Registry, partitions: PartitionStates, dataDir: string) {
+  const disk = () => {
+    const s = statfsSync(dataDir);
+    return { free: s.bavail * s.bsize, capacity: s.blocks * s.bsize };
+  };
   const registers = [registry];
   const led = () => partitions.all().filter((p) => p.isLeader);
   return {
@@ -89,6 +94,22 @@ export function createBrokerMetrics(registry: Registry, partitions: PartitionSta
       registers,
       collect() {
         this.set(led().length);
+      },
+    }),
+    logDirFree: new Gauge({
+      name: 'tributary_broker_log_dir_free_bytes',
+      help: 'Bytes available to the broker on the file system of its data.dir.',
+      registers,
+      collect() {
+        this.set(disk().free);
+      },
+    }),
+    logDirCapacity: new Gauge({
+      name: 'tributary_broker_log_dir_capacity_bytes',
+      help: 'Size of the file system holding the broker’s data.dir.',
+      registers,
+      collect() {
+        this.set(disk().capacity);
       },
     }),
     replicas: new Gauge({

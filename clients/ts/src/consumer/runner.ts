@@ -4,6 +4,7 @@
  * handled in order and never by two handlers at once. A handler that throws leaves its
  * partition at the first unconsumed record, redelivered next (at least once).
  */
+import { processBatch, processMessage, recordPoll } from '../telemetry/process-tracing';
 import type { ConsumerCore } from './consumer-core';
 import type { PartitionQueue } from './partition-queue';
 import type { ConsumerBatch, RunOptions, TopicPartition } from './types';
@@ -51,6 +52,8 @@ async function handle<K, V>(
   if (records.length === 0) return;
   core.session?.pollProgress();
   const messages = records.map((r) => core.toMessage(q, r));
+  const groupId = core.options.groupId;
+  recordPoll(q.topic, q.partition, groupId, messages.length);
   try {
     if (options.eachBatch !== undefined) {
       let resolved = q.consumed;
@@ -60,14 +63,16 @@ async function handle<K, V>(
         messages,
         highWatermark: q.highWatermark,
       };
-      await options.eachBatch({
-        batch,
-        resolveOffset: (offset) => {
-          resolved = Math.max(resolved, offset + 1);
-          if (core.partitions.current(q)) q.consumed = resolved;
-        },
-        commit: () => hooks.commit(),
-      });
+      await processBatch(q.topic, q.partition, groupId, messages, () =>
+        options.eachBatch!({
+          batch,
+          resolveOffset: (offset) => {
+            resolved = Math.max(resolved, offset + 1);
+            if (core.partitions.current(q)) q.consumed = resolved;
+          },
+          commit: () => hooks.commit(),
+        }),
+      );
       if (core.partitions.current(q) && q.position !== startPosition)
         q.consumed = Math.max(q.consumed, messages[messages.length - 1]!.offset + 1);
       return;
@@ -77,12 +82,14 @@ async function handle<K, V>(
       if ((message.offset & 0xff) === 0) await core.partitions.yieldToEventLoop();
       const seeks = q.seeks;
       let pausedHere = false;
-      await options.eachMessage!({
-        message,
-        pause: () => {
-          pausedHere = true;
-        },
-      });
+      await processMessage(message, groupId, () =>
+        options.eachMessage!({
+          message,
+          pause: () => {
+            pausedHere = true;
+          },
+        }),
+      );
       // A seek inside the handler moved the position: deliver from there, not from this batch.
       if (q.seeks !== seeks) break;
       q.consumed = message.offset + 1;

@@ -76,6 +76,7 @@ export class RecordAccumulator {
       } else pq.lingerTimer = setTimeout(() => this.seal(pq), this.options.lingerMs);
     }
     b.records.push(input);
+    if (call.traceContext !== undefined) b.traceContext ??= call.traceContext;
     b.owners.push(call);
     b.indices.push(index);
     b.bytes += estimateSize(input);

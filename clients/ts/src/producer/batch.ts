@@ -5,6 +5,7 @@
  */
 import type { TributaryError } from '@tributary/errors';
 import type { RecordHeader, RecordInput } from '@tributary/record-batch';
+import type { RequestTraceContext } from '../telemetry/send-tracing';
 import type { ProducerMessage, RecordMetadata } from './types';
 
 /** One `send` call: settles once every one of its records is acknowledged or one fails. */
@@ -14,6 +15,8 @@ export interface SendCall {
   settled: boolean;
   resolve(r: RecordMetadata[]): void;
   reject(e: unknown): void;
+  /** Set when a record of the call is traced: the produce request carries it to the broker. */
+  traceContext?: RequestTraceContext;
 }
 
 export class ProducerBatch {
@@ -35,6 +38,8 @@ export class ProducerBatch {
   maybeAppended = false;
   /** The error of the latest failed attempt: what the caller gets if retries run out. */
   lastError: TributaryError | undefined;
+  /** The trace context of the first traced record appended (see SendCall.traceContext). */
+  traceContext: RequestTraceContext | undefined;
   readonly deadline: number;
   readonly #waiters: (() => void)[] = [];
 

@@ -22,6 +22,7 @@ import type { RecordInput } from '@tributary/record-batch';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { type ClientOptions, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
+import { endSendSpans, startSendSpan } from '../telemetry/send-tracing';
 import { RecordAccumulator } from './accumulator';
 import { type SendCall, toRecordInput } from './batch';
 import { type ControllerCall, Idempotence } from './idempotence';
@@ -52,8 +53,11 @@ export class Producer {
   readonly #sender: Sender;
   #connecting: Promise<void> | undefined;
   #closed = false;
+  /** `messaging.client.id` of send spans. */
+  readonly #clientId: string;
 
   constructor(config: ProducerConfig = {}) {
+    this.#clientId = config.clientId ?? 'tributary-ts';
     this.options = producerDefaults(config);
     let source = config.metadata;
     if (source === undefined) {
@@ -109,6 +113,7 @@ export class Producer {
         resolve,
         reject,
       };
+      let spans: ReturnType<typeof startSendSpan>[] | undefined;
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         let input: RecordInput;
@@ -118,10 +123,28 @@ export class Producer {
           partition = this.#choosePartition(topic, m, input, count);
         } catch (err) {
           call.settled = true;
+          if (spans) endSendSpans(spans, undefined, err);
           reject(err);
           return;
         }
+        const traced = startSendSpan(topic, partition, input.key, input, this.#clientId);
+        if (traced !== undefined) {
+          spans ??= new Array(messages.length);
+          spans[i] = traced;
+          call.traceContext ??= traced.context;
+        }
         this.#accumulator.append(topic, partition, input, call, i);
+      }
+      if (spans !== undefined) {
+        const traced = spans;
+        call.resolve = (results) => {
+          endSendSpans(traced, results);
+          resolve(results);
+        };
+        call.reject = (err) => {
+          endSendSpans(traced, undefined, err);
+          reject(err);
+        };
       }
     });
   }

@@ -187,6 +187,9 @@ export class Sender {
       timeoutMs: this.options.ackTimeoutMs,
       topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
     };
+    // A traced record in the request: the broker's spans join its trace (none when untraced).
+    const traceContext = sent.find((b) => b.traceContext !== undefined)?.traceContext;
+    if (traceContext !== undefined) request.traceContext = traceContext;
     stream.send(request).then(
       (res) => {
         const results = new Map<string, ProducePartitionResponse__Output>();

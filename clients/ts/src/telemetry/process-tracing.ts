@@ -1,0 +1,126 @@
+/**
+ * The consumer's tracing, called from one place (the runner that hands records to
+ * `eachMessage`/`eachBatch`): a `poll <topic>` CLIENT span per batch of records delivered from a
+ * partition, and a `process <topic>` CONSUMER span around the handler for records whose producer
+ * sampled them (a `traceparent` header). `process` links to each producer context (the messaging
+ * conventions' default), and for a record handled alone it is also the child of it, so the
+ * consumer's work is in the producer's trace. A record without the header gets no process span.
+ */
+import {
+  type Context,
+  context,
+  type Link,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { Attr, contextFromHeaders, MESSAGING_SYSTEM, SpanName, TRACER_NAME } from '@tributary/telemetry';
+import type { ConsumerMessage } from '../consumer/types';
+
+const tracer = () => trace.getTracer(TRACER_NAME);
+
+function base(topic: string, partition: number, groupId: string | undefined) {
+  return {
+    [Attr.messagingSystem]: MESSAGING_SYSTEM,
+    [Attr.destinationName]: topic,
+    [Attr.partitionId]: String(partition),
+    ...(groupId ? { [Attr.consumerGroup]: groupId } : {}),
+  };
+}
+
+/** Records one delivered batch as a `poll` span (sampled by the consumer's own sampler). */
+export function recordPoll(
+  topic: string,
+  partition: number,
+  groupId: string | undefined,
+  count: number,
+): void {
+  const span = tracer().startSpan(SpanName.poll(topic), {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      ...base(topic, partition, groupId),
+      [Attr.messagingOperationType]: 'receive',
+      [Attr.batchMessageCount]: count,
+    },
+  });
+  span.end();
+}
+
+function keyAttribute(key: unknown): Record<string, string> {
+  if (typeof key === 'string') return { [Attr.kafkaMessageKey]: key };
+  if (Buffer.isBuffer(key)) return { [Attr.kafkaMessageKey]: key.toString() };
+  return {};
+}
+
+async function runIn<T>(span: Span, parent: Context, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await context.with(trace.setSpan(parent, span), fn);
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: String((err as Error)?.message ?? err) });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** Runs `eachMessage` for one record, inside a `process` span when its producer sampled it. */
+export function processMessage<T>(
+  message: ConsumerMessage<unknown, unknown>,
+  groupId: string | undefined,
+  fn: () => Promise<T> | T,
+): Promise<T> | T {
+  const producer = contextFromHeaders(message.headers);
+  if (producer === undefined) return fn();
+  const sc = trace.getSpanContext(producer)!;
+  const span = tracer().startSpan(
+    SpanName.process(message.topic),
+    {
+      kind: SpanKind.CONSUMER,
+      links: [{ context: sc }],
+      attributes: {
+        ...base(message.topic, message.partition, groupId),
+        [Attr.messagingOperationType]: 'process',
+        [Attr.kafkaOffset]: message.offset,
+        ...keyAttribute(message.key),
+      },
+    },
+    producer,
+  );
+  return runIn(span, producer, fn);
+}
+
+/** Runs `eachBatch`, inside a `process` span linked to every sampled record's producer context. */
+export function processBatch<T>(
+  topic: string,
+  partition: number,
+  groupId: string | undefined,
+  messages: readonly ConsumerMessage<unknown, unknown>[],
+  fn: () => Promise<T> | T,
+): Promise<T> | T {
+  const links: Link[] = [];
+  let only: Context | undefined;
+  for (const m of messages) {
+    const c = contextFromHeaders(m.headers);
+    if (c === undefined) continue;
+    links.push({ context: trace.getSpanContext(c)! });
+    only = c;
+  }
+  if (links.length === 0) return fn();
+  // One record: its producer's context is the parent (allowed by the conventions), else links only.
+  const parent = messages.length === 1 && only !== undefined ? only : context.active();
+  const span = tracer().startSpan(
+    SpanName.process(topic),
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        ...base(topic, partition, groupId),
+        [Attr.messagingOperationType]: 'process',
+        [Attr.batchMessageCount]: messages.length,
+      },
+    },
+    parent,
+  );
+  return runIn(span, parent, fn);
+}
