@@ -25,12 +25,18 @@ module.exports = {
       // one file at a time (--runInBand) so timings on a 2-core machine stay meaningful.
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Kafka's real clients and tools have their own suite (npm run test:kafka-compat).
-      testPathIgnorePatterns: ['<rootDir>/test/kafka-compat/'],
+      testPathIgnorePatterns: ['<rootDir>/test/kafka-compat/', '<rootDir>/test/observability/'],
     },
     {
       ...common,
       displayName: 'kafka-compat',
       testMatch: ['<rootDir>/test/kafka-compat/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'observability',
+      // Real Jaeger and Prometheus (npm run test:observability).
+      testMatch: ['<rootDir>/test/observability/**/*.test.ts'],
     },
   ],
 };

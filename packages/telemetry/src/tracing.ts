@@ -24,6 +24,8 @@ export const TRACER_NAME = 'tributary';
 export interface Tracing {
   readonly enabled: boolean;
   readonly tracer: Tracer;
+  /** Exports every span ended so far. */
+  flush(): Promise<void>;
   /** Exports what is buffered and stops the exporter; safe to call twice. */
   shutdown(): Promise<void>;
 }
@@ -58,7 +60,12 @@ export function startTracing(
   options: { instanceId?: string; exporter?: SpanExporter } = {},
 ): Tracing {
   if (!config.enabled && options.exporter === undefined) {
-    return { enabled: false, tracer: trace.getTracer(TRACER_NAME), shutdown: async () => {} };
+    return {
+      enabled: false,
+      tracer: trace.getTracer(TRACER_NAME),
+      flush: async () => {},
+      shutdown: async () => {},
+    };
   }
   const resource = resourceFromAttributes({
     ...config.resourceAttributes,
@@ -84,6 +91,7 @@ export function startTracing(
   return {
     enabled: true,
     tracer: provider.getTracer(TRACER_NAME),
+    flush: () => provider.forceFlush(),
     shutdown: () => {
       stopped ??= provider.shutdown().catch(() => undefined);
       return stopped;

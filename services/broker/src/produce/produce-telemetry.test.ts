@@ -1,0 +1,79 @@
+import { SpanKind } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { ProduceRequest__Output } from '@tributary/proto';
+import { Registry } from 'prom-client';
+import { createBrokerMetrics } from '../metrics';
+import { produceObserver } from './produce-telemetry';
+
+const exporter = new InMemorySpanExporter();
+const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer(
+  't',
+);
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const SEND = 'b7ad6b7169203331';
+
+const request = (traced: boolean): ProduceRequest__Output =>
+  ({
+    acks: -1,
+    timeoutMs: 0,
+    topics: [
+      {
+        topic: 'orders',
+        partitions: [{ partition: 1, data: 'recordBatches', recordBatches: Buffer.alloc(10) }],
+      },
+    ],
+    ...(traced ? { traceContext: { traceparent: `00-${TRACE}-${SEND}-01`, tracestate: '' } } : {}),
+  }) as unknown as ProduceRequest__Output;
+
+describe('broker produce span shapes', () => {
+  beforeEach(() => exporter.reset());
+  const metrics = () => createBrokerMetrics(new Registry(), { all: () => [] }, '/');
+
+  it('a traced request: produce (SERVER, child of the send) with append and replication wait under it', async () => {
+    const m = metrics();
+    const scope = produceObserver(m, tracer, true).begin(request(true), -1);
+    const offset = scope.append('orders', 1, 10, () => 7);
+    expect(offset).toBe(7);
+    await scope.replicationWait('orders', 1, Promise.resolve(undefined));
+    scope.end();
+    const spans = exporter.getFinishedSpans();
+    const produce = spans.find((s) => s.name === 'produce')!;
+    expect(produce.kind).toBe(SpanKind.SERVER);
+    expect(produce.spanContext().traceId).toBe(TRACE);
+    expect(produce.parentSpanContext?.spanId).toBe(SEND);
+    expect(produce.attributes).toMatchObject({ 'messaging.system': 'kafka', 'tributary.produce.acks': -1 });
+    for (const name of ['append orders', 'replication wait orders']) {
+      const child = spans.find((s) => s.name === name)!;
+      expect(child.parentSpanContext?.spanId).toBe(produce.spanContext().spanId);
+      expect(child.attributes).toMatchObject({
+        'messaging.destination.name': 'orders',
+        'messaging.destination.partition.id': '1',
+      });
+    }
+    expect((await m.bytesIn.get()).values).toEqual([
+      expect.objectContaining({ labels: { topic: 'orders' }, value: 10 }),
+    ]);
+  });
+
+  it('an untraced request costs no span but is counted', async () => {
+    const m = metrics();
+    const scope = produceObserver(m, tracer, true).begin(request(false), 1);
+    scope.append('orders', 1, 10, () => 0);
+    scope.end();
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    expect((await m.produceRequests.get()).values[0]).toMatchObject({ labels: { acks: '1' }, value: 1 });
+  });
+
+  it('a failed replication wait marks its span as an error', async () => {
+    const scope = produceObserver(metrics(), tracer, true).begin(request(true), -1);
+    await scope.replicationWait('orders', 1, Promise.resolve(new Error('REQUEST_TIMED_OUT')));
+    scope.end();
+    expect(exporter.getFinishedSpans().find((s) => s.name === 'replication wait orders')!.status.code).toBe(
+      2,
+    );
+  });
+});
