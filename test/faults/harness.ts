@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -20,7 +19,7 @@ import {
   type PartitionState,
   parseRecord,
 } from '@tributary/registry';
-import { checkHealth, findEtcd, ManagedProcess, repoRoot, waitFor } from '@tributary/test-kit';
+import { checkHealth, etcdHealthy, findEtcd, ManagedProcess, repoRoot, waitFor } from '@tributary/test-kit';
 import {
   checkNamespacesAvailable,
   createBridge,
@@ -113,24 +112,6 @@ export class ClusterProcess {
   async stop(): Promise<void> {
     await this.process?.stop(5000);
   }
-}
-
-function etcdHealthy(endpoint: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(`${endpoint}/health`, { timeout: 1000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
 }
 
 export interface FaultClusterOptions {

@@ -31,7 +31,8 @@ export function findEtcd(): string {
   }
 }
 
-function healthy(endpoint: string): Promise<boolean> {
+/** Whether the etcd member at `endpoint` answers /health with true (it has a leader). */
+export function etcdHealthy(endpoint: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(`${endpoint}/health`, { timeout: 1000 }, (res) => {
       let body = '';
@@ -97,7 +98,7 @@ export async function startEtcd(
     await waitFor(
       async () => {
         if (!etcd.running) throw new Error(`etcd exited: ${etcd.stderr.slice(-500)}`);
-        return healthy(endpoint);
+        return etcdHealthy(endpoint);
       },
       { timeoutMs: 15_000, intervalMs: 50, description: `etcd on ${endpoint}` },
     );

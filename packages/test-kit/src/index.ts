@@ -1,5 +1,5 @@
 export { ManagedProcess } from './child-process';
-export { type EtcdServer, findEtcd, startEtcd } from './etcd-server';
+export { type EtcdServer, etcdHealthy, findEtcd, startEtcd } from './etcd-server';
 export { checkHealth } from './health';
 export {
   LocalCluster,
