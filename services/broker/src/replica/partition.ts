@@ -73,6 +73,13 @@ export class Partition {
   readonly followers = new Map<number, FollowerState>();
   /** Set while an ISR change of this partition is being written to etcd. */
   isrChangeInFlight = false;
+  /**
+   * Leader: a follower being added to the ISR (the etcd write is in flight). It counts for the
+   * high watermark from the moment the leader decides to add it (Kafka's "maximal ISR",
+   * KIP-497): otherwise the HW could pass records it lacks before etcd names it in-sync, and as
+   * an in-sync replica it could be elected and truncate those committed records away.
+   */
+  joiningIsr: number | undefined;
   #acksWaiters: AcksWaiter[] = [];
   readonly #roleListeners = new Set<() => void>();
 
@@ -287,7 +294,8 @@ export class Partition {
   maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
     let hw = this.log.logEndOffset;
-    for (const r of this.isr) {
+    const members = this.joiningIsr === undefined ? this.isr : [...this.isr, this.joiningIsr];
+    for (const r of members) {
       if (r === this.brokerId) continue;
       const s = this.followers.get(r);
       if (s === undefined) continue; // not a replica any more: ignored until the ISR is fixed

@@ -205,7 +205,10 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
   expandIsr(p: Partition, replicaId: number): void {
     if (p.isrChangeInFlight) return;
     this.#opts.logger.info({ topic: p.topic, partition: p.partition, replicaId }, 'expanding ISR');
-    void this.#writeIsr(p, (isr) => (isr.includes(replicaId) ? isr : [...isr, replicaId]));
+    p.joiningIsr = replicaId;
+    void this.#writeIsr(p, (isr) => (isr.includes(replicaId) ? isr : [...isr, replicaId])).finally(() => {
+      p.joiningIsr = undefined;
+    });
   }
 
   async #writeIsr(p: Partition, change: (isr: readonly number[]) => readonly number[]): Promise<void> {
