@@ -59,6 +59,13 @@ describe('fault checker', () => {
     expect(result.duplicated).toBe(1);
   });
 
+  test("records the workload did not send (a case's probes) are not duplicates, but still hold offsets", () => {
+    const sends = [send('p0', 0, 0, 1)];
+    const reads = [read('probe', 0, 0), read('probe', 0, 2), read('p0:0', 0, 1), read('probe', 0, 1, 'c1')];
+    const result = checkHistory(history({ sends, reads }));
+    expect(result).toMatchObject({ duplicated: 0, inconsistent: 1 });
+  });
+
   test('one offset with two values is inconsistent, including an acknowledgement naming it', () => {
     const sends = [send('p0', 0, 0, 0), send('p1', 0, 0, 1)];
     const reads = [read('p0:0', 0, 0), read('p1:0', 0, 0, 'c1')];

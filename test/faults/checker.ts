@@ -106,6 +106,8 @@ export function checkHistory(history: History): CheckResult {
   const readOffsets = new Map<string, Set<string>>();
   for (const r of history.reads) {
     observe(r.partition, r.offset, r.value);
+    // Records the workload did not send (a fault case's own probes) count only for offsets.
+    if (!sendByValue.has(r.value)) continue;
     entry(readOffsets, r.value, () => new Set<string>()).add(`${r.partition}/${r.offset}`);
   }
   for (const s of history.sends) if (s.ack) observe(s.partition, s.ack.offset, s.value);

@@ -11,7 +11,7 @@ import { Tributary } from '@tributary/client';
 import { waitFor } from '@tributary/test-kit';
 import type { ClusterProcess, FaultCluster } from './harness';
 import { degradeClientLink } from './namespaces';
-import type { Workload } from './workload';
+import { errorName, type Workload } from './workload';
 
 export interface FaultContext {
   cluster: FaultCluster;
@@ -130,8 +130,19 @@ function fillDisk(path: string): void {
   }
 }
 
-/** One acks=all send with a short delivery timeout, to see what the producer is told. */
-async function probeSend(ctx: FaultContext, partition: number, deliveryTimeoutMs: number): Promise<string> {
+let probes = 0;
+
+/**
+ * One acks=all send of `bytes` with a short delivery timeout, to see what the producer is told.
+ * A full tmpfs still takes writes into pages already allocated, so a probe meant to hit the
+ * full disk is large.
+ */
+async function probeSend(
+  ctx: FaultContext,
+  partition: number,
+  deliveryTimeoutMs: number,
+  bytes = 16,
+): Promise<string> {
   const client = new Tributary({
     bootstrap: ctx.cluster.bootstrap,
     clientId: 'fault-probe',
@@ -139,11 +150,11 @@ async function probeSend(ctx: FaultContext, partition: number, deliveryTimeoutMs
   });
   try {
     const producer = client.producer({ acks: -1, idempotent: true, deliveryTimeoutMs, ackTimeoutMs: 2000 });
-    await producer.send({ topic: ctx.topic, messages: [{ partition, value: 'probe' }] });
+    const value = `probe-${probes++}-`.padEnd(bytes, 'x');
+    await producer.send({ topic: ctx.topic, messages: [{ partition, value }] });
     return 'ok';
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return `${e.code ?? 'error'}: ${e.message ?? err}`;
+    return `${errorName(err)}: ${(err as Error)?.message ?? err}`;
   } finally {
     await client.close();
   }
@@ -181,7 +192,7 @@ function killOnFileEvent(
         }, 10_000).unref();
       });
       if (seen) ctx.note(`kill -9 ${victim.label} at ${what} (${seen})`);
-      else ctx.fail(`no ${what} seen in ${dir} within 10 s`);
+      else ctx.fail(`${what} was not seen in ${dir} within 10 s`);
       const at = performance.now();
       const led = await ledBy(ctx, victim);
       await victim.kill();
@@ -192,7 +203,7 @@ function killOnFileEvent(
 }
 
 const SEGMENT_LOG = /^\d{20}\.log$/;
-const TINY_SEGMENTS = { 'segment.bytes': '16384' };
+const TINY_SEGMENTS = { 'segment.bytes': '4096' };
 
 /** Every fault case, in the order the suite runs them. */
 export const FAULT_CASES: FaultCase[] = [
@@ -260,7 +271,7 @@ export const FAULT_CASES: FaultCase[] = [
       const filler = join(ctx.cluster.brokerDataDirs[Number(victim.id)]!, 'filler');
       ctx.note(`${victim.label}'s data tmpfs filled`);
       fillDisk(filler);
-      const answer = await probeSend(ctx, 0, 3000);
+      const answer = await probeSend(ctx, 0, 3000, 256 * 1024);
       ctx.note(`produce to the full broker: ${answer.slice(0, 160)}`);
       if (!answer.startsWith('STORAGE_ERROR') && !answer.startsWith('KAFKA_STORAGE_ERROR'))
         ctx.fail(`produce to a full disk did not answer STORAGE_ERROR: ${answer.slice(0, 200)}`);
@@ -296,7 +307,7 @@ export const FAULT_CASES: FaultCase[] = [
   killOnFileEvent(
     'kill -9 during retention deletes',
     'a retention delete',
-    { ...TINY_SEGMENTS, 'retention.bytes': '65536' },
+    { ...TINY_SEGMENTS, 'retention.bytes': '8192' },
     (dir, file) =>
       SEGMENT_LOG.test(file.replace(/\.deleted$/, '')) &&
       (file.endsWith('.deleted') || !existsSync(join(dir, file))),

@@ -7,7 +7,7 @@
  * anomalies and its own checks met).
  *
  * `-- --soak 10m` instead runs random faults from the list for that long (results in
- * bench/results/faults-soak.json); `-- --only <text>` runs the cases whose name contains it.
+ * bench/results/faults-soak.json); `-- --only <text>[,<text>...]` runs the cases whose name contains one of them.
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,7 +183,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const report = await import(join(repoRoot, 'bench', 'lib', 'report.mjs'));
   const soakMs = values.soak === undefined ? undefined : parseDuration(values.soak);
-  const cases = FAULT_CASES.filter((c) => values.only === undefined || c.name.includes(values.only));
+  const wanted = values.only?.split(',').map((w) => w.trim());
+  const cases = FAULT_CASES.filter((c) => wanted === undefined || wanted.some((w) => c.name.includes(w)));
   if (cases.length === 0) throw new Error(`no fault case matches "${values.only}"`);
 
   const t0 = performance.now();

@@ -29,10 +29,10 @@ type Producer = ReturnType<Tributary['producer']>;
 const TICK_MS = 50;
 const now = () => performance.now();
 
-/** The error code of a failed send (the client's TributaryError), or its message. */
-function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown };
-  return typeof e?.code === 'string' ? e.code : String(e?.message ?? err);
+/** The error's name in the error table (a TributaryError's `errorName`), else its message. */
+export function errorName(err: unknown): string {
+  const e = err as { errorName?: unknown; message?: unknown };
+  return typeof e?.errorName === 'string' ? e.errorName : String(e?.message ?? err);
 }
 
 export class Workload {
@@ -166,7 +166,7 @@ export class Workload {
           });
         },
         (err) => {
-          const code = errorCode(err);
+          const code = errorName(err);
           this.errors.set(code, (this.errors.get(code) ?? 0) + records.length);
           // A send call fails whole in the client; records it had already written are indeterminate.
           for (const r of records) r.error = code;
