@@ -77,6 +77,8 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
   readonly brokerId: number;
   readonly #partitions = new Map<string, Partition>();
   readonly #chains = new Map<string, Promise<void>>();
+  /** The partitions led here (a superset: ones that lost leadership leave at the next ISR check). */
+  readonly #led = new Set<Partition>();
   readonly #opts: ReplicaManagerOptions;
   readonly #now: () => number;
   #fetchers: FollowerFetchers | undefined;
@@ -145,6 +147,7 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
       const wasLeader = p.isLeader && p.leaderEpoch === state.leaderEpoch;
       this.#fetchers?.unfollow(p);
       p.makeLeader(this.#assignment(state, topic, tp));
+      this.#led.add(p);
       if (!wasLeader)
         this.#opts.logger.info(
           {
@@ -183,15 +186,23 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
         this.#fetchers?.unfollow(p);
         p.makeOffline();
         this.#partitions.delete(key);
+        this.#led.delete(p);
       }
       if (deleteData) await this.#opts.logs.delete(tp.topic, tp.partition);
     });
   }
 
-  /** Shrinks the ISR of led partitions whose followers lag (timer; public for tests). */
+  /**
+   * Shrinks the ISR of led partitions whose followers lag (timer; public for tests). Walks only
+   * the partitions this broker leads, not every replica it holds.
+   */
   checkIsr(): void {
-    for (const p of this.#partitions.values()) {
-      if (!p.isLeader || p.isrChangeInFlight) continue;
+    for (const p of this.#led) {
+      if (!p.isLeader) {
+        this.#led.delete(p);
+        continue;
+      }
+      if (p.isrChangeInFlight) continue;
       const lagging = p.laggingReplicas(this.#opts.config.replicaLagTimeMaxMs);
       const strangers = p.isr.filter((r) => !p.replicas.includes(r));
       const out = [...lagging, ...strangers];

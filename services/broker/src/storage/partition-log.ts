@@ -375,9 +375,12 @@ export class PartitionLog implements PartitionReader {
 
   /** Flushes in the background if `flush.ms` has passed since the last flush and data is unflushed. */
   maybeFlush(): Promise<void> {
-    if (this.#closed || !this.#flusher.isDue(this.logEndOffset, this.#config.flushMs))
-      return Promise.resolve();
-    return this.flushAsync();
+    return this.isFlushDue() ? this.flushAsync() : Promise.resolve();
+  }
+
+  /** Whether records older than `flush.ms` are not fsynced yet (what `maybeFlush` acts on). */
+  isFlushDue(): boolean {
+    return !this.#closed && this.#flusher.isDue(this.logEndOffset, this.#config.flushMs);
   }
 
   /**
