@@ -1,0 +1,426 @@
+// Scale benchmark (issue 13): one local cluster (etcd, a controller, a group coordinator, 3
+// brokers) and topics of 6, 100, 1,000 and 10,000 partitions at RF 3, measuring per topic:
+// topic creation (until every broker's Metadata shows a leader for every partition), Metadata
+// latency and size, idle CPU and resident memory of each broker holding the topic, produce
+// throughput (one producer, acks=all, keyless and keyed), consume throughput (one consumer
+// assigned every partition; a group of 4), end-to-end p99 at 5,000 records/s, and leader
+// failover after kill -9 of a broker. Last, a broker's restart-to-serving time after kill -9
+// with BENCH_RESTART_BYTES of log on disk (RF 1 topic of 6 partitions on that broker).
+//
+//   npm run bench:scale
+//   BENCH_PARTITIONS=6,100,1000,10000 BENCH_SECONDS=5 BENCH_RESTART_BYTES=1g   (defaults)
+//   BENCH_RESTART_BYTES=10g for the issue's 10 GB case (minutes of writing); 0 skips it.
+//
+// The 6-partition topic is the baseline: every other row's throughput ratio is against it.
+// Topics stay while later ones are measured (a broker holds all of them, as a real cluster
+// would), so the idle and memory figures of a row include every smaller topic before it.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { formatBytes, parseBytes, progress, table, writeResults } from './lib/report.mjs';
+
+const require = createRequire(import.meta.url);
+const grpc = require('@grpc/grpc-js');
+const { LocalCluster, waitFor } = require('../packages/test-kit/dist/index.js');
+const { createClient } = require('../packages/proto/dist/index.js');
+const { Tributary } = require('../clients/ts/dist/index.js');
+
+const PARTITIONS = (process.env.BENCH_PARTITIONS ?? '6,100,1000,10000').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RESTART_BYTES = parseBytes(process.env.BENCH_RESTART_BYTES, 2 ** 30);
+const RECORD_SIZE = 100;
+const RATE = 5000;
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const LEASE_TTL = 5;
+
+const call = (service, address, method, request, timeoutMs = 120_000) =>
+  new Promise((resolve, reject) => {
+    const client = createClient(service, address);
+    client[method](request, { deadline: Date.now() + timeoutMs }, (err, response) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(response);
+    });
+  });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n, digits = 0) => Number(n.toFixed(digits));
+const percentile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const rssMiB = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+/** Metadata of one topic straight off the wire: latency and encoded response size. */
+async function metadataProbe(address, topic) {
+  const client = createClient('BrokerService', address);
+  const { requestSerialize } = client.constructor.service.Metadata;
+  const samples = [];
+  let size = 0;
+  try {
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      const bytes = await new Promise((resolve, reject) =>
+        client.makeUnaryRequest(
+          '/tributary.v1.BrokerService/Metadata',
+          requestSerialize,
+          (b) => b,
+          { topics: [topic] },
+          new grpc.Metadata(),
+          { deadline: Date.now() + 30_000 },
+          (err, b) => (err ? reject(err) : resolve(b)),
+        ),
+      );
+      samples.push(performance.now() - t0);
+      size = bytes.length;
+    }
+  } finally {
+    client.close();
+  }
+  samples.sort((a, b) => a - b);
+  return { metadataMs: round(samples[3], 2), metadataBytes: size };
+}
+
+async function leadersShown(address, topic, partitions, exclude = -1) {
+  const md = await call('BrokerService', address, 'metadata', { topics: [topic] }, 30_000);
+  const t = md.topics.find((x) => x.name === topic);
+  return (
+    t !== undefined &&
+    t.partitions.length === partitions &&
+    t.partitions.every((p) => p.leaderId >= 0 && p.leaderId !== exclude)
+  );
+}
+
+async function idleFigures(cluster) {
+  const pids = cluster.brokers.map((b) => b.process.pid);
+  const before = pids.map(cpuSeconds);
+  const t0 = performance.now();
+  await sleep(IDLE_SECONDS * 1000);
+  const s = (performance.now() - t0) / 1000;
+  const cpu = pids.map((pid, i) => round(((cpuSeconds(pid) - before[i]) / s) * 100, 1));
+  return { idleCpuPct: cpu, rssMiB: pids.map((pid) => round(rssMiB(pid))) };
+}
+
+/** One producer, acks=all, as fast as it goes for SECONDS; keyed spreads 10,000 keys. */
+async function produce(t, topic, keyed) {
+  const producer = t.producer({ acks: -1, lingerMs: 5, batchSize: 256 * 1024 });
+  await producer.connect();
+  const value = Buffer.alloc(RECORD_SIZE, 97);
+  const chunk = (n) =>
+    Array.from({ length: 1000 }, (_, i) => (keyed ? { key: `key-${(n + i) % 10_000}`, value } : { value }));
+  let acked = 0;
+  const outstanding = new Set();
+  const end = Date.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  let n = 0;
+  while (Date.now() < end) {
+    const p = producer.send({ topic, messages: chunk(n) }).then(() => {
+      acked += 1000;
+      outstanding.delete(p);
+    });
+    n += 1000;
+    outstanding.add(p);
+    if (outstanding.size >= 32) await Promise.race(outstanding);
+  }
+  await Promise.all(outstanding);
+  const s = (performance.now() - t0) / 1000;
+  await producer.disconnect();
+  return { recordsPerSec: round(acked / s), records: acked };
+}
+
+/** Reads `total` records with one consumer assigned every partition, or a group of `members`. */
+async function consume(t, topic, total, members) {
+  const started = performance.now();
+  let count = 0;
+  const consumers = [];
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`consumed ${count} of ${total} in 120 s`)), 120_000);
+    const done = () => {
+      if (count >= total) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    const start = async (i) => {
+      const consumer = t.consumer({
+        ...(members > 0 ? { groupId: `scale-${topic}-${Date.now()}` } : {}),
+        autoOffsetReset: 'earliest',
+        maxBytes: 8 << 20,
+        partitionMaxBytes: 1 << 20,
+        maxPrefetchBytes: 64 << 20,
+      });
+      consumers.push(consumer);
+      if (members > 0) await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      else {
+        const ranges = await t.admin().fetchTopicOffsets(topic);
+        await consumer.assign(ranges.map((r) => ({ topic, partition: r.partition, offset: r.earliest })));
+      }
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            count += batch.messages.length;
+            done();
+          },
+        })
+        .catch(reject);
+      return i;
+    };
+    Promise.all(Array.from({ length: Math.max(1, members) }, (_, i) => start(i))).catch(reject);
+  }).finally(() => Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined))));
+  return round(count / ((performance.now() - started) / 1000));
+}
+
+/** Produce-to-consume latency at RATE records/s for SECONDS, keyless, one consumer on every partition. */
+async function endToEnd(t, topic) {
+  const ranges = await t.admin().fetchTopicOffsets(topic);
+  const consumer = t.consumer({ autoOffsetReset: 'latest', maxWaitMs: 100 });
+  await consumer.assign(ranges.map((r) => ({ topic, partition: r.partition, offset: r.latest })));
+  const total = RATE * SECONDS;
+  const latencies = [];
+  const received = new Promise((resolve) => {
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          const now = Date.now();
+          for (const m of batch.messages) latencies.push(now - m.timestamp);
+          if (latencies.length >= total) resolve();
+        },
+      })
+      .catch(() => undefined);
+    setTimeout(resolve, SECONDS * 1000 + 30_000);
+  });
+  const producer = t.producer({ acks: -1, lingerMs: 0 });
+  await producer.connect();
+  const value = Buffer.alloc(RECORD_SIZE, 98);
+  const t0 = performance.now();
+  const sends = [];
+  for (let i = 0; i < total; i += 50) {
+    const due = t0 + (i / RATE) * 1000;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    sends.push(producer.send({ topic, messages: Array.from({ length: 50 }, () => ({ value })) }));
+  }
+  await Promise.all(sends);
+  await received;
+  await producer.disconnect();
+  await consumer.disconnect();
+  latencies.sort((a, b) => a - b);
+  return {
+    e2eP50Ms: percentile(latencies, 0.5),
+    e2eP99Ms: percentile(latencies, 0.99),
+    e2eReceived: latencies.length,
+  };
+}
+
+/** kill -9 of the broker that leads partition 0; time until every partition shows another leader. */
+async function failover(cluster, topic, partitions) {
+  const md = await call('BrokerService', cluster.brokers[0].address, 'metadata', { topics: [topic] });
+  const victim = md.topics[0].partitions.find((p) => p.partition === 0).leaderId;
+  const survivor = cluster.brokers.find((b) => Number(b.id) !== victim) ?? cluster.brokers[(victim + 1) % 3];
+  const node = cluster.brokers[victim];
+  const t0 = performance.now();
+  node.signal('SIGKILL');
+  await waitFor(() => leadersShown(survivor.address, topic, partitions, victim).catch(() => false), {
+    timeoutMs: 120_000,
+    intervalMs: 100,
+    description: 'new leaders after kill -9',
+  });
+  const failoverMs = round(performance.now() - t0);
+  await node.process.waitForExit();
+  const r0 = performance.now();
+  node.start();
+  await node.waitServing(300_000);
+  const restartMs = round(performance.now() - r0);
+  // Back in sync: every partition has a leader again and the broker has caught up its ISRs.
+  await waitFor(() => leadersShown(node.address, topic, partitions).catch(() => false), {
+    timeoutMs: 300_000,
+    intervalMs: 500,
+    description: 'restarted broker serving metadata',
+  });
+  return { failoverMs, failoverAfterLeaseMs: Math.max(0, failoverMs - LEASE_TTL * 1000), restartMs };
+}
+
+/** Fills an RF=1 topic on broker 0 with `bytes`, kill -9 it, and times start to SERVING and to a fetch at the end. */
+async function restartCase(cluster, t, controller, bytes) {
+  const topic = 'scale-restart';
+  await call('ControllerService', controller, 'createTopics', {
+    topics: [
+      {
+        name: topic,
+        numPartitions: 6,
+        replicationFactor: 1,
+        assignments: Array.from({ length: 6 }, (_, p) => ({ partition: p, brokerIds: [0] })),
+      },
+    ],
+    timeoutMs: 30_000,
+  });
+  await waitFor(() => leadersShown(cluster.brokers[0].address, topic, 6).catch(() => false), {
+    timeoutMs: 60_000,
+    description: 'restart topic',
+  });
+  const producer = t.producer({ acks: 1, lingerMs: 5, batchSize: 1 << 20, maxRequestSize: 8 << 20 });
+  await producer.connect();
+  const value = Buffer.alloc(1000, 99);
+  const chunk = Array.from({ length: 1000 }, () => ({ value }));
+  let written = 0;
+  const outstanding = new Set();
+  const bar = progress(Math.ceil(bytes / 2 ** 20), 'MiB');
+  while (written < bytes) {
+    const p = producer.send({ topic, messages: chunk }).then(() => outstanding.delete(p));
+    outstanding.add(p);
+    written += chunk.length * (value.length + 20);
+    bar.update(Math.floor(written / 2 ** 20), 'writing the restart log');
+    if (outstanding.size >= 16) await Promise.race(outstanding);
+  }
+  await Promise.all(outstanding);
+  bar.stop();
+  await producer.disconnect();
+  const node = cluster.brokers[0];
+  node.signal('SIGKILL');
+  await node.process.waitForExit();
+  const t0 = performance.now();
+  node.start();
+  await node.waitServing(600_000);
+  const servingMs = round(performance.now() - t0);
+  await waitFor(
+    async () => {
+      const r = await call('BrokerService', node.address, 'listOffsets', {
+        topics: [{ topic, partitions: Array.from({ length: 6 }, (_, p) => ({ partition: p, spec: 2 })) }],
+      }).catch(() => undefined);
+      return r?.topics[0]?.partitions.every((p) => (p.errorCode ?? 0) === 0 && Number(p.offset) > 0);
+    },
+    { timeoutMs: 600_000, intervalMs: 50, description: 'restarted broker answering for its partitions' },
+  );
+  const leadingMs = round(performance.now() - t0);
+  return { logBytes: written, servingMs, leadingMs };
+}
+
+const steps = PARTITIONS.length * 7 + 2;
+const bar = progress(steps, 'steps');
+let step = 0;
+const tick = (label) => bar.update(++step, label);
+const cluster = await LocalCluster.start({
+  brokers: 3,
+  controllers: 1,
+  coordinators: 1,
+  leaseTtlSeconds: LEASE_TTL,
+});
+const t = new Tributary({ bootstrap: cluster.bootstrap, requestTimeoutMs: 30_000 });
+const cases = [];
+let restart;
+try {
+  const controller = cluster.controllers[0].address;
+  await waitFor(
+    async () =>
+      (
+        await call('ControllerService', controller, 'describeCluster', {}, 2000).catch(() => ({
+          brokers: [],
+        }))
+      ).brokers.length === 3,
+    { timeoutMs: 30_000, description: '3 brokers' },
+  );
+  tick('cluster up');
+  for (const partitions of PARTITIONS) {
+    const topic = `scale-${partitions}`;
+    const c0 = performance.now();
+    await call('ControllerService', controller, 'createTopics', {
+      topics: [{ name: topic, numPartitions: partitions, replicationFactor: 3 }],
+      timeoutMs: 60_000,
+    });
+    for (const b of cluster.brokers) {
+      await waitFor(() => leadersShown(b.address, topic, partitions).catch(() => false), {
+        timeoutMs: 600_000,
+        intervalMs: 200,
+        description: `${topic} on broker ${b.id}`,
+      });
+    }
+    const createMs = round(performance.now() - c0);
+    tick(`${topic}: created`);
+    const meta = await metadataProbe(cluster.brokers[0].address, topic);
+    await sleep(2000); // let the creation's ISR and checkpoint work settle
+    const idle = await idleFigures(cluster);
+    tick(`${topic}: idle`);
+    const keyless = await produce(t, topic, false);
+    tick(`${topic}: produce keyless`);
+    const keyed = await produce(t, topic, true);
+    tick(`${topic}: produce keyed`);
+    const consumeOne = await consume(t, topic, keyless.records + keyed.records, 0);
+    const consumeGroup = await consume(t, topic, keyless.records + keyed.records, 4);
+    tick(`${topic}: consume`);
+    const e2e = await endToEnd(t, topic);
+    tick(`${topic}: end to end`);
+    const fo = await failover(cluster, topic, partitions);
+    tick(`${topic}: failover`);
+    cases.push({
+      name: `${partitions} partitions`,
+      partitions,
+      createMs,
+      ...meta,
+      ...idle,
+      produceKeylessPerSec: keyless.recordsPerSec,
+      produceKeyedPerSec: keyed.recordsPerSec,
+      consumeOnePerSec: consumeOne,
+      consumeGroup4PerSec: consumeGroup,
+      ...e2e,
+      ...fo,
+    });
+  }
+  if (RESTART_BYTES > 0) restart = await restartCase(cluster, t, controller, RESTART_BYTES);
+  tick('restart');
+} finally {
+  bar.stop();
+  await t.close().catch(() => undefined);
+  await cluster.stop();
+}
+
+const base = cases[0];
+for (const c of cases) {
+  c.baseline = { produceKeylessPerSec: base.produceKeylessPerSec, consumeOnePerSec: base.consumeOnePerSec };
+  c.ratio = {
+    produceKeyless: round(c.produceKeylessPerSec / base.produceKeylessPerSec, 2),
+    produceKeyed: round(c.produceKeyedPerSec / base.produceKeyedPerSec, 2),
+    consumeOne: round(c.consumeOnePerSec / base.consumeOnePerSec, 2),
+    consumeGroup4: round(c.consumeGroup4PerSec / base.consumeGroup4PerSec, 2),
+  };
+}
+const fmt = (n) => n.toLocaleString('en-US');
+console.log(
+  table(
+    [
+      'partitions',
+      'create ms',
+      'metadata ms / size',
+      'idle CPU % (b0 b1 b2)',
+      'RSS MiB',
+      'produce keyless / keyed (ratio)',
+      'consume 1 / group of 4 (ratio)',
+      'e2e p50 / p99 ms',
+      'failover ms (after lease)',
+      'restart ms',
+    ],
+    cases.map((c) => [
+      fmt(c.partitions),
+      fmt(c.createMs),
+      `${c.metadataMs} / ${formatBytes(c.metadataBytes)}`,
+      c.idleCpuPct.join(' '),
+      c.rssMiB.join(' '),
+      `${fmt(c.produceKeylessPerSec)} / ${fmt(c.produceKeyedPerSec)} (${c.ratio.produceKeyless} / ${c.ratio.produceKeyed})`,
+      `${fmt(c.consumeOnePerSec)} / ${fmt(c.consumeGroup4PerSec)} (${c.ratio.consumeOne} / ${c.ratio.consumeGroup4})`,
+      `${c.e2eP50Ms} / ${c.e2eP99Ms}`,
+      `${fmt(c.failoverMs)} (${fmt(c.failoverAfterLeaseMs)})`,
+      fmt(c.restartMs),
+    ]),
+  ),
+);
+if (restart) {
+  console.log(
+    `restart after kill -9 with ${formatBytes(restart.logBytes)} of log: SERVING in ${fmt(restart.servingMs)} ms, answering for every partition in ${fmt(restart.leadingMs)} ms`,
+  );
+  cases.push({ name: `restart with ${formatBytes(restart.logBytes)} of log`, ...restart });
+}
+const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(
+  `results: ${writeResults('scale', cases, { loadAverage: load, leaseTtlSeconds: LEASE_TTL })}; load average ${load}`,
+);
