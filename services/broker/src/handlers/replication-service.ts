@@ -1,6 +1,7 @@
 /**
- * gRPC glue of ReplicationService: ReplicaFetch rounds (strictly one outstanding per stream)
- * and OffsetForLeaderEpoch. Logic: replication/leader-side.ts.
+ * gRPC glue of ReplicationService: ReplicaFetch rounds (strictly one outstanding per stream,
+ * through the stream's fetch session, replication/fetch-session.ts) and OffsetForLeaderEpoch
+ * (replication/leader-side.ts).
  */
 import type * as grpc from '@grpc/grpc-js';
 import { toGrpcError } from '@tributary/errors';
@@ -10,30 +11,40 @@ import type {
   ReplicationServiceHandlers,
 } from '@tributary/proto';
 import type { ReplicaManager } from '../replica/replica-manager';
-import { handleOffsetForLeaderEpoch, handleReplicaFetchRound } from '../replication/leader-side';
+import { ReplicaFetchSession } from '../replication/fetch-session';
+import { handleOffsetForLeaderEpoch } from '../replication/leader-side';
 
 export function replicationHandlers(replicas: ReplicaManager): ReplicationServiceHandlers {
   return {
     ReplicaFetch(call: grpc.ServerDuplexStream<ReplicaFetchRequest__Output, ReplicaFetchResponse>) {
       let queue = Promise.resolve();
-      let replicaId: number | undefined;
+      let session: ReplicaFetchSession | undefined;
       call.on('data', (req: ReplicaFetchRequest__Output) => {
-        if (replicaId === undefined) replicaId = req.replicaId;
-        else if (replicaId !== req.replicaId) {
+        session ??= new ReplicaFetchSession(replicas, req.replicaId);
+        if (session.replicaId !== req.replicaId) {
           call.emit('error', toGrpcError(new Error('replica_id changed within a stream')));
           return;
         }
         queue = queue.then(async () => {
           try {
-            const res = await handleReplicaFetchRound(req, replicas);
+            const res = await session!.round(req);
             if (!call.cancelled && !call.writableEnded) call.write(res);
           } catch (err) {
             call.emit('error', toGrpcError(err));
           }
         });
       });
-      call.on('end', () => void queue.then(() => call.end()));
-      call.on('error', () => undefined);
+      const close = () => session?.close();
+      call.on(
+        'end',
+        () =>
+          void queue.then(() => {
+            close();
+            call.end();
+          }),
+      );
+      call.on('error', close);
+      call.on('cancelled', close);
     },
     OffsetForLeaderEpoch(call, callback) {
       try {

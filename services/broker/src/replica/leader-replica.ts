@@ -4,8 +4,8 @@
  * it): the read side of its log, its leader epoch and role notifications. `Partition` satisfies
  * it; `ReplicaManager.leaderReplica` is the one place that decides whether this broker leads.
  *
- * `waitForChange` is the one long-poll primitive: Fetch, FetchStream and ReplicaFetch rounds all
- * sleep on it instead of polling.
+ * `waitForChange` is the one long-poll primitive of consumer reads: Fetch and FetchStream sleep
+ * on it instead of polling (ReplicaFetch rounds listen through their fetch session).
  */
 import type { PartitionReader } from '../storage';
 
@@ -34,15 +34,13 @@ export interface LeaderLookup<Replica extends LeaderReplica = LeaderReplica> {
 export type Watchable = Pick<LeaderReplica, 'log' | 'onRoleChange'>;
 
 /**
- * Resolves when any of `replicas` moves its high watermark (or, with `on: 'append'`, its log
- * end) or changes role, when `extra` calls its wake function, or after `timeoutMs`.
+ * Resolves when any of `replicas` moves its high watermark or changes role, when `extra` calls
+ * its wake function, or after `timeoutMs`.
  */
 export function waitForChange(
   replicas: readonly Watchable[],
   timeoutMs: number,
   extra?: (wake: () => void) => () => void,
-  /** Consumers wake on the high watermark; the leader's replication side on appends. */
-  on: 'highWatermark' | 'append' = 'highWatermark',
 ): Promise<void> {
   return new Promise((resolve) => {
     const offs: (() => void)[] = [];
@@ -56,7 +54,7 @@ export function waitForChange(
     };
     const timer = setTimeout(wake, Math.max(0, timeoutMs));
     for (const p of replicas) {
-      offs.push(on === 'append' ? p.log.onAppend(wake) : p.log.onHighWatermark(wake));
+      offs.push(p.log.onHighWatermark(wake));
       offs.push(p.onRoleChange(wake));
     }
     if (extra) offs.push(extra(wake));

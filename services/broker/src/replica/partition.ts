@@ -32,6 +32,17 @@ export interface FollowerState {
   lastFetchMs: number;
   /** The leader's LEO at the follower's previous fetch. */
   lastFetchLeaderLeo: number;
+  /** The follower's fetch session, once it fetched through one. */
+  session?: FollowerLiveness;
+}
+
+/**
+ * A follower's fetch session as the leader's partitions see it: when its latest round was. A
+ * session round that does not name a partition leaves its position unchanged, so a follower at
+ * the leader's log end offset is caught up as of that round (replication/fetch-session.ts).
+ */
+export interface FollowerLiveness {
+  lastRoundMs: number;
 }
 
 /** The partition state this replica acts on (etcd's PartitionState plus the topic's view). */
@@ -252,9 +263,10 @@ export class Partition {
    * Leader: records a follower's fetch at `fetchOffset`. Returns true if the follower should
    * now join the ISR (the caller writes that to etcd).
    */
-  recordFollowerFetch(replicaId: number, fetchOffset: number): boolean {
+  recordFollowerFetch(replicaId: number, fetchOffset: number, session?: FollowerLiveness): boolean {
     const state = this.followers.get(replicaId);
     if (state === undefined) return false;
+    if (session !== undefined) state.session = session;
     const now = this.now();
     const leaderLeo = this.log.logEndOffset;
     if (fetchOffset >= leaderLeo) state.lastCaughtUpMs = now;
@@ -278,7 +290,13 @@ export class Partition {
     return this.isr.filter((r) => {
       if (r === this.brokerId) return false;
       const s = this.followers.get(r);
-      return s === undefined || now - s.lastCaughtUpMs > lagMaxMs;
+      if (s === undefined) return true;
+      // Still at the log end and still fetching: caught up as of its session's latest round.
+      const caughtUp =
+        s.session !== undefined && s.leo >= this.log.logEndOffset
+          ? Math.max(s.lastCaughtUpMs, s.session.lastRoundMs)
+          : s.lastCaughtUpMs;
+      return now - caughtUp > lagMaxMs;
     });
   }
 
