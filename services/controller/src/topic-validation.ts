@@ -6,8 +6,13 @@ import { InvalidConfigError, TributaryError } from '@tributary/errors';
 import { topicNameProblem } from '@tributary/registry';
 import { parseTopicConfig, type TopicConfig } from '@tributary/topic-config';
 
-/** More partitions than this in one topic is a typo, not a plan. */
-export const MAX_PARTITIONS = 100_000;
+/**
+ * More partitions than this in one topic is a typo, not a plan: each is an etcd key (written in
+ * txns of 126), a directory and open files on every replica, and a line in every Metadata answer.
+ * 100,000 at RF=3 would be 300,000 logs on a handful of brokers (issue 12: refused, nothing
+ * written). Kafka's guidance is a few thousand partitions per broker.
+ */
+export const MAX_PARTITIONS = 10_000;
 
 export { topicNameProblem };
 
