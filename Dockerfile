@@ -20,6 +20,7 @@ COPY packages/record-batch/package.json packages/record-batch/
 COPY packages/registry/package.json packages/registry/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/test-kit/package.json packages/test-kit/
+COPY packages/telemetry/package.json packages/telemetry/
 COPY packages/topic-config/package.json packages/topic-config/
 COPY services/broker/package.json services/broker/
 COPY services/controller/package.json services/controller/

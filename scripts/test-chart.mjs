@@ -227,6 +227,12 @@ const valueSets = [
 
 // ---- Dockerfile and README --------------------------------------------------------------------
 check('hadolint Dockerfile', () => mustRun(hadolint, [join(root, 'Dockerfile')]));
+check('the Dockerfile copies the manifest of every npm workspace before npm ci', () => {
+  const dockerfile = run('cat', [join(root, 'Dockerfile')]).stdout;
+  const workspaces = JSON.parse(run('cat', [join(root, 'package.json')]).stdout).workspaces;
+  const missing = workspaces.filter((w) => !dockerfile.includes(`COPY ${w}/package.json ${w}/`));
+  assert(missing.length === 0, `Dockerfile lacks COPY <ws>/package.json for: ${missing.join(', ')}`);
+});
 check('chart README values table is current (npm run chart:readme)', () =>
   mustRun('node', [join(root, 'scripts', 'chart-readme.mjs'), '--check']),
 );
