@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm run dev`: a local Tributary cluster on loopback — etcd, 1 controller, 3 brokers and 1 group
 // coordinator — with its data under ./.tributary/ (kept between runs). Ctrl-C stops everything.
+// `--observability` also starts Jaeger (OTLP in, query API out) and a Prometheus that scrapes
+// every service; the services export their spans to that Jaeger (docs/observability.md).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import testKit from '@tributary/test-kit';
 
-const { LocalCluster, startEtcd, isPortFree, checkHealth } = testKit;
+const { LocalCluster, startEtcd, isPortFree, checkHealth, startJaeger, startPrometheus, freePort } = testKit;
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +23,10 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string', default: '.tributary' },
     'cluster-name': { type: 'string', default: 'local' },
     verbose: { type: 'boolean', default: false },
+    observability: { type: 'boolean', default: false },
+    'prometheus-port': { type: 'string', default: '9090' },
+    'jaeger-port': { type: 'string', default: '16686' },
+    'otlp-port': { type: 'string', default: '4318' },
   },
 });
 
@@ -68,6 +75,8 @@ if (!(await isPortFree(etcdPort))) {
 const t0 = performance.now();
 let etcd;
 let cluster;
+let jaeger;
+let prometheus;
 // Ctrl-C during start-up: the services hear it too and exit; etcd (in its own process group)
 // is stopped here, never left behind.
 let stopping = false;
@@ -91,7 +100,39 @@ try {
         // leases on the way out, and etcd stops last (below). Issue 12.
         ownProcessGroup: true,
       });
+  if (args.observability) {
+    const tools = spawnSync(
+      process.execPath,
+      [resolve(import.meta.dirname, 'ensure-observability-tools.mjs')],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (tools.status !== 0) throw new Error('Jaeger or Prometheus is not available (see above)');
+    for (const name of ['jaeger-port', 'otlp-port', 'prometheus-port']) {
+      if (!(await isPortFree(port(name, args[name]))))
+        throw new Error(`port ${args[name]} (--${name}) is already in use on 127.0.0.1`);
+    }
+    jaeger = await startJaeger({
+      otlpPort: port('otlp-port', args['otlp-port']),
+      queryPort: port('jaeger-port', args['jaeger-port']),
+      queryGrpcPort: await freePort(),
+      healthPort: await freePort(),
+      dir: resolve(dataRoot, 'jaeger'),
+      echo: args.verbose,
+    });
+  }
   cluster = await LocalCluster.start({
+    ...(jaeger
+      ? {
+          metrics: true,
+          env: {
+            ...process.env,
+            OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
+            OTEL_TRACES_SAMPLER: process.env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
+          },
+        }
+      : {}),
     etcd,
     clusterName: args['cluster-name'],
     dataRoot,
@@ -102,8 +143,22 @@ try {
     coordinatorPorts: [port('coordinator-port', args['coordinator-port'])],
     echo: args.verbose,
   });
+  if (jaeger) {
+    const targets = (kind) =>
+      cluster.nodes.filter((n) => n.kind === kind).map((n) => `127.0.0.1:${n.metricsPort}`);
+    prometheus = await startPrometheus({
+      port: port('prometheus-port', args['prometheus-port']),
+      scrapeIntervalSeconds: 5,
+      ruleFiles: [resolve(import.meta.dirname, '../charts/tributary/files/prometheus-rules.yaml')],
+      jobs: ['broker', 'controller', 'group-coordinator'].map((job) => ({ job, targets: targets(job) })),
+      dir: resolve(dataRoot, 'prometheus'),
+      echo: args.verbose,
+    });
+  }
 } catch (err) {
   await cluster?.stop();
+  await prometheus?.stop();
+  await jaeger?.stop();
   await etcd?.stop();
   if (interruptedBy) process.exit(0);
   fail(err.message);
@@ -122,6 +177,11 @@ const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' 
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 console.log(`data: ${dataRoot}  cluster: ${args['cluster-name']}`);
+if (jaeger) {
+  console.log(`prometheus ${prometheus.url}`);
+  console.log(`jaeger ${jaeger.queryUrl}`);
+  console.log(`otlp ${jaeger.otlpUrl}`);
+}
 console.log(
   `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, Kafka clients ${cluster.kafkaBootstrap.join(',')}; Ctrl-C to stop`,
 );
@@ -131,6 +191,8 @@ const stop = async (signal) => {
   stopping = true;
   console.log(`\n${signal}: stopping the cluster ...`);
   await cluster.stop();
+  await prometheus?.stop();
+  await jaeger?.stop();
   await etcd.stop();
   console.log('stopped');
   process.exit(0);

@@ -3,6 +3,7 @@
  * error (one line on stderr: what failed and what to do), 2 on bad usage.
  */
 import { describeError } from '../errors';
+import { startClientTracing } from '../telemetry';
 import { Tributary } from '../tributary';
 import { type Command, HelpRequested, type Invocation, parseInvocation, UsageError } from './args';
 import { HELP } from './help';
@@ -16,6 +17,8 @@ const CLI_RETRY_TIMEOUT_MS = 15_000;
 
 async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> {
   if (spec === undefined || c.kind === 'help' || c.kind === 'version') return;
+  // OpenTelemetry from the standard OTEL_* variables: off unless an exporter is named.
+  const tracing = startClientTracing('tributary-cli', process.env);
   const t = new Tributary({
     bootstrap: c.bootstrap,
     clientId: 'tributary-cli',
@@ -28,6 +31,7 @@ async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> 
     await spec.run(t, c, io);
   } finally {
     await t.close();
+    await tracing.shutdown();
   }
 }
 
