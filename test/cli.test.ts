@@ -1,42 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { LocalCluster, repoRoot, waitFor } from '@tributary/test-kit';
+import { LocalCluster, waitFor } from '@tributary/test-kit';
+import { tributary } from './lib/run-cli';
 
 /**
  * Issue 8: the `tributary` command as a new user types it, against real processes: create a
  * topic, produce from stdin, consume it back, describe the group's lag, reset offsets.
  * Runs the built bin (clients/ts/bin/tributary.js -> dist), like `npx tributary`.
  */
-const BIN = join(repoRoot, 'clients/ts/bin/tributary.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function tributary(args: string[], stdin = '', timeoutMs = 30_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tributary ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
 
 jest.setTimeout(90_000);
 

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { LocalCluster, repoRoot, waitFor } from '@tributary/test-kit';
+import { LocalCluster, waitFor } from '@tributary/test-kit';
 import { Tributary } from '../clients/ts/src/tributary';
+import { tributary as runCli } from './lib/run-cli';
 
 /**
  * Issue 12 item 2: clients ride through a leader failover and a dead bootstrap broker within
@@ -11,36 +10,7 @@ import { Tributary } from '../clients/ts/src/tributary';
  * bootstrap list; and the admin, producer and consumer paths with a bootstrap address where
  * nothing listens listed first.
  */
-const BIN = join(repoRoot, 'clients/ts/bin/tributary.js');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function tributary(args: string[], stdin = '', timeoutMs = 60_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tributary ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
-}
+const tributary = (args: string[], stdin = '') => runCli(args, stdin, 60_000);
 
 const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `record-${from + i}`);
 
