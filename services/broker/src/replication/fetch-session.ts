@@ -51,6 +51,7 @@ export class ReplicaFetchSession {
   constructor(
     private readonly rm: ReplicaManager,
     readonly replicaId: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Partitions in the session. */
@@ -82,7 +83,7 @@ export class ReplicaFetchSession {
         named.push(sp);
       }
     }
-    this.#liveness.lastRoundMs = Date.now();
+    this.#liveness.lastRoundMs = this.now();
     // Record the follower's positions once per round, for the partitions whose position it sent.
     for (const sp of named) {
       const p = this.rm.get(sp.topic, sp.partition);
