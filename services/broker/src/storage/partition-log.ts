@@ -4,6 +4,11 @@
  * fetch handlers and the replication layer use; the narrower `PartitionReader` is what a fetch
  * handler should depend on.
  *
+ * Why one file of ~500 lines: it is the front of one concept, the log, and its parts already
+ * live beside it (log-loader.ts recovery, log-validator.ts checks, log-flusher.ts fsyncs,
+ * retention.ts, leader-epoch-cache.ts, segment.ts); what is left here is the contract and the
+ * wiring of those parts, which reads best in one place.
+ *
  * On disk: a directory `<topic>-<partition>` of segments (`<base>.log`, `.index`, `.timeindex`,
  * see segment.ts) and three checkpoints (see file-names.ts): `leader-epoch-checkpoint`,
  * `recovery-point-checkpoint`, `high-watermark-checkpoint`, each replaced atomically.

@@ -15,6 +15,9 @@
  * thread a reader runs entirely before or after an append and never sees a batch half-written:
  * `size` and `nextOffset` advance only after the write returns. Reads snapshot `size` first and
  * never look past it. The owning PartitionLog serialises mutation.
+ *
+ * A little over 400 lines because it is one concept, Kafka's LogSegment: the append, the
+ * windowed read and the recovery of one `.log` file with its two indexes share its invariants.
  */
 import {
   decodeRecordBatch,
