@@ -484,6 +484,11 @@ const rejections = [
     /terminationGracePeriodSeconds/,
   ],
   [
+    'a controlled shutdown longer than the whole shutdown',
+    ['broker.config.controlled\\.shutdown\\.timeout\\.ms=90000'],
+    /controlled\.shutdown\.timeout\.ms/,
+  ],
+  [
     'LoadBalancer access without a host per broker',
     ['broker.external.enabled=true', 'broker.external.type=LoadBalancer'],
     /hosts/,
