@@ -55,19 +55,16 @@ async function ledBy(ctx: FaultContext, broker: ClusterProcess): Promise<number[
  * records how long that took (the issue's goal: within the lease TTL plus 1 s after a leader dies).
  */
 async function measureResumption(ctx: FaultContext, partitions: number[], since: number, figure: string) {
+  // Only sends issued after the fault count: an answer already on its way when a leader died
+  // says nothing about failover.
+  const firstAck = (p: number) => ctx.workload.firstAckOfSendAfter(p, since);
   try {
-    await waitFor(() => partitions.every((p) => ctx.workload.lastAckAt(p) > since), {
+    await waitFor(() => partitions.every((p) => firstAck(p) !== undefined), {
       timeoutMs: 30_000,
       intervalMs: 50,
       description: `writes to partitions ${partitions.join(',')} to resume`,
     });
-    const firstAfter = (p: number) =>
-      Math.min(
-        ...ctx.workload.sends
-          .filter((s) => s.partition === p && s.ack && s.ack.at > since)
-          .map((s) => s.ack!.at),
-      );
-    ctx.figures[figure] = Math.round(Math.max(...partitions.map(firstAfter)) - since);
+    ctx.figures[figure] = Math.round(Math.max(...partitions.map((p) => firstAck(p)!)) - since);
     ctx.note(`${figure} ${ctx.figures[figure]} ms (goal: lease TTL + 1 s = ${ctx.leaseMs + 1000} ms)`);
   } catch {
     ctx.fail(`writes to partitions ${partitions.join(',')} did not resume within 30 s`);

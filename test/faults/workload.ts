@@ -196,6 +196,16 @@ export class Workload {
     return last;
   }
 
+  /** When the first send to `partition` issued after `since` was acknowledged (undefined: none yet). */
+  firstAckOfSendAfter(partition: number, since: number): number | undefined {
+    let first: number | undefined;
+    for (const s of this.sends) {
+      if (s.partition === partition && s.sentAt > since && s.ack)
+        first = Math.min(first ?? s.ack.at, s.ack.at);
+    }
+    return first;
+  }
+
   /** Stops issuing sends and waits for every outstanding send to be acknowledged or to fail. */
   async stopWriting(): Promise<void> {
     if (!this.writing) return;
