@@ -1,6 +1,6 @@
 import { waitFor } from '@tributary/test-kit';
 import { readOverGrpc } from './grpc-read';
-import { type KafkaCompatCluster, startKafkaCompatCluster, unique } from './kafka-cluster';
+import { unique, useKafkaCompatCluster } from './kafka-cluster';
 import { javaProgram, kafkaTool, type RunningTool, runToEnd } from './tools';
 
 /**
@@ -15,24 +15,15 @@ const CONSOLE_CONSUMER = 'org.apache.kafka.tools.consumer.ConsoleConsumer';
 const CONSUMER_GROUPS = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';
 
 describe('the Kafka Java client and tools against the Kafka listener', () => {
-  let c: KafkaCompatCluster;
-  let bootstrap: string;
-
-  beforeAll(async () => {
-    c = await startKafkaCompatCluster();
-    bootstrap = c.kafkaBootstrap.join(',');
-  });
-
-  afterAll(async () => {
-    await c?.stop();
-  });
+  const cluster = useKafkaCompatCluster();
+  const bootstrap = () => cluster().kafkaBootstrap.join(',');
 
   it('kafka-topics creates, lists and describes a topic', async () => {
     const topic = unique('jt-topics');
     const created = await runToEnd(
       kafkaTool(TOPICS, [
-        '--bootstrap-server',
-        bootstrap,
+        '--bootstrap()-server',
+        bootstrap(),
         '--create',
         '--topic',
         topic,
@@ -43,12 +34,12 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
       ]),
     );
     expect(created.join('\n')).toContain(`Created topic ${topic}.`);
-    const listed = await runToEnd(kafkaTool(TOPICS, ['--bootstrap-server', bootstrap, '--list']));
+    const listed = await runToEnd(kafkaTool(TOPICS, ['--bootstrap()-server', bootstrap(), '--list']));
     expect(listed).toContain(topic);
     const described = await waitFor(
       async () => {
         const out = await runToEnd(
-          kafkaTool(TOPICS, ['--bootstrap-server', bootstrap, '--describe', '--topic', topic]),
+          kafkaTool(TOPICS, ['--bootstrap()-server', bootstrap(), '--describe', '--topic', topic]),
         );
         return out.filter((l) => /Partition: \d+\tLeader: \d+/.test(l)).length === 3 ? out : undefined;
       },
@@ -61,15 +52,15 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
 
   it('an idempotent producer with acks=all writes what gRPC reads: offsets, keys, headers, timestamps', async () => {
     const topic = unique('jt-idem');
-    await c.createTopic(topic, 2, 3);
+    await cluster().createTopic(topic, 2, 3);
     const base = 1_750_000_000_000;
     const out = await runToEnd(
-      javaProgram('IdempotentProducer', [bootstrap, topic, '1', '40', String(base)]),
+      javaProgram('IdempotentProducer', [bootstrap(), topic, '1', '40', String(base)]),
     );
     expect(out.filter((l) => l.startsWith('OFFSET '))).toEqual(
       Array.from({ length: 40 }, (_, i) => `OFFSET ${i} ${i}`),
     );
-    const records = await readOverGrpc(c.tributary, topic, 1, 40);
+    const records = await readOverGrpc(cluster().tributary, topic, 1, 40);
     records.forEach((r, i) => {
       expect([r.offset, r.key?.toString(), r.value?.toString(), r.timestamp]).toEqual([
         i,
@@ -84,14 +75,18 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
   it('console producer and consumer round-trip; kafka-consumer-groups --describe shows offsets and lag', async () => {
     const topic = unique('jt-console');
     const groupId = unique('jt-console');
-    await c.createTopic(topic, 1, 1);
+    await cluster().createTopic(topic, 1, 1);
     await runToEnd(
-      kafkaTool(CONSOLE_PRODUCER, ['--bootstrap-server', bootstrap, '--topic', topic], 'one\ntwo\nthree\n'),
+      kafkaTool(
+        CONSOLE_PRODUCER,
+        ['--bootstrap()-server', bootstrap(), '--topic', topic],
+        'one\ntwo\nthree\n',
+      ),
     );
     const consumed = await runToEnd(
       kafkaTool(CONSOLE_CONSUMER, [
-        '--bootstrap-server',
-        bootstrap,
+        '--bootstrap()-server',
+        bootstrap(),
         '--topic',
         topic,
         '--group',
@@ -105,7 +100,7 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
     const described = await waitFor(
       async () => {
         const out = await runToEnd(
-          kafkaTool(CONSUMER_GROUPS, ['--bootstrap-server', bootstrap, '--describe', '--group', groupId]),
+          kafkaTool(CONSUMER_GROUPS, ['--bootstrap()-server', bootstrap(), '--describe', '--group', groupId]),
         );
         return out.find((l) => l.startsWith(groupId));
       },
@@ -113,16 +108,16 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
     );
     // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG ...
     expect(described.split(/\s+/).slice(0, 6)).toEqual([groupId, topic, '0', '2', '3', '1']);
-    const [g] = await c.tributary.admin().describeGroups([groupId]);
+    const [g] = await cluster().tributary.admin().describeGroups([groupId]);
     expect(g?.partitions.find((p) => p.partition === 0)).toMatchObject({ committedOffset: 2, lag: 1 });
   });
 
   it('a group of three Java consumers shares the partitions and rebalances when one leaves', async () => {
     const topic = unique('jt-group');
     const groupId = unique('jt-group');
-    await c.createTopic(topic, 3, 1);
+    await cluster().createTopic(topic, 3, 1);
     const consumers: RunningTool[] = [0, 1, 2].map(() =>
-      javaProgram('GroupConsumer', [bootstrap, topic, groupId]),
+      javaProgram('GroupConsumer', [bootstrap(), topic, groupId]),
     );
     const owned = (t: RunningTool) =>
       t.lines

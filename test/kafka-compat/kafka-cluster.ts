@@ -37,3 +37,21 @@ export async function startKafkaCompatCluster(brokers = 3): Promise<KafkaCompatC
     },
   };
 }
+
+/**
+ * Starts a cluster before the suite's tests and stops it after; returns a getter for it (valid
+ * inside tests).
+ */
+export function useKafkaCompatCluster(brokers = 3): () => KafkaCompatCluster {
+  let c: KafkaCompatCluster | undefined;
+  beforeAll(async () => {
+    c = await startKafkaCompatCluster(brokers);
+  });
+  afterAll(async () => {
+    await c?.stop();
+  });
+  return () => {
+    if (c === undefined) throw new Error('the kafka-compat cluster is not started');
+    return c;
+  };
+}

@@ -14,6 +14,7 @@ import type {
   DeleteTopicsResponse__Output,
 } from '@tributary/proto';
 import { type ClusterClients, callUnary } from '../cluster-clients';
+import type { Message } from '../protocol/schema';
 import type { KafkaHandler } from '../served-api';
 
 const codeOf = (err: unknown) => kafkaErrorCode(err instanceof TributaryError ? err.code : 1000);
@@ -69,59 +70,57 @@ export function createTopicsHandler(clients: ClusterClients): KafkaHandler {
   };
 }
 
+/** Per-topic results of a controller call, or its failure reported on every topic. */
+async function perTopic(
+  names: readonly string[],
+  call: () => Promise<{ topics: { name: string; errorCode: unknown; errorMessage: string }[] }>,
+): Promise<Message[]> {
+  try {
+    const res = await call();
+    return res.topics.map((t) => ({
+      name: t.name,
+      errorCode: kafkaErrorCode(Number(t.errorCode)),
+      errorMessage: t.errorMessage || null,
+    }));
+  } catch (err) {
+    return names.map((name) => ({ name, errorCode: codeOf(err), errorMessage: messageOf(err) }));
+  }
+}
+
 export function deleteTopicsHandler(clients: ClusterClients): KafkaHandler {
   return async (body) => {
     const names = body['topicNames'] as string[];
-    try {
+    const responses = await perTopic(names, () => {
       const controller = clients.controller();
-      const res = await callUnary<DeleteTopicsRequest, DeleteTopicsResponse__Output>(
+      return callUnary<DeleteTopicsRequest, DeleteTopicsResponse__Output>(
         controller,
         controller.DeleteTopics,
-        { names },
+        {
+          names,
+        },
       );
-      return {
-        throttleTimeMs: 0,
-        responses: res.topics.map((t) => ({
-          name: t.name,
-          errorCode: kafkaErrorCode(Number(t.errorCode)),
-          errorMessage: t.errorMessage || null,
-        })),
-      };
-    } catch (err) {
-      return {
-        throttleTimeMs: 0,
-        responses: names.map((name) => ({ name, errorCode: codeOf(err), errorMessage: messageOf(err) })),
-      };
-    }
+    });
+    return { throttleTimeMs: 0, responses };
   };
 }
 
 export function createPartitionsHandler(clients: ClusterClients): KafkaHandler {
   return async (body) => {
     const topics = body['topics'] as { name: string; count: number }[];
-    try {
-      const controller = clients.controller();
-      const res = await callUnary<CreatePartitionsRequest, CreatePartitionsResponse__Output>(
-        controller,
-        controller.CreatePartitions,
-        {
-          validateOnly: body['validateOnly'] as boolean,
-          topics: topics.map((t) => ({ name: t.name, count: t.count })),
-        },
-      );
-      return {
-        throttleTimeMs: 0,
-        results: res.topics.map((t) => ({
-          name: t.name,
-          errorCode: kafkaErrorCode(Number(t.errorCode)),
-          errorMessage: t.errorMessage || null,
-        })),
-      };
-    } catch (err) {
-      return {
-        throttleTimeMs: 0,
-        results: topics.map((t) => ({ name: t.name, errorCode: codeOf(err), errorMessage: messageOf(err) })),
-      };
-    }
+    const results = await perTopic(
+      topics.map((t) => t.name),
+      () => {
+        const controller = clients.controller();
+        return callUnary<CreatePartitionsRequest, CreatePartitionsResponse__Output>(
+          controller,
+          controller.CreatePartitions,
+          {
+            validateOnly: body['validateOnly'] as boolean,
+            topics: topics.map((t) => ({ name: t.name, count: t.count })),
+          },
+        );
+      },
+    );
+    return { throttleTimeMs: 0, results };
   };
 }
