@@ -22,7 +22,7 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
     const topic = unique('jt-topics');
     const created = await runToEnd(
       kafkaTool(TOPICS, [
-        '--bootstrap()-server',
+        '--bootstrap-server',
         bootstrap(),
         '--create',
         '--topic',
@@ -34,12 +34,12 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
       ]),
     );
     expect(created.join('\n')).toContain(`Created topic ${topic}.`);
-    const listed = await runToEnd(kafkaTool(TOPICS, ['--bootstrap()-server', bootstrap(), '--list']));
+    const listed = await runToEnd(kafkaTool(TOPICS, ['--bootstrap-server', bootstrap(), '--list']));
     expect(listed).toContain(topic);
     const described = await waitFor(
       async () => {
         const out = await runToEnd(
-          kafkaTool(TOPICS, ['--bootstrap()-server', bootstrap(), '--describe', '--topic', topic]),
+          kafkaTool(TOPICS, ['--bootstrap-server', bootstrap(), '--describe', '--topic', topic]),
         );
         return out.filter((l) => /Partition: \d+\tLeader: \d+/.test(l)).length === 3 ? out : undefined;
       },
@@ -77,15 +77,11 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
     const groupId = unique('jt-console');
     await cluster().createTopic(topic, 1, 1);
     await runToEnd(
-      kafkaTool(
-        CONSOLE_PRODUCER,
-        ['--bootstrap()-server', bootstrap(), '--topic', topic],
-        'one\ntwo\nthree\n',
-      ),
+      kafkaTool(CONSOLE_PRODUCER, ['--bootstrap-server', bootstrap(), '--topic', topic], 'one\ntwo\nthree\n'),
     );
     const consumed = await runToEnd(
       kafkaTool(CONSOLE_CONSUMER, [
-        '--bootstrap()-server',
+        '--bootstrap-server',
         bootstrap(),
         '--topic',
         topic,
@@ -100,7 +96,7 @@ describe('the Kafka Java client and tools against the Kafka listener', () => {
     const described = await waitFor(
       async () => {
         const out = await runToEnd(
-          kafkaTool(CONSUMER_GROUPS, ['--bootstrap()-server', bootstrap(), '--describe', '--group', groupId]),
+          kafkaTool(CONSUMER_GROUPS, ['--bootstrap-server', bootstrap(), '--describe', '--group', groupId]),
         );
         return out.find((l) => l.startsWith(groupId));
       },
