@@ -32,6 +32,7 @@ const EXPECTED_RPCS = {
     AlterConfigs: 'unary',
     ElectLeaders: 'unary',
     InitProducerId: 'unary',
+    ControlledShutdown: 'unary',
   },
   GroupCoordinatorService: {
     FindCoordinator: 'unary',
