@@ -17,10 +17,10 @@
 //    until it answers DescribeCluster.
 import { createRequire } from 'node:module';
 import { progress, table, writeResults } from './lib/report.mjs';
+import { call } from './lib/rpc.mjs';
 
 const require = createRequire(import.meta.url);
 const { LocalCluster, waitFor } = require('../packages/test-kit/dist/index.js');
-const { createClient } = require('../packages/proto/dist/index.js');
 const { connectEtcd, keys } = require('../packages/registry/dist/index.js');
 
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 3000);
@@ -28,15 +28,6 @@ const TOPICS = Number(process.env.BENCH_TOPICS ?? 3);
 const LEASE_TTL = Number(process.env.BENCH_LEASE_TTL ?? 5);
 const VICTIM = 2;
 
-const call = (service, address, method, request, timeoutMs = 30_000) =>
-  new Promise((resolve, reject) => {
-    const client = createClient(service, address);
-    client[method](request, { deadline: Date.now() + timeoutMs }, (err, response) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(response);
-    });
-  });
 const ms = (n) => Math.round(n);
 
 /** The last "controller ready" line a controller logged, parsed. */

@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatBytes, parseBytes, progress, table, writeResults } from './lib/report.mjs';
+import { call } from './lib/rpc.mjs';
 
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
@@ -34,22 +35,13 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 // short lease. Failover figures are also given after the lease expired.
 const LEASE_TTL = 10;
 
-const call = (service, address, method, request, timeoutMs = 120_000) =>
-  new Promise((resolve, reject) => {
-    const client = createClient(service, address);
-    client[method](request, { deadline: Date.now() + timeoutMs }, (err, response) => {
-      client.close();
-      if (err) reject(err);
-      else resolve(response);
-    });
-  });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A controller call, retried while no controller is active (NOT_CONTROLLER, e.g. after a lease loss). */
 async function controllerCall(cluster, method, request) {
   for (let attempt = 0; ; attempt++) {
     for (const node of cluster.controllers) {
       try {
-        return await call('ControllerService', node.address, method, request);
+        return await call('ControllerService', node.address, method, request, 120_000);
       } catch (err) {
         if (err.metadata?.get('tributary-error-code')[0] !== '41' || attempt >= 30) throw err;
       }
@@ -231,7 +223,7 @@ async function endToEnd(t, topic) {
 
 /** kill -9 of the broker that leads partition 0; time until every partition shows another leader. */
 async function failover(cluster, topic, partitions) {
-  const md = await call('BrokerService', cluster.brokers[0].address, 'metadata', { topics: [topic] });
+  const md = await call('BrokerService', cluster.brokers[0].address, 'metadata', { topics: [topic] }, 60_000);
   const victim = md.topics[0].partitions.find((p) => p.partition === 0).leaderId;
   const survivor = cluster.brokers.find((b) => Number(b.id) !== victim) ?? cluster.brokers[(victim + 1) % 3];
   const node = cluster.brokers[victim];
