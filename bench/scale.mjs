@@ -118,15 +118,23 @@ async function produce(t, topic, keyed) {
   const chunk = (n) =>
     Array.from({ length: 1000 }, (_, i) => (keyed ? { key: `key-${(n + i) % 10_000}`, value } : { value }));
   let acked = 0;
+  let failed = 0;
   const outstanding = new Set();
   const end = Date.now() + SECONDS * 1000;
   const t0 = performance.now();
   let n = 0;
   while (Date.now() < end) {
-    const p = producer.send({ topic, messages: chunk(n) }).then(() => {
-      acked += 1000;
-      outstanding.delete(p);
-    });
+    const p = producer
+      .send({ topic, messages: chunk(n) })
+      .then(
+        () => {
+          acked += 1000;
+        },
+        () => {
+          failed += 1000;
+        },
+      )
+      .finally(() => outstanding.delete(p));
     n += 1000;
     outstanding.add(p);
     if (outstanding.size >= 32) await Promise.race(outstanding);
@@ -134,7 +142,7 @@ async function produce(t, topic, keyed) {
   await Promise.all(outstanding);
   const s = (performance.now() - t0) / 1000;
   await producer.disconnect();
-  return { recordsPerSec: round(acked / s), records: acked };
+  return { recordsPerSec: round(acked / s), records: acked, failedRecords: failed };
 }
 
 /** Reads `total` records with one consumer assigned every partition, or a group of `members`. */
@@ -207,7 +215,11 @@ async function endToEnd(t, topic) {
     const due = t0 + (i / RATE) * 1000;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    sends.push(producer.send({ topic, messages: Array.from({ length: 50 }, () => ({ value })) }));
+    sends.push(
+      producer
+        .send({ topic, messages: Array.from({ length: 50 }, () => ({ value })) })
+        .catch(() => undefined),
+    );
   }
   await Promise.all(sends);
   await received;
@@ -275,7 +287,10 @@ async function restartCase(cluster, t, bytes) {
   const outstanding = new Set();
   const bar = progress(Math.ceil(bytes / 2 ** 20), 'MiB');
   while (written < bytes) {
-    const p = producer.send({ topic, messages: chunk }).then(() => outstanding.delete(p));
+    const p = producer
+      .send({ topic, messages: chunk })
+      .catch(() => undefined)
+      .finally(() => outstanding.delete(p));
     outstanding.add(p);
     written += chunk.length * (value.length + 20);
     bar.update(Math.floor(written / 2 ** 20), 'writing the restart log');
@@ -368,6 +383,7 @@ try {
       ...idle,
       produceKeylessPerSec: keyless.recordsPerSec,
       produceKeyedPerSec: keyed.recordsPerSec,
+      produceFailedRecords: keyless.failedRecords + keyed.failedRecords,
       consumeOnePerSec: consumeOne,
       consumeGroup4PerSec: consumeGroup,
       ...e2e,
