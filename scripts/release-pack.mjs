@@ -56,6 +56,12 @@ if (!args['no-build']) execFileSync('npm', ['run', 'build'], { cwd: root, stdio:
 function closure(names) {
   const internal = new Set();
   const external = new Map();
+  const optional = new Map();
+  const want = (into, dep, range, name) => {
+    if (into.has(dep) && into.get(dep) !== range)
+      fail(`${dep} is wanted at ${into.get(dep)} and at ${range} (${name}): make them agree`);
+    into.set(dep, range);
+  };
   const visit = (name, from) => {
     const w = workspaces.get(name);
     if (!w) fail(`${from} depends on ${name}, which is not a workspace`);
@@ -63,13 +69,14 @@ function closure(names) {
     internal.add(name);
     for (const [dep, range] of Object.entries(w.pkg.dependencies ?? {})) {
       if (workspaces.has(dep)) visit(dep, name);
-      else if (external.has(dep) && external.get(dep) !== range)
-        fail(`${dep} is wanted at ${external.get(dep)} and at ${range} (${name}): make them agree`);
-      else external.set(dep, range);
+      else want(external, dep, range, name);
     }
+    // Native modules that build from source at install (zstd-napi): the code works without them.
+    for (const [dep, range] of Object.entries(w.pkg.optionalDependencies ?? {}))
+      want(optional, dep, range, name);
   };
   for (const name of names) visit(name, 'the release');
-  return { internal, external };
+  return { internal, external, optional };
 }
 
 /** Copies what a workspace ships (package.json, dist without maps or tests, bin, proto files). */
@@ -102,7 +109,7 @@ function copyWorkspace(name, to) {
 function pack({ name, main, bundle, description, extra, bin, exports }) {
   const stage = join(tmpdir(), `tributary-pack-${process.pid}`, name.replace('/', '+'));
   rmSync(stage, { recursive: true, force: true });
-  const { internal, external } = closure(bundle);
+  const { internal, external, optional } = closure(bundle);
   if (main) copyWorkspace(main, stage);
   else mkdirSync(stage, { recursive: true });
   const bundled = [...internal].filter((n) => n !== main).sort();
@@ -122,6 +129,7 @@ function pack({ name, main, bundle, description, extra, bin, exports }) {
     dependencies: Object.fromEntries(
       [...external, ...bundled.map((n) => [n, version])].sort(([a], [b]) => a.localeCompare(b)),
     ),
+    ...(optional.size > 0 ? { optionalDependencies: Object.fromEntries([...optional].sort()) } : {}),
     bundleDependencies: bundled,
   };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);

@@ -7,7 +7,10 @@
  *   writes for magic 2: lz4-napi's `compressFrameSync` emits version 1, independent 64 KiB
  *   blocks, no checksums, which is the frame header Kafka writes; its decoder also accepts
  *   frames with block or content checksums (as Sarama writes).
- * - zstd: a zstd frame (zstd-napi, level 3 like Kafka's default).
+ * - zstd: a zstd frame (zstd-napi, level 3 like Kafka's default). zstd-napi compiles from source
+ *   when it installs, so packages outside this repository take it as an optional dependency: where
+ *   it did not build (no C++ toolchain), zstd batches get `UNSUPPORTED_COMPRESSION_TYPE` and
+ *   everything else works.
  * - snappy: not installed here. Kafka's snappy is the xerial-framed variant; decoding or
  *   encoding it throws `UNSUPPORTED_COMPRESSION_TYPE`.
  *
@@ -16,21 +19,33 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CorruptMessageError, TributaryError } from '@tributary/errors';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
-import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
 import { CompressionType } from './layout';
+
+type Zstd = typeof import('zstd-napi');
+
+/** zstd-napi, or undefined where the optional native module is not installed. */
+const zstd: Zstd | undefined = (() => {
+  try {
+    return require('zstd-napi') as Zstd;
+  } catch {
+    return undefined;
+  }
+})();
 
 /** The codecs this build can both write and read. */
 export const SUPPORTED_COMPRESSION_TYPES: readonly CompressionType[] = [
   CompressionType.None,
   CompressionType.Gzip,
   CompressionType.Lz4,
-  CompressionType.Zstd,
+  ...(zstd === undefined ? [] : [CompressionType.Zstd]),
 ];
 
 function unsupported(type: CompressionType): TributaryError {
+  const supported = SUPPORTED_COMPRESSION_TYPES.map((t) => CompressionType[t]?.toLowerCase()).join(', ');
+  const why = type === CompressionType.Zstd ? ' (the optional zstd-napi module is not installed)' : '';
   return new TributaryError(
     'UNSUPPORTED_COMPRESSION_TYPE',
-    `Compression ${CompressionType[type] ?? type} is not supported by this build (supported: none, gzip, lz4, zstd).`,
+    `Compression ${CompressionType[type] ?? type} is not supported by this build${why} (supported: ${supported}).`,
     { context: { compression: type } },
   );
 }
@@ -43,7 +58,8 @@ export function compressRecords(type: CompressionType, raw: Buffer): Buffer {
     case CompressionType.Lz4:
       return compressFrameSync(raw);
     case CompressionType.Zstd:
-      return zstdCompress(raw);
+      if (zstd === undefined) throw unsupported(type);
+      return zstd.compress(raw);
     default:
       throw unsupported(type);
   }
@@ -59,7 +75,8 @@ export function decompressRecords(type: CompressionType, compressed: Buffer): Bu
       case CompressionType.Lz4:
         return decompressFrameSync(compressed);
       case CompressionType.Zstd:
-        return zstdDecompress(compressed);
+        if (zstd === undefined) throw unsupported(type);
+        return zstd.decompress(compressed);
       default:
         throw unsupported(type);
     }

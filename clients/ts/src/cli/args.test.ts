@@ -1,6 +1,14 @@
-import { HelpRequested, parseCommand, UsageError } from './args';
+import { HelpRequested, parseCommand, parseInvocation, UsageError } from './args';
 
 describe('parseCommand', () => {
+  it('takes the default bootstrap list (TRIBUTARY_BOOTSTRAP) when no --bootstrap is given', () => {
+    const env = ['x:1', 'y:2'];
+    expect(parseInvocation(['topics', 'list'], false, env).command.bootstrap).toEqual(['x:1', 'y:2']);
+    expect(parseInvocation(['topics', 'list', '--bootstrap', 'a:1'], false, env).command.bootstrap).toEqual([
+      'a:1',
+    ]);
+  });
+
   it('defaults --bootstrap to the local dev cluster and accepts Kafka spellings', () => {
     expect(parseCommand(['topics', 'list'])).toEqual({
       kind: 'topics-list',

@@ -8,9 +8,19 @@ import type { CommandSpec } from './commands/command-spec';
 import { COMMANDS, type CommandArgs } from './commands/index';
 import { type Common, parseFlags, UsageError } from './flags';
 
+/** The shells `tributary completion` writes a script for. */
+export const SHELLS = ['bash', 'zsh'] as const;
+export type Shell = (typeof SHELLS)[number];
+
 export { type Acks, type Common, type Compression, HelpRequested, UsageError } from './flags';
 
-export type Command = Common & ({ kind: 'help'; topic?: string } | { kind: 'version' } | CommandArgs);
+export type Command = Common &
+  (
+    | { kind: 'help'; topic?: string }
+    | { kind: 'version' }
+    | { kind: 'completion'; shell: Shell }
+    | CommandArgs
+  );
 
 const BY_NAME = new Map<string, CommandSpec<CommandArgs>>(
   COMMANDS.map((c) => [c.name, c as unknown as CommandSpec<CommandArgs>]),
@@ -34,8 +44,15 @@ export interface Invocation {
   readonly spec?: CommandSpec<CommandArgs>;
 }
 
-/** Parses `argv` (without `node` and the script) into a Command and the entry that runs it. */
-export function parseInvocation(argv: readonly string[], isTTY = false): Invocation {
+/**
+ * Parses `argv` (without `node` and the script) into a Command and the entry that runs it;
+ * `defaultBootstrap` is the bootstrap list when the command line gives none.
+ */
+export function parseInvocation(
+  argv: readonly string[],
+  isTTY = false,
+  defaultBootstrap: readonly string[] = [DEFAULT_BOOTSTRAP],
+): Invocation {
   const [first, second] = argv;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     const command: Command = {
@@ -48,9 +65,15 @@ export function parseInvocation(argv: readonly string[], isTTY = false): Invocat
   }
   if (first === '--version' || first === 'version')
     return { command: { kind: 'version', bootstrap: [DEFAULT_BOOTSTRAP], json: false } };
+  if (first === 'completion') {
+    const shell = SHELLS.find((s) => s === second);
+    if (shell === undefined || argv.length > 2)
+      throw new UsageError(`usage: tributary completion ${SHELLS.join('|')}`);
+    return { command: { kind: 'completion', shell, bootstrap: [...defaultBootstrap], json: false } };
+  }
   const found = findCommand(argv);
   if (!('spec' in found)) throw new UsageError(`unknown command "${found.name}" (see: tributary --help)`);
-  const p = parseFlags(found.spec.name, found.args, found.spec.flags, isTTY);
+  const p = parseFlags(found.spec.name, found.args, found.spec.flags, isTTY, defaultBootstrap);
   return { command: { ...p.common, ...found.spec.parse(p) }, spec: found.spec };
 }
 

@@ -32,7 +32,8 @@ export interface Common {
 /** A command's own flags, as parseArgs takes them. */
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 
-const COMMON: FlagSpec = {
+/** Flags every command takes (completion lists them too). */
+export const COMMON_FLAGS: FlagSpec = {
   bootstrap: { type: 'string', multiple: true },
   'bootstrap-server': { type: 'string', multiple: true },
   json: { type: 'boolean' },
@@ -64,17 +65,21 @@ function joinNegativeValues(args: readonly string[]): string[] {
   return out;
 }
 
-/** Parses the arguments of command `name` against its flags and the common ones. */
+/**
+ * Parses the arguments of command `name` against its flags and the common ones; without
+ * --bootstrap, the bootstrap list is `defaultBootstrap` (TRIBUTARY_BOOTSTRAP, else 127.0.0.1:9092).
+ */
 export function parseFlags(
   name: string,
   args: readonly string[],
   flags: FlagSpec,
   isTTY: boolean,
+  defaultBootstrap: readonly string[] = [DEFAULT_BOOTSTRAP],
 ): ParsedFlags {
   try {
     const { values, positionals } = parseArgs({
       args: joinNegativeValues(args),
-      options: { ...COMMON, ...flags },
+      options: { ...COMMON_FLAGS, ...flags },
       allowPositionals: true,
       strict: true,
     });
@@ -85,7 +90,10 @@ export function parseFlags(
       ...((v['bootstrap-server'] as string[] | undefined) ?? []),
     ].flatMap((b) => b.split(','));
     return {
-      common: { bootstrap: bootstrap.length > 0 ? bootstrap : [DEFAULT_BOOTSTRAP], json: v['json'] === true },
+      common: {
+        bootstrap: bootstrap.length > 0 ? bootstrap : [...defaultBootstrap],
+        json: v['json'] === true,
+      },
       positionals,
       str: (k) => v[k] as string | undefined,
       bool: (k) => v[k] === true,

@@ -31,9 +31,13 @@ function sections(): string {
 
 export const HELP = `tributary: the command line of Tributary, a distributed commit log.
 
-Usage: tributary <command> [options]      (every command takes --bootstrap HOST:PORT[,HOST:PORT]
-                                           default 127.0.0.1:9092, and --json for scripts)
+Usage: tributary <command> [options]      (every command takes --bootstrap HOST:PORT[,HOST:PORT],
+                                           default $TRIBUTARY_BOOTSTRAP or 127.0.0.1:9092, and
+                                           --json for scripts)
 
 ${sections()}
+
+Shell
+  completion bash|zsh               print a completion script: source <(tributary completion bash)
 
 Exit status: 0 on success, 1 on an error (one line on stderr says why and what to do), 2 on bad usage.`;

@@ -2,21 +2,37 @@
  * `tributary`: the command line. `main(argv)` returns the exit status: 0 on success, 1 on an
  * error (one line on stderr: what failed and what to do), 2 on bad usage.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeError } from '../errors';
+import { DEFAULT_BOOTSTRAP } from '../options';
 import { startClientTracing } from '../telemetry';
 import { Tributary } from '../tributary';
 import { type Command, HelpRequested, type Invocation, parseInvocation, UsageError } from './args';
+import { completionScript } from './completion';
 import { HELP } from './help';
 import type { MainIO } from './main-io';
 import { stdio } from './output';
 
 export type { MainIO } from './main-io';
 
+/** The version of the installed package (the whole set shares one version). */
+const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+
+/** TRIBUTARY_BOOTSTRAP (`host:port[,host:port]`) as the default bootstrap list, else 127.0.0.1:9092. */
+function bootstrapFromEnv(value: string | undefined): string[] {
+  const list = (value ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  return list.length > 0 ? list : [DEFAULT_BOOTSTRAP];
+}
+
 /** How long a command without --timeout-ms keeps retrying retriable errors. */
 const CLI_RETRY_TIMEOUT_MS = 15_000;
 
 async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> {
-  if (spec === undefined || c.kind === 'help' || c.kind === 'version') return;
+  if (spec === undefined || c.kind === 'help' || c.kind === 'version' || c.kind === 'completion') return;
   // OpenTelemetry from the standard OTEL_* variables: off unless an exporter is named.
   const tracing = startClientTracing('tributary-cli', process.env);
   const t = new Tributary({
@@ -39,10 +55,11 @@ async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> 
 export async function main(
   argv: readonly string[],
   io: MainIO = { ...stdio, stdin: process.stdin, isTTY: process.stderr.isTTY === true },
+  env: { readonly TRIBUTARY_BOOTSTRAP?: string | undefined } = process.env,
 ): Promise<number> {
   let invocation: Invocation;
   try {
-    invocation = parseInvocation(argv, io.isTTY);
+    invocation = parseInvocation(argv, io.isTTY, bootstrapFromEnv(env.TRIBUTARY_BOOTSTRAP));
   } catch (err) {
     if (err instanceof HelpRequested) {
       io.out(HELP);
@@ -57,7 +74,11 @@ export async function main(
     return 0;
   }
   if (command.kind === 'version') {
-    io.out('tributary 0.1.0');
+    io.out(`tributary ${VERSION}`);
+    return 0;
+  }
+  if (command.kind === 'completion') {
+    io.out(completionScript(command.shell));
     return 0;
   }
   try {
