@@ -7,14 +7,15 @@
 // - `tributary-server-<v>.tgz`: `@tributary/server`, the broker, controller and group
 //   coordinator, and `tributary-dev`, the local cluster `npm run dev` starts.
 //
-// Each tarball carries the workspace packages it needs as bundled dependencies (compiled code
-// only: no sources, tests or source maps), and lists the registry packages they need as its own
-// dependencies, so it installs anywhere from the tarball and the npm registry alone. Why bundled
-// rather than one tarball per workspace: docs/packaging.md.
+// Each tarball carries the workspace packages it needs, compiled (no sources, tests or source
+// maps), under `vendor/<name>/`, with their `@tributary/<name>` specifiers rewritten to relative
+// paths, and lists the registry packages they need as its own dependencies: it installs anywhere
+// from the tarball and the npm registry alone, locally and with `npm install -g`. Why not
+// bundleDependencies or one tarball per workspace: docs/packaging.md.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
@@ -102,9 +103,37 @@ function copyWorkspace(name, to) {
   writeFileSync(join(to, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
 }
 
+/** Every file under `dir` whose name matches `pattern`. */
+const filesUnder = (dir, pattern) =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && pattern.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
+
+/**
+ * Points every `@tributary/<name>[/sub]` specifier in the staged JavaScript and declarations at
+ * `vendor/<name>` by a relative path: Node and TypeScript then resolve the bundled code without a
+ * node_modules entry (npm's global installs leave bundled node_modules empty: docs/packaging.md).
+ */
+function rewriteSpecifiers(stage, vendored) {
+  const specifier = /(["'])@tributary\/([a-z-]+)(\/[^"']*)?\1/g;
+  for (const file of filesUnder(stage, /\.(js|mjs|d\.ts)$/)) {
+    if (file.includes(`${join(stage, 'node_modules')}`)) continue;
+    const text = readFileSync(file, 'utf8');
+    const declaration = file.endsWith('.d.ts');
+    const out = text.replace(specifier, (whole, quote, name, sub) => {
+      if (!vendored.has(name)) return whole;
+      const target = join(stage, 'vendor', name, sub ?? (declaration ? 'dist/index' : 'dist/index.js'));
+      let rel = relative(dirname(file), target);
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return `${quote}${rel}${quote}`;
+    });
+    if (out !== text) writeFileSync(file, out);
+  }
+}
+
 /**
  * Stages and packs one tarball: `main` (a workspace name, or null for a package made of `extra`
- * alone) plus its workspace closure bundled under node_modules.
+ * alone) plus its workspace closure vendored under `vendor/`.
  */
 function pack({ name, main, bundle, description, extra, bin, exports }) {
   const stage = join(tmpdir(), `tributary-pack-${process.pid}`, name.replace('/', '+'));
@@ -113,8 +142,9 @@ function pack({ name, main, bundle, description, extra, bin, exports }) {
   if (main) copyWorkspace(main, stage);
   else mkdirSync(stage, { recursive: true });
   const bundled = [...internal].filter((n) => n !== main).sort();
-  for (const n of bundled) copyWorkspace(n, join(stage, 'node_modules', ...n.split('/')));
+  for (const n of bundled) copyWorkspace(n, join(stage, 'vendor', n.replace('@tributary/', '')));
   extra?.(stage);
+  rewriteSpecifiers(stage, new Set(bundled.map((n) => n.replace('@tributary/', ''))));
   const base = main ? readJson(join(stage, 'package.json')) : {};
   const pkg = {
     ...base,
@@ -125,12 +155,9 @@ function pack({ name, main, bundle, description, extra, bin, exports }) {
     engines: rootPkg.engines,
     ...(exports ? { exports } : {}),
     ...(bin ? { bin } : {}),
-    files: [...new Set([...(base.files ?? []), ...(extra ? ['bin'] : [])])],
-    dependencies: Object.fromEntries(
-      [...external, ...bundled.map((n) => [n, version])].sort(([a], [b]) => a.localeCompare(b)),
-    ),
+    files: [...new Set([...(base.files ?? []), ...(extra ? ['bin'] : []), 'vendor'])],
+    dependencies: Object.fromEntries([...external].sort(([a], [b]) => a.localeCompare(b))),
     ...(optional.size > 0 ? { optionalDependencies: Object.fromEntries([...optional].sort()) } : {}),
-    bundleDependencies: bundled,
   };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   cpSync(join(root, 'README.md'), join(stage, 'README.md'));
@@ -141,7 +168,7 @@ function pack({ name, main, bundle, description, extra, bin, exports }) {
   );
   rmSync(stage, { recursive: true, force: true });
   console.log(
-    `${join(relative(root, out), filename)}: ${entryCount} files, ${(size / 1024).toFixed(0)} KiB packed, ${(unpackedSize / 1024).toFixed(0)} KiB unpacked; bundles ${bundled.join(', ') || 'nothing'}`,
+    `${join(relative(root, out), filename)}: ${entryCount} files, ${(size / 1024).toFixed(0)} KiB packed, ${(unpackedSize / 1024).toFixed(0)} KiB unpacked; vendors ${bundled.join(', ') || 'nothing'}`,
   );
 }
 

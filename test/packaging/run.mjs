@@ -84,8 +84,28 @@ try {
     });
     for (const name of ['client', 'server']) statSync(tarball(name));
   });
-  if (!packed) throw new Error('nothing to install');
+  if (packed) await installAndUse();
+} finally {
+  if (dev && dev.exitCode === null) {
+    await step('Ctrl-C (SIGINT) stops the dev cluster with exit 0', async () => {
+      const exited = new Promise((done) => dev.once('exit', (code) => done(code)));
+      dev.kill('SIGINT');
+      const code = await Promise.race([
+        exited,
+        new Promise((done) => setTimeout(() => done('timeout'), 30_000)),
+      ]);
+      if (code !== 0) {
+        dev.kill('SIGKILL');
+        throw new Error(`exit ${code}: ${devLog.slice(-2000)}`);
+      }
+    });
+  }
+  for (const fact of facts) console.log(fact);
+  rmSync(work, { recursive: true, force: true });
+}
 
+/** Installs the tarballs and uses them as a user would. */
+async function installAndUse() {
   const serverInstalled = await step('@tributary/server installs from its tarball', () =>
     npmInstall(serverDir, [tarball('server')]),
   );
@@ -257,23 +277,6 @@ try {
       if (!zshScript.includes('#compdef tributary')) throw new Error('the zsh script has no #compdef line');
     });
   }
-} finally {
-  if (dev && dev.exitCode === null) {
-    await step('Ctrl-C (SIGINT) stops the dev cluster with exit 0', async () => {
-      const exited = new Promise((done) => dev.once('exit', (code) => done(code)));
-      dev.kill('SIGINT');
-      const code = await Promise.race([
-        exited,
-        new Promise((done) => setTimeout(() => done('timeout'), 30_000)),
-      ]);
-      if (code !== 0) {
-        dev.kill('SIGKILL');
-        throw new Error(`exit ${code}: ${devLog.slice(-2000)}`);
-      }
-    });
-  }
-  for (const fact of facts) console.log(fact);
-  rmSync(work, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ManagedProcess } from './child-process';
@@ -13,12 +13,13 @@ export type ServiceKind = 'broker' | 'controller' | 'group-coordinator';
 export const repoRoot = resolve(__dirname, '../../..');
 
 /**
- * The entry point `node <path>` starts a service with: the `@tributary/<kind>` package as Node
- * resolves it, which is the workspace's build in this repository and the bundled copy in the
- * `@tributary/server` tarball (scripts/release-pack.mjs).
+ * The entry point `node <path>` starts a service with: the `@tributary/<kind>` workspace's build in
+ * this repository, or its copy beside this package's in the `@tributary/server` tarball, which
+ * vendors both under `vendor/` (scripts/release-pack.mjs).
  */
 export function serviceMain(kind: ServiceKind): string {
-  return require.resolve(`@tributary/${kind}/dist/main.js`);
+  const vendored = resolve(__dirname, '..', '..', kind, 'dist', 'main.js');
+  return existsSync(vendored) ? vendored : require.resolve(`@tributary/${kind}/dist/main.js`);
 }
 
 /** One service process of a local cluster; `start()` again after a stop or kill restarts it. */
