@@ -5,9 +5,9 @@
 // .tools/kafka/libs). Installs what is missing, then runs the kafka-compat jest project one file
 // at a time. Ends with one line `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runJestSuite } from './lib/jest-suite.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -53,26 +53,4 @@ if (!resolved) {
 if (run(process.execPath, ['scripts/ensure-etcd.mjs']).status !== 0) stop('etcd is not available');
 if (run('npm', ['run', 'build', '--silent']).status !== 0) stop('the build failed');
 
-const outDir = mkdtempSync(join(tmpdir(), 'tributary-kafka-compat-'));
-const outputFile = join(outDir, 'report.json');
-const jest = run(process.execPath, [
-  join('node_modules', 'jest', 'bin', 'jest.js'),
-  '--selectProjects',
-  'kafka-compat',
-  '--runInBand',
-  '--json',
-  `--outputFile=${outputFile}`,
-  ...process.argv.slice(2),
-]);
-let passed = 0;
-let failed = 0;
-try {
-  const report = JSON.parse(readFileSync(outputFile, 'utf8'));
-  passed = report.numPassedTests;
-  failed = report.numFailedTests + report.numRuntimeErrorTestSuites;
-} catch {
-  failed = 1;
-}
-rmSync(outDir, { recursive: true, force: true });
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || (jest.status !== 0 && jest.status !== 1) ? 1 : 0);
+runJestSuite('kafka-compat');
