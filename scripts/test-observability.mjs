@@ -19,4 +19,6 @@ if (run(process.execPath, ['scripts/ensure-observability-tools.mjs']).status !==
 if (run(process.execPath, ['scripts/ensure-etcd.mjs']).status !== 0) stop('etcd is not available');
 if (run('npm', ['run', 'build', '--silent']).status !== 0) stop('the build failed');
 
-runJestSuite('observability');
+// The OTLP exporter loads its HTTP transport with a dynamic import(), which jest's VM contexts
+// allow only with this flag (the in-process producer and consumer export their spans).
+runJestSuite('observability', { nodeArgs: ['--experimental-vm-modules'] });

@@ -7,13 +7,17 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
-/** Runs jest's `project` (extra jest arguments from this process's command line), reports, exits. */
-export function runJestSuite(project) {
+/**
+ * Runs jest's `project` (extra jest arguments from this process's command line), reports, exits.
+ * `nodeArgs` go to the Node process that runs jest.
+ */
+export function runJestSuite(project, { nodeArgs = [] } = {}) {
   const outDir = mkdtempSync(join(tmpdir(), `tributary-${project}-`));
   const outputFile = join(outDir, 'report.json');
   const jest = spawnSync(
     process.execPath,
     [
+      ...nodeArgs,
       join('node_modules', 'jest', 'bin', 'jest.js'),
       '--selectProjects',
       project,
