@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm run test:all`: `npm test` (the core), then every other `test:<suite>` script of the root
-// package.json (faults, observability, chart, polyglot, ...), one after another. Suites are found by
-// name, so a new suite joins the full run by adding its script. Each suite ends its output with one
-// line `N passed, N failed`; this script sums them and ends with the same line, plus a table of
-// suite, result and minutes. Arguments select suites by name: `npm run test:all -- chart polyglot`.
+// `npm run test:all`: `npm test` (the core), then the suites that need other real parts (faults,
+// observability, chart, polyglot, ...), one after another. package.json's `test:all` names them
+// all; `node scripts/test-all.mjs chart packaging` runs some. A `test:<suite>` script that the list
+// leaves out is reported, so a new suite cannot silently miss CI. Each suite ends its output with
+// one line `N passed, N failed`; this script sums them and ends with the same line, after a table
+// of suite, result and minutes.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -11,13 +12,17 @@ const NOT_SUITES = new Set(['test:all', 'test:unit', 'test:integration']);
 const SUMMARY = /^(\d+) passed, (\d+) failed$/;
 
 const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts ?? {};
-const wanted = process.argv.slice(2);
-const suites = [
-  'test',
-  ...Object.keys(scripts)
-    .filter((name) => name.startsWith('test:') && !NOT_SUITES.has(name))
-    .sort(),
-].filter((name) => wanted.length === 0 || wanted.some((w) => name === w || name === `test:${w}`));
+const suiteName = (name) => (name === 'test' || name.startsWith('test:') ? name : `test:${name}`);
+const wanted = process.argv.slice(2).map(suiteName);
+const known = ['test', ...Object.keys(scripts).filter((n) => n.startsWith('test:') && !NOT_SUITES.has(n))];
+const unknown = wanted.filter((name) => !known.includes(name));
+if (unknown.length > 0) {
+  console.error(`test:all: no such suite: ${unknown.join(', ')} (suites: ${known.join(', ')})`);
+  process.exit(2);
+}
+const suites = wanted.length > 0 ? wanted : known;
+const left = known.filter((name) => !suites.includes(name));
+if (left.length > 0) console.log(`test:all: not in this run: ${left.join(', ')}`);
 
 /** Runs one npm script, echoing its output, and returns its exit code and last summary line. */
 function runSuite(name) {
