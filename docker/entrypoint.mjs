@@ -34,6 +34,13 @@ if (command in services) {
   if (command === 'broker') {
     pickByOrdinal('BROKER_ADVERTISED_HOSTS', 'TRIBUTARY_ADVERTISED_HOST');
     pickByOrdinal('BROKER_ADVERTISED_PORTS', 'TRIBUTARY_ADVERTISED_PORT');
+    // The Kafka listener is advertised at the same external host, at its own (per-broker) port.
+    pickByOrdinal('BROKER_KAFKA_ADVERTISED_PORTS', 'BROKER_KAFKA_ADVERTISED_PORT');
+    const kafkaPort = process.env.BROKER_KAFKA_ADVERTISED_PORT;
+    const host = process.env.TRIBUTARY_ADVERTISED_HOST;
+    if (kafkaPort && host && !process.env.TRIBUTARY_KAFKA_ADVERTISED_LISTENER) {
+      process.env.TRIBUTARY_KAFKA_ADVERTISED_LISTENER = `${host}:${kafkaPort}`;
+    }
   }
   require(services[command]);
 } else if (command === 'tributary' || command === 'cli') {

@@ -293,6 +293,15 @@ check('brokers: StatefulSet with claim templates, ordinal ids, per-pod advertise
     env.TRIBUTARY_ADVERTISED_HOST === '$(POD_NAME).rel-tributary-broker-headless.data.svc.cluster.local',
     `advertised host ${env.TRIBUTARY_ADVERTISED_HOST}`,
   );
+  assert(
+    env.TRIBUTARY_KAFKA_LISTENER === '0.0.0.0:9093' &&
+      env.TRIBUTARY_KAFKA_ADVERTISED_LISTENER === '$(TRIBUTARY_ADVERTISED_HOST):9093',
+    `Kafka listener ${env.TRIBUTARY_KAFKA_LISTENER} advertised as ${env.TRIBUTARY_KAFKA_ADVERTISED_LISTENER}`,
+  );
+  assert(
+    broker.ports.some((p) => p.name === 'kafka' && p.containerPort === 9093),
+    'Kafka container port',
+  );
   assert(broker.readinessProbe.grpc.service === 'tributary.v1.Broker/replicas-caught-up', 'readiness probe');
   assert(
     broker.livenessProbe.grpc && !broker.livenessProbe.grpc.service,
@@ -316,7 +325,10 @@ check('brokers: StatefulSet with claim templates, ordinal ids, per-pod advertise
     find(defaults, 'PodDisruptionBudget', 'rel-tributary-broker').spec.maxUnavailable === 1,
     'broker PDB',
   );
-  find(defaults, 'Service', 'rel-tributary-bootstrap');
+  for (const name of ['rel-tributary-broker-headless', 'rel-tributary-bootstrap']) {
+    const kafka = find(defaults, 'Service', name).spec.ports.find((p) => p.name === 'kafka');
+    assert(kafka?.port === 9093 && kafka.targetPort === 'kafka', `${name} exposes the Kafka port`);
+  }
   find(defaults, 'ClusterRole', 'data-rel-tributary-node-reader');
 });
 check('controller and coordinator: Deployments of 2 with PDBs; etcd: 3 members with volumes', () => {
@@ -353,6 +365,7 @@ check('external access: one Service per broker; brokers advertise node IP and no
   const np = docsOf(renderOk([join(chart, 'ci', 'external-nodeport-values.yaml')]));
   const svc = find(np, 'Service', 'rel-tributary-broker-2-external');
   assert(svc.spec.type === 'NodePort' && svc.spec.ports[0].nodePort === 31092, 'node port of broker 2');
+  assert(svc.spec.ports.find((p) => p.name === 'kafka')?.nodePort === 31192, 'Kafka node port of broker 2');
   assert(
     svc.spec.selector['statefulset.kubernetes.io/pod-name'] === 'rel-tributary-broker-2',
     'selects broker 2 only',
@@ -367,6 +380,12 @@ check('external access: one Service per broker; brokers advertise node IP and no
     env.TRIBUTARY_ADVERTISED_HOST === '$(HOST_IP)' && env.BROKER_ADVERTISED_PORTS === '31090,31091,31092',
     'NodePort advertised',
   );
+  assert(
+    env.BROKER_KAFKA_ADVERTISED_PORTS === '31190,31191,31192' &&
+      env.TRIBUTARY_KAFKA_LISTENER === '0.0.0.0:9093' &&
+      env.TRIBUTARY_KAFKA_ADVERTISED_LISTENER === undefined,
+    'NodePort Kafka advertised by the entrypoint at the node IP',
+  );
   const lb = docsOf(renderOk([join(chart, 'ci', 'external-loadbalancer-values.yaml')]));
   assert(find(lb, 'Service', 'rel-tributary-broker-0-external').spec.type === 'LoadBalancer', 'LB service');
   const lbEnv = Object.fromEntries(
@@ -378,6 +397,12 @@ check('external access: one Service per broker; brokers advertise node IP and no
   assert(
     lbEnv.BROKER_ADVERTISED_HOSTS.split(',').length === 3 && lbEnv.TRIBUTARY_ADVERTISED_PORT === '9092',
     'LB advertised',
+  );
+  assert(lbEnv.BROKER_KAFKA_ADVERTISED_PORT === '9093', 'LB Kafka advertised port');
+  assert(
+    find(lb, 'Service', 'rel-tributary-broker-1-external').spec.ports.find((p) => p.name === 'kafka')
+      ?.port === 9093,
+    'LB Kafka port',
   );
 });
 check('one replica of everything: no PDB that would block every drain, RF 1 defaults', () => {
@@ -442,7 +467,16 @@ check('config maps allow only settings the services declare and the chart does n
     'port',
     'metrics.port',
   ];
-  const brokerSet = [...chartSet, 'broker.id', 'data.dir', 'rack', 'advertised.port', 'shutdown.timeout.ms'];
+  const brokerSet = [
+    ...chartSet,
+    'broker.id',
+    'data.dir',
+    'rack',
+    'advertised.port',
+    'shutdown.timeout.ms',
+    'kafka.listener',
+    'kafka.advertised.listener',
+  ];
   const expected = {
     broker: [...Object.keys(kit.commonSettings), ...Object.keys(settingsOf.broker)].filter(
       (k) => !brokerSet.includes(k),
@@ -478,6 +512,12 @@ const rejections = [
   ['an unknown anti-affinity mode', ['broker.podAntiAffinity=maybe'], /podAntiAffinity/],
   ['a volume size that is no quantity', ['broker.persistence.size=ten'], /size/],
   ['external etcd without endpoints', ['etcd.enabled=false'], /externalEtcd\.endpoints/],
+  ['the Kafka port equal to the gRPC port', ['broker.kafka.port=9092'], /broker\.kafka\.port/],
+  [
+    'the Kafka listener set by hand',
+    ['broker.config.kafka\\.listener=0.0.0.0:1'],
+    /kafka\.listener|propertyName/,
+  ],
   [
     'a grace period shorter than the controlled shutdown',
     ['broker.terminationGracePeriodSeconds=30'],
