@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trace } from '@opentelemetry/api';
 import { type ConsumerMessage, stringSerde, Tributary } from '@tributary/client';
 import { Attr, startTracing, type Tracing, tracingConfigFromEnv } from '@tributary/telemetry';
 import {
@@ -163,6 +164,45 @@ describe('observability', () => {
     expect(tag(processSpan, Attr.consumerGroup)).toMatch(/^traced-group-/);
     expect(tag(processSpan, 'span.kind')).toBe('consumer');
     expect(tag(send, 'span.kind')).toBe('producer');
+  });
+
+  it('a traced admin createTopics has the controller’s CreateTopics span in its trace', async () => {
+    const topic = `admin-traced-${Date.now().toString(36)}`;
+    const tracer = trace.getTracer('observability-test');
+    const traceId = await tracer.startActiveSpan('create a topic', async (root) => {
+      try {
+        await client.admin().createTopics([{ name: topic, numPartitions: 1, replicationFactor: 1 }]);
+        return root.spanContext().traceId;
+      } finally {
+        root.end();
+      }
+    });
+    await tracing.flush();
+
+    const found = await waitFor(
+      async () => {
+        const res = await fetch(`${jaeger.queryUrl}/api/traces/${traceId}`);
+        if (!res.ok) return undefined;
+        const t = ((await res.json()) as { data: JaegerTrace[] }).data[0];
+        const served = t?.spans.find((s) => s.operationName.endsWith('/CreateTopics'));
+        return served === undefined ? undefined : t;
+      },
+      {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        description: `trace ${traceId} to hold the controller's CreateTopics`,
+      },
+    );
+    const service = (s: JaegerSpan) => found.processes[s.processID]!.serviceName;
+    const call = found.spans.find((s) => s.operationName === 'call controller')!;
+    const served = found.spans.find((s) => s.operationName.endsWith('/CreateTopics'))!;
+    expect(call).toBeDefined();
+    expect(service(call)).toBe('observability-test-app');
+    expect(tag(call, 'span.kind')).toBe('client');
+    expect(service(served)).toMatch(/controller/);
+    expect(tag(served, 'span.kind')).toBe('server');
+    // The controller's span is the child of the client's call span, across the gRPC hop.
+    expect(served.references.map((r) => r.spanID)).toContain(call.spanID);
   });
 
   it('under-replicated goes above 0 after kill -9 of a broker, and back to 0 once it returns', async () => {

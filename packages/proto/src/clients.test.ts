@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { context, TraceFlags, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   ERROR_CODE_TRAILER,
   fromGrpcError,
@@ -6,6 +8,7 @@ import {
   TributaryError,
   toGrpcError,
 } from '@tributary/errors';
+import { traceContextInterceptor } from '@tributary/telemetry';
 import {
   type BrokerServiceHandlers,
   createClient,
@@ -22,8 +25,13 @@ const notImplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
   callback(toGrpcError(new TributaryError('UNIMPLEMENTED')));
 
 /** A BrokerService whose Metadata answers, Produce fails whole-request, ProduceStream echoes. */
+/** The `traceparent` metadata of each Metadata call served (undefined when absent). */
+const servedTraceparents: (string | undefined)[] = [];
+
 const handlers: BrokerServiceHandlers = {
   Metadata(call, callback) {
+    const parent = call.metadata.get('traceparent')[0];
+    servedTraceparents.push(parent === undefined ? undefined : String(parent));
     callback(null, {
       clusterId: 'test',
       brokers: [{ brokerId: 1, host: '127.0.0.1', port: 9092 }],
@@ -77,6 +85,33 @@ describe('createClient against an in-process server', () => {
       expect(response.topics[0]).toMatchObject({ name: 'missing', errorCode: 3, partitions: [] });
     } finally {
       client.close();
+    }
+  });
+
+  it('carries the active sampled span context as traceparent metadata, and nothing otherwise', async () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    const client = createClient('BrokerService', address);
+    const metadataCall = () =>
+      new Promise<void>((resolve, reject) =>
+        client.Metadata({ topics: [] }, (err) => (err ? reject(err) : resolve())),
+      );
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const spanId = 'b7ad6b7169203331';
+    const inSpan = (traceFlags: TraceFlags) =>
+      context.with(
+        trace.setSpanContext(context.active(), { traceId, spanId, traceFlags, isRemote: false }),
+        metadataCall,
+      );
+    try {
+      servedTraceparents.length = 0;
+      await metadataCall();
+      await inSpan(TraceFlags.SAMPLED);
+      await inSpan(TraceFlags.NONE);
+      expect(servedTraceparents).toEqual([undefined, `00-${traceId}-${spanId}-01`, undefined]);
+    } finally {
+      client.close();
+      context.disable();
     }
   });
 
@@ -146,8 +181,14 @@ describe('createClient', () => {
     } finally {
       v1.ControllerService = Original;
     }
+    // The interceptor rides on the client options; grpc-js takes it off before building the channel.
     expect(seen).toEqual([
-      { ...GRPC_CHANNEL_OPTIONS, 'grpc.keepalive_time_ms': 5_000, 'grpc.primary_user_agent': 'test' },
+      {
+        ...GRPC_CHANNEL_OPTIONS,
+        'grpc.keepalive_time_ms': 5_000,
+        'grpc.primary_user_agent': 'test',
+        interceptors: [traceContextInterceptor],
+      },
     ]);
     expect(GRPC_CHANNEL_OPTIONS['grpc-node.flow_control_window']).toBe(8 * 1024 * 1024);
     expect(GRPC_CHANNEL_OPTIONS['grpc.max_receive_message_length']).toBe(64 * 1024 * 1024);

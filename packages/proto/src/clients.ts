@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { traceContextInterceptor } from '@tributary/telemetry';
 import type { BrokerServiceClient, BrokerServiceDefinition } from './generated/tributary/v1/BrokerService';
 import type {
   ControllerServiceClient,
@@ -52,7 +53,8 @@ export interface CreateClientOptions {
 /**
  * Creates the typed client of a Tributary service at `address` (`host:port`), with
  * GRPC_CHANNEL_OPTIONS. Clients with the same address and options share grpc-js's connection
- * (its global subchannel pool), so creating one per component is cheap. Close with `close()`.
+ * (its global subchannel pool), so creating one per component is cheap. Each call carries the
+ * active sampled trace context, if any (`traceContextInterceptor`). Close with `close()`.
  */
 export function createClient<S extends TributaryServiceName>(
   service: S,
@@ -62,7 +64,13 @@ export function createClient<S extends TributaryServiceName>(
   const ClientConstructor = loadTributaryProto().tributary.v1[service];
   const credentials = options.credentials ?? grpc.credentials.createInsecure();
   const channelOptions = { ...GRPC_CHANNEL_OPTIONS, ...options.channelOptions };
-  return new ClientConstructor(address, credentials, channelOptions) as TributaryServiceClients[S];
+  // Every call carries the caller's sampled trace context (W3C `traceparent` metadata), so the
+  // service that answers joins the trace; unsampled calls are untouched. grpc-js removes
+  // `interceptors` from the options before it creates the channel: sharing is unchanged.
+  return new ClientConstructor(address, credentials, {
+    ...channelOptions,
+    interceptors: [traceContextInterceptor],
+  }) as TributaryServiceClients[S];
 }
 
 /** The definition to pass to `server.addService(getServiceDefinition('BrokerService'), handlers)`. */

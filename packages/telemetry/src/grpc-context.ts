@@ -45,11 +45,15 @@ export function contextFromMetadata(
 /**
  * A grpc-js client interceptor that puts the active span's context into each outgoing call's
  * metadata (W3C `traceparent`), so the service answering shows up in the trace that caused the
- * call. Adds nothing when there is no sampled active span.
+ * call. Adds nothing when there is no sampled active span. Installed on every client
+ * `createClient` (@tributary/proto) makes; grpc-js takes interceptors off the options before it
+ * builds the channel, so they do not split channel sharing.
  */
 export const traceContextInterceptor: grpc.Interceptor = (options, nextCall) => {
   const field = traceContextField(trace.getSpanContext(context.active()));
-  if (field === undefined) return new grpc.InterceptingCall(nextCall(options));
+  // No sampled span: hand back the next call itself, no wrapper and no metadata (grpc-js only
+  // uses the InterceptingCallInterface methods of what an interceptor returns).
+  if (field === undefined) return nextCall(options) as grpc.InterceptingCall;
   return new grpc.InterceptingCall(nextCall(options), {
     start(metadata, listener, next) {
       metadata.set('traceparent', field.traceparent);

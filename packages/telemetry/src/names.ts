@@ -45,6 +45,11 @@ export const SpanName = {
   append: (topic: string) => `append ${topic}`,
   /** Broker: acks=all, wait until the high watermark covers the appended batches (INTERNAL). */
   replicationWait: (topic: string) => `replication wait ${topic}`,
+  /**
+   * Client: one admin or group call routed to the active controller or to a group's coordinator
+   * (CLIENT), retries included; the service's `rpc` span is its child.
+   */
+  clientCall: (target: 'controller' | 'group coordinator') => `call ${target}`,
   /** Any service: one unary gRPC call it serves (SERVER), `<package.Service>/<Method>`. */
   rpc: (service: string, method: string) => `${service}/${method}`,
 } as const;

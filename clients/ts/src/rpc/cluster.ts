@@ -14,8 +14,10 @@ import {
   type GroupCoordinatorServiceClient,
   type MetadataResponse__Output,
 } from '@tributary/proto';
+import { Attr } from '@tributary/telemetry';
 import { type RetryPolicy, retry } from '../internal/retry';
 import { type RetryOptions, retryWithDefaults } from '../options';
+import { traceCall } from '../telemetry/call-tracing';
 import { unary } from './unary';
 
 /** What the cluster helpers need from the client's options. */
@@ -123,6 +125,12 @@ export class Cluster {
 
   /** Calls the active controller, following NOT_CONTROLLER through fresh metadata. */
   async controller<T>(call: (client: ControllerServiceClient, deadline: Date) => Promise<T>): Promise<T> {
+    return traceCall('controller', {}, () => this.callController(call));
+  }
+
+  private async callController<T>(
+    call: (client: ControllerServiceClient, deadline: Date) => Promise<T>,
+  ): Promise<T> {
     let md = await this.cachedMetadata();
     return retry(
       this.retry,
@@ -191,6 +199,15 @@ export class Cluster {
 
   /** Calls the coordinator of `groupId`, finding it again after NOT_COORDINATOR and the like. */
   async group<T>(
+    groupId: string,
+    call: (client: GroupCoordinatorServiceClient, deadline: Date) => Promise<T>,
+  ): Promise<T> {
+    return traceCall('group coordinator', { [Attr.consumerGroup]: groupId }, () =>
+      this.callGroup(groupId, call),
+    );
+  }
+
+  private async callGroup<T>(
     groupId: string,
     call: (client: GroupCoordinatorServiceClient, deadline: Date) => Promise<T>,
   ): Promise<T> {
