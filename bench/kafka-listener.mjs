@@ -4,7 +4,8 @@
 // brokers' Kafka listeners, beside `tributary perf produce` / `tributary perf consume` over gRPC
 // (the baseline) against the same cluster in the same run.
 //
-//   npm run bench:kafka-listener      (BENCH_RECORDS=200000 for a quicker run)
+//   npm run bench:kafka-listener      (BENCH_RECORDS=200000 for a quicker run; BENCH_RF=3 for one
+//                                      replication factor; BENCH_RESULTS=0 writes no results file)
 //
 // Cases: 100 B records, the same count for both, RF=1 acks=1 and RF=3 acks=all, one partition,
 // the same batching (batch.size 64 KiB, linger.ms 5: the Tributary client's defaults). Consumers read in a group from the beginning; the
@@ -28,10 +29,11 @@ const BIN = path.join(ROOT, 'clients/ts/bin/tributary.js');
 const LIBS = path.join(ROOT, '.tools/kafka/libs');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const RECORD_SIZE = 100;
+// BENCH_RF=3 runs only that replication factor (e.g. under NODE_OPTIONS=--cpu-prof).
 const SETUPS = [
   { name: 'RF=1 acks=1', rf: 1, acks: '1' },
   { name: 'RF=3 acks=all', rf: 3, acks: 'all' },
-];
+].filter((s) => process.env.BENCH_RF === undefined || String(s.rf) === process.env.BENCH_RF);
 
 if (!existsSync(LIBS)) {
   console.error(
@@ -246,6 +248,7 @@ async function main() {
       cases.map((c) => [c.name, fmt(c.recordsPerSec), fmt(c.baseline.recordsPerSec), c.ratio.toFixed(2)]),
     ),
   );
+  if (process.env.BENCH_RESULTS === '0') return;
   const file = writeResults('kafka-listener', cases, {
     loadAverage: { before: loadBefore, after: os.loadavg() },
     settings: { records: RECORDS, recordSize: RECORD_SIZE, partitions: 1, goal: 'ratio >= 0.8' },
