@@ -30,6 +30,15 @@ const LIBS = path.join(ROOT, '.tools/kafka/libs');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const RECORD_SIZE = 100;
 // BENCH_RF=3 runs only that replication factor (e.g. under NODE_OPTIONS=--cpu-prof).
+// The same flags mean the same thing to ProducerPerformance and `tributary perf produce`.
+const PERF_FLAGS = [
+  '--num-records',
+  String(RECORDS),
+  '--record-size',
+  String(RECORD_SIZE),
+  '--throughput',
+  '-1',
+];
 const SETUPS = [
   { name: 'RF=1 acks=1', rf: 1, acks: '1' },
   { name: 'RF=3 acks=all', rf: 3, acks: 'all' },
@@ -147,12 +156,7 @@ async function main() {
         await java('org.apache.kafka.tools.ProducerPerformance', [
           '--topic',
           kafkaTopic,
-          '--num-records',
-          String(RECORDS),
-          '--record-size',
-          String(RECORD_SIZE),
-          '--throughput',
-          '-1',
+          ...PERF_FLAGS,
           '--producer-props',
           `bootstrap.servers=${kafkaBootstrap}`,
           `acks=${setup.acks}`,
@@ -166,12 +170,7 @@ async function main() {
         'perf',
         'produce',
         grpcTopic,
-        '--num-records',
-        String(RECORDS),
-        '--record-size',
-        String(RECORD_SIZE),
-        '--throughput',
-        '-1',
+        ...PERF_FLAGS,
         '--acks',
         setup.acks,
         '--bootstrap',
