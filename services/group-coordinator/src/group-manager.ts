@@ -184,6 +184,7 @@ export class GroupManager {
         groupId,
         clock: this.deps.clock,
         initialRebalanceDelayMs: this.deps.settings.initialRebalanceDelayMs,
+        takeover: { claimedAt: now, previousGeneration: generation > 0 },
         partitionCount: (topic) => this.partitionCount(topic),
         writeGeneration: (update) => store.writeGeneration(update),
         drainCommits: () => commits.drain(),

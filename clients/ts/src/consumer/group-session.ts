@@ -6,6 +6,11 @@
  * stream or a coordinator change (same member id; an empty one after UNKNOWN_MEMBER_ID, when
  * the consumer's partitions are lost).
  *
+ * Fencing by time: a member that has heard nothing from a coordinator (no `joined`, no heartbeat
+ * ack) for its session timeout can no longer be sure it owns its partitions (the coordinator may
+ * have died and a new one may hand them out), so it treats them as lost and rejoins without
+ * claims. The coordinator's side of this is the takeover invariant in membership/group.ts.
+ *
  * Ordering: stream messages are handled one at a time through a promise chain, so a revoke's
  * commit finishes before the next assignment is applied.
  */
@@ -69,6 +74,8 @@ export class GroupSession {
   private joinedWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private assignedOnce = false;
   private assignmentWaiters: Array<() => void> = [];
+  /** Fires a session timeout after the last word from a coordinator (see "Fencing by time"). */
+  private fenceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -117,6 +124,7 @@ export class GroupSession {
     for (const w of this.joinedWaiters.splice(0)) w.resolve();
     for (const w of this.assignmentWaiters.splice(0)) w();
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.fenceTimer);
     clearInterval(this.heartbeat);
     const stream = this.stream;
     this.stream = undefined;
@@ -189,6 +197,33 @@ export class GroupSession {
     stream.write({ join: this.joinMessage() });
   }
 
+  /** A coordinator answered: our ownership is good for another session timeout. */
+  private heardFromCoordinator(): void {
+    clearTimeout(this.fenceTimer);
+    this.fenceTimer = setTimeout(() => this.fenceExpired(), this.config.sessionTimeoutMs);
+    this.fenceTimer.unref();
+  }
+
+  /** A session timeout without a coordinator: give the partitions up and rejoin without claims. */
+  private fenceExpired(): void {
+    this.fenceTimer = undefined;
+    if (this.closing || this.handler.owned().length === 0) return;
+    this.chain = this.chain
+      .then(async () => {
+        if (this.closing) return;
+        await this.handler.lost();
+        // A stream still open (a paused coordinator) is dropped so the rejoin carries no claims.
+        const stream = this.stream;
+        if (stream !== undefined) {
+          this.stream = undefined;
+          clearInterval(this.heartbeat);
+          stream.cancel();
+          this.scheduleReconnect();
+        }
+      })
+      .catch((err) => this.onHandlerError(err));
+  }
+
   /** A non-retriable failure: `start()` rejects with it and the consumer stops. */
   private fail(err: TributaryError): void {
     for (const w of this.joinedWaiters.splice(0)) w.reject(err);
@@ -229,6 +264,7 @@ export class GroupSession {
         this.assignor = j.assignor;
         if (!this.assignedOnce || !sameMember) this.generationId = j.generationId;
         this.reconnectBackoff.reset();
+        this.heardFromCoordinator();
         clearInterval(this.heartbeat);
         const interval = j.heartbeatIntervalMs > 0 ? j.heartbeatIntervalMs : 3000;
         this.heartbeat = setInterval(
@@ -247,6 +283,9 @@ export class GroupSession {
         for (const w of this.assignmentWaiters.splice(0)) w();
         return;
       }
+      case 'heartbeatAck':
+        this.heardFromCoordinator();
+        return;
       case 'revoke': {
         const r = msg.revoke!;
         await this.handler.revoked(r.generationId, flatten(r.partitions));

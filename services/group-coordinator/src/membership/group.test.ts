@@ -41,6 +41,7 @@ function harness(
   options: {
     partitions?: Record<string, number>;
     initialDelayMs?: number;
+    takeover?: { claimedAt: number; previousGeneration: boolean };
     drainCommits?: () => Promise<void>;
     writeGeneration?: (update: GenerationUpdate) => Promise<void>;
   } = {},
@@ -55,6 +56,7 @@ function harness(
       groupId: 'g',
       clock,
       initialRebalanceDelayMs: options.initialDelayMs ?? 0,
+      takeover: options.takeover ?? { claimedAt: 0, previousGeneration: false },
       partitionCount: (topic) => counts.get(topic),
       writeGeneration: async (update) => {
         await options.writeGeneration?.(update);
@@ -438,5 +440,71 @@ describe('Group commit fencing', () => {
     await settle();
     h.group.heartbeat(a.memberId, 5);
     expect(a.ended?.error?.errorName).toBe('ILLEGAL_GENERATION');
+  });
+});
+
+describe('Group takeover after a coordinator died', () => {
+  // The kill -9 fault case: c0 owned t/0-2, c1 owned t/3-5 at the dead coordinator. Whoever
+  // rejoins first must not be handed the other's partitions while the other may still own them.
+  it('holds the first assignment for a session timeout after the claim; rejoining members keep their claims', async () => {
+    const h = harness({ takeover: { claimedAt: 1_000_000, previousGeneration: true } });
+    h.clock.advance(100);
+    const c1 = h.join({ memberId: 'old-c1', owned: ['t/3', 't/4', 't/5'] });
+    h.clock.advance(1000);
+    await settle();
+    expect(c1.assignment).toBeUndefined();
+    expect(c1.revokes).toEqual([]);
+    h.clock.advance(1000);
+    const c0 = h.join({ memberId: 'old-c0', owned: ['t/0', 't/1', 't/2'] });
+    h.heartbeatAll(c0, c1);
+    h.clock.advance(899);
+    await settle();
+    expect(c1.assignment).toBeUndefined();
+    expect(c0.assignment).toBeUndefined();
+    h.clock.advance(1); // claimedAt + the 3000 ms session timeout
+    await settle();
+    expect(c0.assignment?.partitions).toEqual(['t/0', 't/1', 't/2']);
+    expect(c1.assignment?.partitions).toEqual(['t/3', 't/4', 't/5']);
+    expect(c0.revokes).toEqual([]);
+    expect(c1.revokes).toEqual([]);
+    expect(owners(c0, c1)).toBe(6);
+  });
+
+  it('gives a partition nobody rejoined with only once its previous owner must have fenced itself', async () => {
+    const h = harness({ takeover: { claimedAt: 1_000_000, previousGeneration: true } });
+    h.clock.advance(500);
+    const c1 = h.join({ memberId: 'old-c1', owned: ['t/3', 't/4', 't/5'] });
+    for (let t = 500; t < 2500; t += 500) {
+      h.clock.advance(500);
+      h.heartbeatAll(c1);
+      await settle();
+      expect(c1.assignment).toBeUndefined();
+    }
+    h.clock.advance(499);
+    await settle();
+    expect(c1.assignment).toBeUndefined();
+    h.clock.advance(1);
+    await settle();
+    expect(c1.assignment?.partitions).toEqual(['t/0', 't/1', 't/2', 't/3', 't/4', 't/5']);
+  });
+
+  it('a group with committed offsets waits too, even when its first member joins fresh', async () => {
+    const h = harness({ takeover: { claimedAt: 1_000_000, previousGeneration: true } });
+    const a = h.join();
+    h.clock.advance(1500);
+    h.heartbeatAll(a);
+    h.clock.advance(1499);
+    await settle();
+    expect(a.assignment).toBeUndefined();
+    h.clock.advance(1);
+    await settle();
+    expect(a.assignment?.generation).toBe(1);
+  });
+
+  it('a brand-new group is not held: no previous generation can own anything', async () => {
+    const h = harness({ takeover: { claimedAt: 1_000_000, previousGeneration: false } });
+    const a = h.join();
+    await settle();
+    expect(a.assignment?.partitions).toHaveLength(6);
   });
 });

@@ -27,6 +27,12 @@ export interface GroupDeps {
   readonly clock: Clock;
   /** How long a group without members waits for more joins before its first assignment. */
   readonly initialRebalanceDelayMs: number;
+  /**
+   * When this coordinator claimed the group, and whether an earlier generation may exist at a
+   * previous coordinator (the group has committed offsets at a generation above 0). A member that
+   * rejoins with a member id or claims this coordinator never gave out also proves one.
+   */
+  readonly takeover: { readonly claimedAt: number; readonly previousGeneration: boolean };
   /** Partition count of a topic; undefined when it does not exist (or is being deleted). */
   readonly partitionCount: (topic: string) => number | undefined;
   /** Writes ownership and consumer registry changes, fenced; rejects once the group is not ours. */
@@ -41,6 +47,15 @@ export interface GroupDeps {
 
 /**
  * One consumer group's membership and rebalance protocol (group_coordinator.proto, docs/groups.md).
+ *
+ * Invariant (takeover): no partition is assigned while a member of a previous coordinator's
+ * generation may still own it. Owner and member keys live on the previous coordinator's lease, so
+ * they are gone when this coordinator claims the group; instead, time fences them: a member that
+ * hears no heartbeat ack for its session timeout treats its partitions as lost (the client's
+ * GroupSession), and the last ack of the previous coordinator came before this claim. So when a
+ * previous generation may exist, the first assignment waits until `claimedAt` + the longest
+ * session timeout of the members; members that rejoin in that window keep their uncontested
+ * claims (they are owned here from the join on).
  *
  * Invariant: a partition is in the `owned` set of at most one member, except while a member
  * holds a claim it was told to revoke (then it is in that member's `pendingRevoke` too); a
@@ -68,6 +83,7 @@ export class Group {
   private reconciling = false;
   private everAssigned = false;
   private delayedUntil: number | undefined;
+  private previousGeneration: boolean;
   private timer: TimerHandle | undefined;
   private closed = false;
   private writes: Promise<void> = Promise.resolve();
@@ -78,6 +94,7 @@ export class Group {
     initialGeneration: number,
   ) {
     this.generation = initialGeneration;
+    this.previousGeneration = deps.takeover.previousGeneration;
   }
 
   get memberCount(): number {
@@ -126,6 +143,8 @@ export class Group {
       this.generation,
       session,
     );
+    // A member id or claims this coordinator never gave out: the member comes from a previous one.
+    if (request.memberId || request.owned.length > 0) this.previousGeneration = true;
     const claimed = ownersOf(this.members.values());
     const rejected: TpKey[] = [];
     // Claims of a member rejoining after a coordinator change: kept when valid and uncontested,
@@ -316,12 +335,29 @@ export class Group {
     this.deps.logger.debug({ reason }, 'rebalance requested');
     this.rebalanceWanted = true;
     if (this.members.size > 0) this.state = 'REBALANCING';
-    if (!this.everAssigned && this.members.size > 0 && this.deps.initialRebalanceDelayMs > 0) {
-      this.delayedUntil ??= this.deps.clock.now() + this.deps.initialRebalanceDelayMs;
-      this.arm();
-      return;
+    if (!this.everAssigned && this.members.size > 0) {
+      const now = this.deps.clock.now();
+      if (this.deps.initialRebalanceDelayMs > 0)
+        this.delayedUntil ??= now + this.deps.initialRebalanceDelayMs;
+      const fenced = this.takeoverFenceUntil();
+      if (fenced > (this.delayedUntil ?? now)) this.delayedUntil = fenced;
+      if (this.delayedUntil !== undefined) {
+        this.arm();
+        return;
+      }
     }
     void this.reconcile();
+  }
+
+  /**
+   * Until when a member of a previous coordinator's generation may still consider its partitions
+   * its own (see the takeover invariant); 0 when there was no previous generation.
+   */
+  private takeoverFenceUntil(): number {
+    if (!this.previousGeneration) return 0;
+    let sessionTimeoutMs = 0;
+    for (const m of this.members.values()) sessionTimeoutMs = Math.max(sessionTimeoutMs, m.sessionTimeoutMs);
+    return this.deps.takeover.claimedAt + sessionTimeoutMs;
   }
 
   private async reconcile(): Promise<void> {
