@@ -113,6 +113,16 @@ export class GroupManager {
   async beginShutdown(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.owned.values()].map((g) => g.commits.drain()));
+    // Best effort: without the handover the next coordinator holds the group a session timeout.
+    await Promise.all(
+      [...this.owned.values()].map((g) =>
+        g.store
+          .handOverMembers()
+          .catch((err: Error) =>
+            this.deps.logger.warn({ group: g.id, err: err.message }, 'handover not written'),
+          ),
+      ),
+    );
   }
 
   get isStopping(): boolean {
@@ -148,7 +158,10 @@ export class GroupManager {
       now,
       this.deps.settings.maxTxnOps,
     );
+    // Members a previous coordinator handed over on shutdown (none after a crash, nor when adopted).
+    let handedOver: string[] = [];
     if (claim.adopted) await store.clearMembership();
+    else handedOver = await store.takeOverMembers();
     const offsets = await loadOffsets(ns, groupId);
     // Generations restart above any the group committed at, so they keep increasing across handovers.
     let generation = 0;
@@ -184,7 +197,11 @@ export class GroupManager {
         groupId,
         clock: this.deps.clock,
         initialRebalanceDelayMs: this.deps.settings.initialRebalanceDelayMs,
-        takeover: { claimedAt: now, previousGeneration: generation > 0 },
+        takeover: {
+          claimedAt: now,
+          previousGeneration: generation > 0 || handedOver.length > 0,
+          handedOver: handedOver.length > 0 ? new Set(handedOver) : undefined,
+        },
         partitionCount: (topic) => this.partitionCount(topic),
         writeGeneration: (update) => store.writeGeneration(update),
         drainCommits: () => commits.drain(),

@@ -41,7 +41,7 @@ function harness(
   options: {
     partitions?: Record<string, number>;
     initialDelayMs?: number;
-    takeover?: { claimedAt: number; previousGeneration: boolean };
+    takeover?: { claimedAt: number; previousGeneration: boolean; handedOver?: ReadonlySet<string> };
     drainCommits?: () => Promise<void>;
     writeGeneration?: (update: GenerationUpdate) => Promise<void>;
   } = {},
@@ -499,6 +499,20 @@ describe('Group takeover after a coordinator died', () => {
     h.clock.advance(1);
     await settle();
     expect(a.assignment?.generation).toBe(1);
+  });
+
+  it('after a graceful handover the wait ends once every handed-over member has rejoined', async () => {
+    const handedOver = new Set(['old-c0', 'old-c1']);
+    const h = harness({ takeover: { claimedAt: 1_000_000, previousGeneration: true, handedOver } });
+    const c0 = h.join({ memberId: 'old-c0', owned: ['t/0', 't/1', 't/2'] });
+    h.clock.advance(200);
+    await settle();
+    expect(c0.assignment).toBeUndefined();
+    const c1 = h.join({ memberId: 'old-c1', owned: ['t/3', 't/4', 't/5'] });
+    await settle();
+    expect(c0.assignment?.partitions).toEqual(['t/0', 't/1', 't/2']);
+    expect(c1.assignment?.partitions).toEqual(['t/3', 't/4', 't/5']);
+    expect(h.clock.now()).toBe(1_000_200);
   });
 
   it('a brand-new group is not held: no previous generation can own anything', async () => {

@@ -32,7 +32,15 @@ export interface GroupDeps {
    * previous coordinator (the group has committed offsets at a generation above 0). A member that
    * rejoins with a member id or claims this coordinator never gave out also proves one.
    */
-  readonly takeover: { readonly claimedAt: number; readonly previousGeneration: boolean };
+  readonly takeover: {
+    readonly claimedAt: number;
+    readonly previousGeneration: boolean;
+    /**
+     * Every member of the previous generation, when its coordinator handed the group over on a
+     * graceful shutdown; the wait ends as soon as all of them have rejoined here.
+     */
+    readonly handedOver?: ReadonlySet<string>;
+  };
   /** Partition count of a topic; undefined when it does not exist (or is being deleted). */
   readonly partitionCount: (topic: string) => number | undefined;
   /** Writes ownership and consumer registry changes, fenced; rejects once the group is not ours. */
@@ -55,7 +63,8 @@ export interface GroupDeps {
  * GroupSession), and the last ack of the previous coordinator came before this claim. So when a
  * previous generation may exist, the first assignment waits until `claimedAt` + the longest
  * session timeout of the members; members that rejoin in that window keep their uncontested
- * claims (they are owned here from the join on).
+ * claims (they are owned here from the join on). After a graceful handover the previous
+ * coordinator names its members, and the wait ends once every one of them has rejoined.
  *
  * Invariant: a partition is in the `owned` set of at most one member, except while a member
  * holds a claim it was told to revoke (then it is in that member's `pendingRevoke` too); a
@@ -83,7 +92,10 @@ export class Group {
   private reconciling = false;
   private everAssigned = false;
   private delayedUntil: number | undefined;
+  private initialDelayUntil: number | undefined;
   private previousGeneration: boolean;
+  /** Handed-over members that have not rejoined yet (see the takeover invariant). */
+  private readonly awaited: Set<string> | undefined;
   private timer: TimerHandle | undefined;
   private closed = false;
   private writes: Promise<void> = Promise.resolve();
@@ -95,6 +107,7 @@ export class Group {
   ) {
     this.generation = initialGeneration;
     this.previousGeneration = deps.takeover.previousGeneration;
+    this.awaited = deps.takeover.handedOver && new Set(deps.takeover.handedOver);
   }
 
   get memberCount(): number {
@@ -145,6 +158,7 @@ export class Group {
     );
     // A member id or claims this coordinator never gave out: the member comes from a previous one.
     if (request.memberId || request.owned.length > 0) this.previousGeneration = true;
+    this.awaited?.delete(request.memberId);
     const claimed = ownersOf(this.members.values());
     const rejected: TpKey[] = [];
     // Claims of a member rejoining after a coordinator change: kept when valid and uncontested,
@@ -337,14 +351,16 @@ export class Group {
     if (this.members.size > 0) this.state = 'REBALANCING';
     if (!this.everAssigned && this.members.size > 0) {
       const now = this.deps.clock.now();
-      if (this.deps.initialRebalanceDelayMs > 0)
-        this.delayedUntil ??= now + this.deps.initialRebalanceDelayMs;
-      const fenced = this.takeoverFenceUntil();
-      if (fenced > (this.delayedUntil ?? now)) this.delayedUntil = fenced;
-      if (this.delayedUntil !== undefined) {
+      if (this.deps.initialRebalanceDelayMs > 0) {
+        this.initialDelayUntil ??= now + this.deps.initialRebalanceDelayMs;
+      }
+      const until = Math.max(this.initialDelayUntil ?? 0, this.takeoverFenceUntil());
+      if (until > now) {
+        this.delayedUntil = until;
         this.arm();
         return;
       }
+      this.delayedUntil = undefined;
     }
     void this.reconcile();
   }
@@ -354,7 +370,7 @@ export class Group {
    * its own (see the takeover invariant); 0 when there was no previous generation.
    */
   private takeoverFenceUntil(): number {
-    if (!this.previousGeneration) return 0;
+    if (!this.previousGeneration || this.awaited?.size === 0) return 0;
     let sessionTimeoutMs = 0;
     for (const m of this.members.values()) sessionTimeoutMs = Math.max(sessionTimeoutMs, m.sessionTimeoutMs);
     return this.deps.takeover.claimedAt + sessionTimeoutMs;

@@ -193,6 +193,29 @@ export class GroupStore {
     await this.write(stale.map((key) => this.ns.delete().key(key)));
   }
 
+  /**
+   * A graceful shutdown hands the group over: its consumer registry (`groups/<g>/members/`) is
+   * rewritten without the lease, so it outlives the lease this coordinator is about to revoke and
+   * tells the next coordinator which members it need wait for (`takeOverMembers`).
+   */
+  async handOverMembers(): Promise<void> {
+    const values = await this.ns.getAll().prefix(keys.groupMembersPrefix(this.groupId)).strings();
+    await this.write(Object.entries(values).map(([key, value]) => this.ns.put(key).value(value)));
+  }
+
+  /**
+   * The member ids a previous coordinator handed over (`handOverMembers`), and clears the consumer
+   * and ownership registries left behind. Empty after a coordinator died: its keys went with its lease.
+   */
+  async takeOverMembers(): Promise<string[]> {
+    const prefix = keys.groupMembersPrefix(this.groupId);
+    const ids = (await this.ns.getAll().prefix(prefix).keys()).map((key) =>
+      decodeURIComponent(key.slice(prefix.length)),
+    );
+    await this.clearMembership();
+    return ids;
+  }
+
   /** Deletes every key of the group, its claim included (DeleteGroups). */
   deleteAll(): Promise<void> {
     return this.write([this.ns.delete().prefix(keys.groupsPrefix(this.groupId))]);
