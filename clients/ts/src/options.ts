@@ -3,6 +3,7 @@
  * Producer and consumer options live beside their classes; the shared connection settings are
  * here.
  */
+import type { MeterProvider } from '@opentelemetry/api';
 import { InvalidConfigError } from '@tributary/errors';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './internal/retry';
 
@@ -39,6 +40,12 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Retries of retriable errors: 100 ms doubling to 5 s, ±20 %, for at most 60 s. */
   retry?: RetryOptions;
+  /**
+   * Where the producer's metrics go (send rate, batch size, retries; docs/client.md). Default:
+   * the global OpenTelemetry MeterProvider as it is when the producer is created (a no-op
+   * unless the application registered one).
+   */
+  meterProvider?: MeterProvider;
 }
 
 /** {@link ClientOptions} with every default filled in. */
@@ -47,6 +54,7 @@ export interface ResolvedClientOptions {
   clientId: string;
   requestTimeoutMs: number;
   retry: RetryPolicy;
+  meterProvider?: MeterProvider;
 }
 
 /** The default bootstrap address: the local cluster of `npm run dev`. */
@@ -80,6 +88,7 @@ export function withDefaults(options: ClientOptions = {}): ResolvedClientOptions
     clientId: options.clientId ?? 'tributary-ts',
     requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 30_000),
     retry: retryWithDefaults(retry),
+    ...(options.meterProvider === undefined ? {} : { meterProvider: options.meterProvider }),
   };
 }
 

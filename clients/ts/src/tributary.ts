@@ -33,6 +33,8 @@ export class Tributary {
   /** A producer sharing this client's metadata and controller routing. */
   producer(options: ProducerOptions = {}): Producer {
     const producer = new Producer({
+      clientId: this.options.clientId,
+      ...(this.options.meterProvider === undefined ? {} : { meterProvider: this.options.meterProvider }),
       ...options,
       metadata: (topics) => this.cluster.metadata(topics),
       controller: (call) => this.cluster.controller(call),

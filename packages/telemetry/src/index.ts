@@ -12,6 +12,13 @@ export {
 } from './grpc-server-telemetry';
 export { traceLogFields } from './log-context';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
-export { Attr, MESSAGING_SYSTEM, SpanName, TRACEPARENT_HEADER, TRACESTATE_HEADER } from './names';
+export {
+  Attr,
+  ClientMetricName,
+  MESSAGING_SYSTEM,
+  SpanName,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+} from './names';
 export { contextFromHeaders, type HeaderLike, traceHeaders, traceparentOf } from './record-headers';
 export { startTracing, TRACER_NAME, type Tracing } from './tracing';

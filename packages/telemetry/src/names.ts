@@ -24,6 +24,7 @@ export const Attr = {
   rpcService: 'rpc.service',
   rpcMethod: 'rpc.method',
   rpcGrpcStatusCode: 'rpc.grpc.status_code',
+  errorType: 'error.type',
   serviceName: 'service.name',
   serviceInstanceId: 'service.instance.id',
 } as const;
@@ -58,3 +59,18 @@ export const SpanName = {
 export const TRACEPARENT_HEADER = 'traceparent';
 /** Companion W3C header, present only when the context has trace state. */
 export const TRACESTATE_HEADER = 'tracestate';
+
+/**
+ * The producer's OpenTelemetry metric instruments (clients/ts/src/telemetry/producer-metrics.ts).
+ * `messaging.client.sent.messages` is the messaging conventions' name; the other two are ours.
+ */
+export const ClientMetricName = {
+  /** Counter, records the brokers acknowledged (or that failed, with `error.type`): send rate. */
+  sentMessages: 'messaging.client.sent.messages',
+  /** Histogram, bytes of each record batch as first sent (encoded, compressed). */
+  batchSize: 'tributary.producer.batch.size',
+  /** Histogram, records in each batch as first sent. */
+  batchRecords: 'tributary.producer.batch.records',
+  /** Counter, batch re-sends after a retriable error, by `error.type`. */
+  retries: 'tributary.producer.retries',
+} as const;

@@ -22,6 +22,7 @@ import type { RecordInput } from '@tributary/record-batch';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { type ClientOptions, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
+import { ProducerMetrics } from '../telemetry/producer-metrics';
 import { endSendSpans, startSendSpan } from '../telemetry/send-tracing';
 import { RecordAccumulator } from './accumulator';
 import { type SendCall, toRecordInput } from './batch';
@@ -78,7 +79,13 @@ export class Producer {
       this.#cluster,
     );
     this.#accumulator = new RecordAccumulator(this.options, () => this.#sender.scheduleDrain());
-    this.#sender = new Sender(this.options, this.#leaders, this.#accumulator, this.#idempotence);
+    this.#sender = new Sender(
+      this.options,
+      this.#leaders,
+      this.#accumulator,
+      this.#idempotence,
+      new ProducerMetrics(this.#clientId, config.meterProvider),
+    );
   }
 
   /** The producer id and epoch in use (-1 before connect, or when not idempotent). */

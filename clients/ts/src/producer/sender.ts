@@ -19,6 +19,7 @@ import { BrokerConnections } from '../internal/connections';
 import type { LeaderCache } from '../internal/leader-cache';
 import { ProduceStreamConnection } from '../internal/produce-stream';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryDelayMs } from '../internal/retry';
+import type { ProducerMetrics } from '../telemetry/producer-metrics';
 import type { PartitionBatches, RecordAccumulator } from './accumulator';
 import type { ProducerBatch } from './batch';
 import type { Idempotence } from './idempotence';
@@ -38,6 +39,7 @@ export class Sender {
     private readonly leaders: LeaderCache,
     private readonly accumulator: RecordAccumulator,
     private readonly idempotence: Idempotence,
+    private readonly metrics: ProducerMetrics,
   ) {
     this.#retryPolicy = {
       ...DEFAULT_RETRY_POLICY,
@@ -176,6 +178,7 @@ export class Sender {
       }
       b.inFlight = true;
       b.attempts++;
+      if (b.attempts === 1) this.metrics.batchSent(b.topic, bytes.length, b.records.length);
       const list = topics.get(b.topic) ?? [];
       list.push({ partition: b.partition, recordBatches: bytes });
       topics.set(b.topic, list);
@@ -221,6 +224,7 @@ export class Sender {
       int64ToNumber(r.logAppendTimeMs, 'log_append_time_ms'),
     );
     this.accumulator.remove(this.accumulator.partition(b.topic, b.partition), b);
+    this.metrics.recordsDone(b.topic, b.records.length);
   }
 
   /** `hinted`: the answer named the new leader (KIP-951): resend there now, no refresh, no backoff. */
@@ -231,6 +235,7 @@ export class Sender {
     b.lastError = e;
     if (this.idempotence.retriable(pq, b, e) && Date.now() < b.deadline) {
       this.#retries++;
+      this.metrics.retried(b.topic, e.errorName);
       b.retryAt = hinted ? 0 : Date.now() + retryDelayMs(this.#retryPolicy, b.attempts - 1);
       if (e.refreshMetadata && !hinted) void this.leaders.refresh().catch(() => undefined);
       return;
@@ -242,5 +247,7 @@ export class Sender {
     this.idempotence.failed(pq, b, () => this.scheduleDrain());
     b.fail(err);
     this.accumulator.remove(pq, b);
+    const errorType = err instanceof TributaryError ? err.errorName : 'UNKNOWN_SERVER_ERROR';
+    this.metrics.recordsDone(b.topic, b.records.length, errorType);
   }
 }
