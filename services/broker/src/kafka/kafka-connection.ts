@@ -1,7 +1,12 @@
 /**
  * One client connection to the Kafka listener: splits the byte stream into size-prefixed frames
- * and answers them one at a time, in order, as Kafka's broker does (it reads the next request of
- * a connection only after answering the previous one), so responses never need reordering.
+ * and answers them in order. Requests run one at a time, as Kafka's broker runs them, with one
+ * exception: consecutive Produce requests are pipelined (up to MAX_PIPELINED_PRODUCES). A produce
+ * appends synchronously when it starts and only then waits for replication (acks=all), so starting
+ * the next one before the previous is answered keeps the appends in arrival order (idempotent
+ * sequences stay in order) while several replication waits overlap; without it an acks=all
+ * producer gets one request per replication round trip. Any other request waits until every
+ * earlier one is answered. Responses are written in request order.
  *
  * Bad input is treated as Kafka treats it: a frame larger than the limit, a request header or
  * body that does not parse, or an API key or version not served closes this connection (logged
@@ -17,6 +22,10 @@ import { type Message, writeStruct } from './protocol/schema';
 import { WireWriter } from './protocol/wire';
 import { decodeRequest } from './request-decoder';
 import type { ServedApi } from './served-api';
+
+/** Produce requests of one connection whose replication waits may overlap. */
+const MAX_PIPELINED_PRODUCES = 5;
+const PRODUCE_KEY = 0;
 
 export interface ConnectionLogger {
   warn(fields: object, msg: string): void;
@@ -36,6 +45,8 @@ export class KafkaConnection {
   #pendingBytes = 0;
   #busy = false;
   #closed = false;
+  /** Requests started and not yet answered, oldest first: whether each is a Produce, and its answer. */
+  #inFlight: { produce: boolean; done: Promise<void> }[] = [];
   readonly #apis: ReadonlyMap<number, KafkaApi>;
   readonly #peer: string;
 
@@ -89,14 +100,35 @@ export class KafkaConnection {
         if (this.#closed) return;
         const frame = this.#nextFrame();
         if (frame === undefined) return;
-        await this.#handle(frame);
+        const produce = frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
+        // Wait for earlier requests unless this one may be pipelined behind them.
+        const pipelined = produce && this.#inFlight.every((r) => r.produce);
+        while (this.#inFlight.length > 0 && (!pipelined || this.#inFlight.length >= MAX_PIPELINED_PRODUCES)) {
+          await this.#inFlight[0]!.done;
+        }
+        if (this.#closed) return;
+        // The answer is written after every earlier one (they are all awaited before it).
+        const earlier = this.#inFlight.map((r) => r.done);
+        const answer = this.#handle(frame);
+        const entry = {
+          produce,
+          done: answer.then(async (out) => {
+            await Promise.all(earlier);
+            if (out !== undefined) this.#send(out);
+          }),
+        };
+        void entry.done.finally(() => {
+          this.#inFlight = this.#inFlight.filter((r) => r !== entry);
+        });
+        this.#inFlight.push(entry);
       }
     } finally {
       this.#busy = false;
     }
   }
 
-  async #handle(frame: Buffer): Promise<void> {
+  /** Runs one request; resolves to its framed answer, or undefined for none (or a closed connection). */
+  async #handle(frame: Buffer): Promise<Buffer | undefined> {
     const decoded = decodeRequest(frame, this.#apis);
     if (decoded.kind === 'malformed') {
       this.#fail({ reason: decoded.reason, apiKey: decoded.header?.apiKey }, 'malformed request; closing');
@@ -106,10 +138,7 @@ export class KafkaConnection {
     if (decoded.kind === 'unsupported') {
       if (header.apiKey === API_VERSIONS_KEY && decoded.api !== undefined) {
         // KIP-511: answer in v0 with the versions we serve so the client can pick one.
-        this.#send(
-          frameResponse(header, false, this.#encode(decoded.api, 0, this.#unsupportedApiVersions())),
-        );
-        return;
+        return frameResponse(header, false, this.#encode(decoded.api, 0, this.#unsupportedApiVersions()));
       }
       this.#fail(
         { apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: header.clientId },
@@ -118,17 +147,15 @@ export class KafkaConnection {
       return;
     }
     const served = this.options.served.get(header.apiKey)!;
-    let out: Buffer | undefined;
     try {
       const response = await served.handle(decoded.body, { header, version: header.apiVersion });
-      if (response === undefined) return;
+      if (response === undefined) return undefined;
       const flexible = header.apiVersion >= served.api.flexibleFrom;
-      out = frameResponse(header, flexible, this.#encode(served.api, header.apiVersion, response));
+      return frameResponse(header, flexible, this.#encode(served.api, header.apiVersion, response));
     } catch (err) {
       this.#fail({ api: served.api.name, err: String(err) }, 'request handler failed; closing');
-      return;
+      return undefined;
     }
-    this.#send(out);
   }
 
   #unsupportedApiVersions(): Message {
