@@ -34,10 +34,9 @@ export const PROTO_LOADER_OPTIONS = Object.freeze({
  * tarballs carry the contract there), else `proto/` at the repository root; the same path from
  * src/ and from dist/.
  */
-export const PROTO_DIR =
-  [path.resolve(__dirname, '../proto'), path.resolve(__dirname, '../../../proto')].find((dir) =>
-    existsSync(path.join(dir, 'tributary/v1')),
-  ) ?? path.resolve(__dirname, '../../../proto');
+export const PROTO_DIR = existsSync(path.resolve(__dirname, '../proto/tributary/v1'))
+  ? path.resolve(__dirname, '../proto')
+  : path.resolve(__dirname, '../../../proto');
 
 /** The `tributary.v1` package directory, relative to PROTO_DIR. */
 const PACKAGE_DIR = 'tributary/v1';
