@@ -4,7 +4,7 @@
 // `--observability` also starts Jaeger (OTLP in, query API out) and a Prometheus that scrapes
 // every service; the services export their spans to that Jaeger (docs/observability.md).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import testKit from '@tributary/test-kit';
@@ -47,6 +47,34 @@ const kafkaPorts = args['kafka-ports'].split(',').map((p) => port('kafka-ports',
 while (kafkaPorts.length < brokerCount) kafkaPorts.push(kafkaPorts.at(-1) + 1);
 const dataRoot = resolve(args['data-dir']);
 mkdirSync(dataRoot, { recursive: true });
+
+// A run killed without a chance to stop (kill -9, a closed terminal) leaves its services and etcd
+// running. Its process list is in <data>/pids.json: stop what is still alive and still the same
+// command line (services first, so they revoke their leases; etcd last) before starting again.
+const pidsFile = resolve(dataRoot, 'pids.json');
+const cmdlineOf = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+if (existsSync(pidsFile)) {
+  const left = JSON.parse(readFileSync(pidsFile, 'utf8')).filter((p) => cmdlineOf(p.pid) === p.cmdline);
+  if (left.length > 0) {
+    console.log(
+      `stopping what the previous run left running: ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`,
+    );
+    for (const group of [left.filter((p) => p.name !== 'etcd'), left.filter((p) => p.name === 'etcd')]) {
+      for (const p of group) process.kill(p.pid, 'SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (group.some((p) => cmdlineOf(p.pid) === p.cmdline) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      for (const p of group) if (cmdlineOf(p.pid) === p.cmdline) process.kill(p.pid, 'SIGKILL');
+    }
+  }
+  rmSync(pidsFile, { force: true });
+}
 
 const etcdPort = port('etcd-port', args['etcd-port']);
 const etcdPeerPort = port('etcd-peer-port', args['etcd-peer-port']);
@@ -182,6 +210,18 @@ if (jaeger) {
   console.log(`jaeger ${jaeger.queryUrl}`);
   console.log(`otlp ${jaeger.otlpUrl}`);
 }
+const started = [
+  ...(externalEtcd ? [] : [{ name: 'etcd', pid: etcd.process.pid }]),
+  ...cluster.nodes.map((node) => ({ name: `${node.kind} ${node.id}`, pid: node.process.pid })),
+  ...(jaeger ? [{ name: 'jaeger', pid: jaeger.process.pid }] : []),
+  ...(prometheus ? [{ name: 'prometheus', pid: prometheus.process.pid }] : []),
+];
+writeFileSync(
+  pidsFile,
+  JSON.stringify(
+    started.filter((p) => Number.isInteger(p.pid)).map((p) => ({ ...p, cmdline: cmdlineOf(p.pid) })),
+  ),
+);
 console.log(
   `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, Kafka clients ${cluster.kafkaBootstrap.join(',')}; Ctrl-C to stop`,
 );
@@ -194,6 +234,7 @@ const stop = async (signal) => {
   await prometheus?.stop();
   await jaeger?.stop();
   await etcd.stop();
+  rmSync(pidsFile, { force: true });
   console.log('stopped');
   process.exit(0);
 };
