@@ -57,11 +57,29 @@ describe('partition leadership on broker loss and return', () => {
     cluster = await LocalCluster.start({ brokers: 3, controllers: 1, coordinators: 0, leaseTtlSeconds });
     etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
     const controller = cluster.controllers[0]!.address;
+    // Seen once in CI: the controller listed fewer than 3 brokers for 15 s after every broker was
+    // SERVING. The error says which side (etcd or the controller's view) missed whom, and what the
+    // brokers logged about their registration, so a recurrence explains itself.
     await waitFor(
-      async () => (await call('ControllerService', controller, 'describeCluster', {})).brokers.length === 3,
-      {
-        timeoutMs: 15_000,
+      async () => {
+        const listed = (await call('ControllerService', controller, 'describeCluster', {})).brokers.map(
+          (b: Any) => b.brokerId,
+        );
+        if (listed.length === 3) return true;
+        const inEtcd = (await etcd.ns.getAll().prefix(keys.brokersPrefix()).keys()).sort();
+        const logs = cluster.brokers
+          .map(
+            (b) =>
+              `broker ${b.id}: ${`${b.process?.stdout}\n${b.process?.stderr}`
+                .split('\n')
+                .filter((l) => /regist|lease/i.test(l))
+                .slice(-3)
+                .join(' | ')}`,
+          )
+          .join('; ');
+        throw new Error(`controller lists brokers [${listed}], etcd has [${inEtcd}]; ${logs}`);
       },
+      { timeoutMs: 15_000, description: 'the controller to list 3 brokers' },
     );
     const created = await call('ControllerService', controller, 'createTopics', {
       topics: [
