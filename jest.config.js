@@ -25,7 +25,11 @@ module.exports = {
       // one file at a time (--runInBand) so timings on a 2-core machine stay meaningful.
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Kafka's real clients and tools have their own suite (npm run test:kafka-compat).
-      testPathIgnorePatterns: ['<rootDir>/test/kafka-compat/', '<rootDir>/test/observability/'],
+      testPathIgnorePatterns: [
+        '<rootDir>/test/kafka-compat/',
+        '<rootDir>/test/observability/',
+        '<rootDir>/test/security/',
+      ],
     },
     {
       ...common,
@@ -37,6 +41,12 @@ module.exports = {
       displayName: 'observability',
       // Real Jaeger and Prometheus (npm run test:observability).
       testMatch: ['<rootDir>/test/observability/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'security',
+      // TLS, authentication and ACLs (npm run test:security, issue 20).
+      testMatch: ['<rootDir>/test/security/**/*.test.ts'],
     },
   ],
 };
