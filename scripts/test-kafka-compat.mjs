@@ -5,9 +5,9 @@
 // .tools/kafka/libs). Installs what is missing, then runs the kafka-compat jest project one file
 // at a time. Ends with one line `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { runJestSuite } from './lib/jest-suite.mjs';
+import { ensureKafkaJars } from './lib/kafka-jars.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -29,25 +29,10 @@ if (!has('kcat')) {
 }
 
 // Kafka's Java client and tools from Maven Central, re-resolved when the pinned pom changes.
-const pom = join(root, 'test/kafka-compat/java/pom.xml');
-const libs = join(root, '.tools/kafka/libs');
-const stamp = join(root, '.tools/kafka/pom.xml');
-const pinned = readFileSync(pom, 'utf8');
-const resolved = existsSync(stamp) && readFileSync(stamp, 'utf8') === pinned && readdirSync(libs).length > 0;
-if (!resolved) {
-  if (!has('mvn') || !has('java'))
-    stop('Maven and a JDK (17+) are needed: run `apt-get install -y maven openjdk-17-jdk-headless`');
-  rmSync(libs, { recursive: true, force: true });
-  const mvn = run('mvn', [
-    '-q',
-    '-B',
-    '-f',
-    pom,
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${libs}`,
-  ]);
-  if (mvn.status !== 0) stop('resolving the Kafka artifacts with Maven failed');
-  writeFileSync(stamp, pinned);
+try {
+  ensureKafkaJars();
+} catch (err) {
+  stop(err.message);
 }
 
 if (run(process.execPath, ['scripts/ensure-etcd.mjs']).status !== 0) stop('etcd is not available');

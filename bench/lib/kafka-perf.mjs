@@ -1,0 +1,122 @@
+// Apache Kafka's side of bench:vs-kafka: its own tools (TopicCommand, ProducerPerformance,
+// ConsumerPerformance) from the resolved jars, each run under GNU time for its CPU and memory,
+// and the rate-holding end-to-end program bench/java/EndToEndAtRate.java. JVM flags are those
+// of kafka-producer-perf-test.sh and kafka-run-class.sh.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMeasured } from './proc-usage.mjs';
+
+const E2E_SOURCE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'java',
+  'EndToEndAtRate.java',
+);
+const TOOL_JVM = [
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-Djava.awt.headless=true',
+  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+];
+
+/** Parses ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), ...". */
+export function parseProducerPerformance(stdout) {
+  const m =
+    /(\d+) records sent, ([\d.]+) records\/sec .*?, ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/.exec(
+      stdout.trim().split('\n').pop() ?? '',
+    );
+  if (!m) throw new Error(`cannot read ProducerPerformance's summary from: ${stdout.slice(-500)}`);
+  return {
+    records: Number(m[1]),
+    recordsPerSec: Number(m[2]),
+    sendLatencyMs: { p50: Number(m[5]), p99: Number(m[7]) },
+  };
+}
+
+/** Parses ConsumerPerformance's CSV (a header line and a value line); fetch.* excludes the group join. */
+export function parseConsumerPerformance(stdout) {
+  const lines = stdout.trim().split('\n');
+  const header = lines.findIndex((l) => l.startsWith('start.time'));
+  if (header < 0 || !lines[header + 1])
+    throw new Error(`cannot read ConsumerPerformance's output: ${stdout.slice(-500)}`);
+  const names = lines[header].split(',').map((s) => s.trim());
+  const values = lines[header + 1].split(',').map((s) => s.trim());
+  const field = (n) => Number(values[names.indexOf(n)]);
+  return { records: field('data.consumed.in.nMsg'), recordsPerSec: field('fetch.nMsg.sec') };
+}
+
+/** Kafka's tools against `bootstrap`, from the jars in `libs`. */
+export function kafkaTools({ libs, bootstrap }) {
+  const java = (heap, args) => runMeasured('java', [heap, ...TOOL_JVM, '-cp', `${libs}/*`, ...args]);
+  return {
+    name: 'Kafka',
+    async createTopic(topic, partitions, replicationFactor) {
+      await java('-Xmx256m', [
+        'org.apache.kafka.tools.TopicCommand',
+        '--bootstrap-server',
+        bootstrap,
+        '--create',
+        '--topic',
+        topic,
+        '--partitions',
+        String(partitions),
+        '--replication-factor',
+        String(replicationFactor),
+      ]);
+    },
+    async produce({ topic, records, recordSize, acks }) {
+      const run = await java('-Xmx512m', [
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic',
+        topic,
+        '--num-records',
+        String(records),
+        '--record-size',
+        String(recordSize),
+        '--throughput',
+        '-1',
+        '--producer-props',
+        `bootstrap.servers=${bootstrap}`,
+        `acks=${acks}`,
+      ]);
+      return {
+        ...parseProducerPerformance(run.stdout),
+        cpuSeconds: run.cpuSeconds,
+        peakRssBytes: run.peakRssBytes,
+      };
+    },
+    async consume({ topic, records }) {
+      const run = await java('-Xmx512m', [
+        'org.apache.kafka.tools.ConsumerPerformance',
+        '--bootstrap-server',
+        bootstrap,
+        '--topic',
+        topic,
+        '--messages',
+        String(records),
+        '--timeout',
+        '60000',
+      ]);
+      return {
+        ...parseConsumerPerformance(run.stdout),
+        cpuSeconds: run.cpuSeconds,
+        peakRssBytes: run.peakRssBytes,
+      };
+    },
+    async endToEnd({ topic, records, recordSize, rate, acks, warmup }) {
+      const run = await java('-Xmx512m', [
+        E2E_SOURCE,
+        bootstrap,
+        topic,
+        String(records),
+        String(recordSize),
+        String(rate),
+        acks,
+        String(warmup),
+      ]);
+      const json = run.stdout.trim().split('\n').pop();
+      return { ...JSON.parse(json), cpuSeconds: run.cpuSeconds, peakRssBytes: run.peakRssBytes };
+    },
+  };
+}
