@@ -1,5 +1,5 @@
 /**
- * The low-level fetch loop the consumer reads through: an implementation of `RecordSource`
+ * The fetch path the consumer reads through: an implementation of `RecordSource`
  * (consumer/record-source.ts).
  *
  * API (for the consumer):
@@ -21,24 +21,29 @@
  *   record batch (records below the asked-for offset are skipped), and partition errors the
  *   fetcher cannot handle itself (OFFSET_OUT_OF_RANGE, or anything not retriable): such a
  *   partition is no longer read until `add`ed again.
- * - Prefetch: fetching pauses while delivered-but-unreleased bytes exceed `maxPrefetchBytes`;
+ * - Prefetch: each leader broker may hold `maxPrefetchBytes` of delivered-but-unreleased bytes;
  *   `release(batch)` gives its budget back.
  *
- * How: one long-poll Fetch loop per leader broker, each request carrying every partition this
- * consumer reads from that broker (ARCHITECTURE §5). The broker answers as soon as data below
- * the high watermark arrives (woken by the append, not by polling) or after `maxWaitMs`.
- * Errors the error table marks `refreshMetadata` (leadership errors, broken connections)
- * refresh metadata and re-route after the retry policy's backoff; they are not reported. When
- * the broker's answer names the new leader (`current_leader`, Kafka's KIP-951) the partition
- * moves there at once, without a Metadata call.
+ * How: one FetchStream per leader broker (fetch-session.ts) carrying every partition this
+ * consumer reads from it (ARCHITECTURE §5): the broker pushes data as soon as it is below the
+ * high watermark, paced by credit, with no round trip per response (issue 11). Errors the error
+ * table marks `refreshMetadata` (leadership errors, broken streams) refresh metadata and re-route
+ * after the retry policy's backoff; they are not reported. When the broker's answer names the
+ * new leader (`current_leader`, Kafka's KIP-951) the partition moves there at once, without a
+ * Metadata call. A stream silent for `requestTimeoutMs` has its leaders checked, so a broker
+ * that stopped answering (paused, cut off) loses its partitions once metadata moves them.
  */
-import type * as grpc from '@grpc/grpc-js';
-import { fromGrpcError, TributaryError } from '@tributary/errors';
-import { type FetchResponse__Output, int64ToNumber } from '@tributary/proto';
+import { TributaryError } from '@tributary/errors';
+import {
+  type FetchPartitionResponse__Output,
+  type FetchStreamResponse__Output,
+  int64ToNumber,
+} from '@tributary/proto';
 import { batchesIn, type DecodedRecord, decodeRecordBatch } from '@tributary/record-batch';
 import { BrokerConnections } from '../internal/connections';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
-import { Backoff, isCancelled, sleep } from '../internal/retry';
+import { Backoff } from '../internal/retry';
+import { FetchSession } from './fetch-session';
 import type { RecordSource, RecordSourceSettings, SourceBatch, SourcePartitionError } from './record-source';
 import type { TopicPartition, TopicPartitionOffset } from './types';
 
@@ -46,25 +51,23 @@ interface Position {
   readonly topic: string;
   readonly partition: number;
   offset: number;
+  /** The session reading it, undefined while it waits for a leader or a backoff. */
+  session: FetchSession | undefined;
   retryAt: number;
   readonly backoff: Backoff;
 }
 
-interface Loop {
-  call: grpc.ClientUnaryCall | undefined;
-}
-
-/** Backoff of a broker's fetch loop after a failed Fetch. */
-const LOOP_BACKOFF = { initialRetryTimeMs: 100, maxRetryTimeMs: 2000, multiplier: 2, jitter: 0.2 };
-/** Backoff of one partition after a leadership error, before it is fetched again. */
+/** Backoff of a broker after its stream failed, before a new one is opened. */
+const BROKER_BACKOFF = { initialRetryTimeMs: 100, maxRetryTimeMs: 2000, multiplier: 2, jitter: 0.2 };
+/** Backoff of one partition after a leadership error, before it is read again. */
 const PARTITION_BACKOFF = { initialRetryTimeMs: 50, maxRetryTimeMs: 1000, multiplier: 2, jitter: 0.2 };
-/** How often partitions without a known leader are routed again. */
+/** How often partitions without a leader (or in a backoff) are routed again. */
 const ROUTE_RETRY_MS = 200;
 
 export interface FetcherOptions {
   readonly metadata: MetadataSource;
   readonly settings: RecordSourceSettings;
-  /** Deadline of one Fetch beyond its max wait, ms. @default 30000 */
+  /** How long a stream may stay silent before its partitions' leaders are checked, ms. @default 30000 */
   readonly requestTimeoutMs?: number;
 }
 
@@ -72,36 +75,50 @@ export class Fetcher implements RecordSource {
   readonly #leaders: LeaderCache;
   readonly #connections = new BrokerConnections();
   readonly #positions = new Map<string, Position>();
-  readonly #loops = new Map<string, Loop>();
+  readonly #sessions = new Map<string, FetchSession>();
+  readonly #brokerBackoff = new Map<string, { backoff: Backoff; until: number }>();
+  readonly #sessionOf = new WeakMap<SourceBatch, FetchSession>();
   readonly #batches: SourceBatch[] = [];
   readonly #errors: SourcePartitionError[] = [];
   #waiter: (() => void) | undefined;
-  #budgetWaiters: (() => void)[] = [];
-  #inUse = 0;
   #closed = false;
   #routeTimer: NodeJS.Timeout | undefined;
+  readonly #watchdog: NodeJS.Timeout;
 
   constructor(private readonly options: FetcherOptions) {
     this.#leaders = new LeaderCache(options.metadata);
+    const silentMs = options.requestTimeoutMs ?? 30_000;
+    this.#watchdog = setInterval(() => this.#checkSilent(silentMs), Math.max(1000, silentMs / 3));
+    this.#watchdog.unref();
   }
 
   add(partitions: readonly TopicPartitionOffset[]): void {
     for (const p of partitions) {
-      this.#positions.set(`${p.topic}/${p.partition}`, {
+      const key = `${p.topic}/${p.partition}`;
+      const old = this.#positions.get(key)?.session;
+      // A seek stays in its session: `add` there repositions the partition and resumes it.
+      const session = old !== undefined && !old.ended ? old : undefined;
+      const pos: Position = {
         topic: p.topic,
         partition: p.partition,
         offset: p.offset,
+        session,
         retryAt: 0,
         backoff: new Backoff(PARTITION_BACKOFF),
-      });
-      const address = this.#leaders.leader(p.topic, p.partition)?.address;
-      if (address !== undefined) this.#loops.get(address)?.call?.cancel();
+      };
+      this.#positions.set(key, pos);
+      session?.add([this.#streamPartition(pos)]);
     }
     void this.#route(true);
   }
 
   remove(partitions: readonly TopicPartition[]): void {
-    for (const p of partitions) this.#positions.delete(`${p.topic}/${p.partition}`);
+    for (const p of partitions) {
+      const key = `${p.topic}/${p.partition}`;
+      this.#positions.get(key)?.session?.remove([p]);
+      this.#positions.delete(key);
+    }
+    this.#closeIdleSessions();
   }
 
   async next(): Promise<{ batches: SourceBatch[]; errors: SourcePartitionError[] } | undefined> {
@@ -115,17 +132,17 @@ export class Fetcher implements RecordSource {
   }
 
   release(batch: SourceBatch): void {
-    this.#inUse = Math.max(0, this.#inUse - batch.bytes);
-    if (this.#inUse < this.options.settings.maxPrefetchBytes)
-      for (const w of this.#budgetWaiters.splice(0)) w();
+    this.#sessionOf.get(batch)?.credit(batch.bytes);
+    this.#sessionOf.delete(batch);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#routeTimer) clearTimeout(this.#routeTimer);
-    for (const l of this.#loops.values()) l.call?.cancel();
+    clearInterval(this.#watchdog);
+    for (const s of this.#sessions.values()) s.close();
+    this.#sessions.clear();
     this.#wake();
-    for (const w of this.#budgetWaiters.splice(0)) w();
     this.#connections.close();
   }
 
@@ -135,118 +152,142 @@ export class Fetcher implements RecordSource {
     w?.();
   }
 
-  /** Starts a loop for every leader address that has partitions to read. */
+  #streamPartition(p: Position) {
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      fetchOffset: p.offset,
+      partitionMaxBytes: this.options.settings.partitionMaxBytes,
+    };
+  }
+
+  /**
+   * Puts every partition that is ready into the session of its leader: new ones, ones whose
+   * leader moved, ones back from a backoff. Opens sessions as needed; retries later for
+   * partitions without a known leader or in a backoff.
+   */
   async #route(refreshUnknown: boolean): Promise<void> {
     if (this.#closed) return;
     const unknown = [...this.#positions.values()].filter(
       (p) => this.#leaders.leader(p.topic, p.partition)?.address === undefined,
     );
     if (unknown.length > 0 && refreshUnknown) {
-      try {
-        await this.#leaders.refresh([...new Set(unknown.map((p) => p.topic))]);
-      } catch {
-        // retried below
-      }
+      await this.#leaders.refresh([...new Set(unknown.map((p) => p.topic))]).catch(() => undefined);
+      if (this.#closed) return;
     }
-    let missing = false;
+    const now = Date.now();
+    let retryAt = Number.POSITIVE_INFINITY;
+    const adds = new Map<FetchSession, Position[]>();
     for (const p of this.#positions.values()) {
       const address = this.#leaders.leader(p.topic, p.partition)?.address;
-      if (address === undefined) {
-        missing = true;
+      if (p.session !== undefined && p.session.address === address && !p.session.ended) continue;
+      if (p.session !== undefined) {
+        p.session.remove([p]);
+        p.session = undefined;
+      }
+      const brokerWait = address === undefined ? 0 : (this.#brokerBackoff.get(address)?.until ?? 0);
+      const readyAt = Math.max(p.retryAt, brokerWait);
+      if (address === undefined || readyAt > now) {
+        retryAt = Math.min(retryAt, address === undefined ? now + ROUTE_RETRY_MS : readyAt);
         continue;
       }
-      if (!this.#loops.has(address)) {
-        const loop: Loop = { call: undefined };
-        this.#loops.set(address, loop);
-        void this.#run(address, loop);
-      }
+      const session = this.#session(address);
+      p.session = session;
+      const list = adds.get(session) ?? [];
+      list.push(p);
+      adds.set(session, list);
     }
-    if (missing && this.#routeTimer === undefined) {
-      this.#routeTimer = setTimeout(() => {
-        this.#routeTimer = undefined;
-        void this.#route(true);
-      }, ROUTE_RETRY_MS);
-    }
-  }
-
-  async #run(address: string, loop: Loop): Promise<void> {
-    const backoff = new Backoff(LOOP_BACKOFF);
-    try {
-      while (!this.#closed) {
-        while (!this.#closed && this.#inUse >= this.options.settings.maxPrefetchBytes)
-          await new Promise<void>((r) => this.#budgetWaiters.push(r));
-        const now = Date.now();
-        const mine = [...this.#positions.values()].filter(
-          (p) => this.#leaders.leader(p.topic, p.partition)?.address === address,
-        );
-        if (mine.length === 0) return;
-        const ready = mine.filter((p) => p.retryAt <= now);
-        if (ready.length === 0) {
-          const wait = Math.min(...mine.map((p) => p.retryAt)) - now;
-          await sleep(Math.max(1, wait));
-          continue;
-        }
-        let res: FetchResponse__Output;
-        try {
-          res = await this.#fetch(address, loop, ready);
-          backoff.reset();
-        } catch (err) {
-          if (this.#closed) return;
-          // A seek cancels the loop's Fetch to re-send it at the new offsets: no backoff.
-          if (isCancelled(err)) continue;
-          await backoff.wait();
-          await this.#leaders.refresh().catch(() => undefined);
-          continue;
-        }
-        this.#apply(res, ready);
-      }
-    } finally {
-      if (this.#loops.get(address) === loop) this.#loops.delete(address);
-      if (!this.#closed) void this.#route(true);
-    }
-  }
-
-  #fetch(address: string, loop: Loop, ready: Position[]): Promise<FetchResponse__Output> {
-    const s = this.options.settings;
-    const topics = new Map<string, { partition: number; fetchOffset: number; partitionMaxBytes: number }[]>();
-    for (const p of ready) {
-      const list = topics.get(p.topic) ?? [];
-      list.push({ partition: p.partition, fetchOffset: p.offset, partitionMaxBytes: s.partitionMaxBytes });
-      topics.set(p.topic, list);
-    }
-    const client = this.#connections.get(address);
-    return new Promise((resolve, reject) => {
-      loop.call = client.fetch(
-        {
-          maxWaitMs: s.maxWaitMs,
-          minBytes: s.minBytes,
-          maxBytes: s.maxBytes,
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    for (const [session, list] of adds) session.add(list.map((p) => this.#streamPartition(p)));
+    this.#closeIdleSessions();
+    if (retryAt !== Number.POSITIVE_INFINITY && this.#routeTimer === undefined) {
+      this.#routeTimer = setTimeout(
+        () => {
+          this.#routeTimer = undefined;
+          void this.#route(true);
         },
-        { deadline: Date.now() + s.maxWaitMs + (this.options.requestTimeoutMs ?? 30_000) },
-        (err, r) => {
-          loop.call = undefined;
-          if (err) reject(fromGrpcError(err));
-          else resolve(r!);
-        },
+        Math.max(1, retryAt - now),
       );
-    });
+    }
   }
 
-  #apply(res: FetchResponse__Output, ready: Position[]): void {
-    const asked = new Map(ready.map((p) => [`${p.topic}/${p.partition}`, p.offset]));
+  #session(address: string): FetchSession {
+    let session = this.#sessions.get(address);
+    if (session === undefined) {
+      session = new FetchSession(this.#connections.get(address), address, this.options.settings, {
+        onResponse: (s, res) => {
+          this.#brokerBackoff.delete(address);
+          this.#apply(s, res);
+        },
+        onEnd: (s) => this.#ended(s),
+      });
+      this.#sessions.set(address, session);
+    }
+    return session;
+  }
+
+  #closeIdleSessions(): void {
+    for (const [address, s] of this.#sessions)
+      if (s.partitions.size === 0) {
+        s.close();
+        this.#sessions.delete(address);
+      }
+  }
+
+  /**
+   * A stream ended (failed, or the broker stopping, which is as much news about leadership): its
+   * partitions wait out the broker's backoff, then go where fresh metadata says.
+   */
+  #ended(session: FetchSession): void {
+    if (this.#sessions.get(session.address) === session) this.#sessions.delete(session.address);
+    let orphaned = false;
+    for (const p of this.#positions.values())
+      if (p.session === session) {
+        p.session = undefined;
+        orphaned = true;
+      }
+    if (this.#closed || !orphaned) return;
+    const entry = this.#brokerBackoff.get(session.address) ?? {
+      backoff: new Backoff(BROKER_BACKOFF),
+      until: 0,
+    };
+    entry.until = Date.now() + entry.backoff.next();
+    this.#brokerBackoff.set(session.address, entry);
+    void this.#leaders.refresh().then(
+      () => this.#route(false),
+      () => this.#route(false),
+    );
+  }
+
+  #checkSilent(silentMs: number): void {
+    const now = Date.now();
+    const silent = [...this.#sessions.values()].some((s) => now - s.lastResponseAt > silentMs);
+    if (!silent) return;
+    for (const s of this.#sessions.values()) if (now - s.lastResponseAt > silentMs) s.lastResponseAt = now;
+    void this.#leaders.refresh().then(
+      () => this.#route(false),
+      () => undefined,
+    );
+  }
+
+  #apply(session: FetchSession, res: FetchStreamResponse__Output): void {
     let reroute = false;
     let refresh = false;
+    let dropped = 0;
     for (const t of res.topics) {
       for (const r of t.partitions) {
         const key = `${t.topic}/${r.partition}`;
         const pos = this.#positions.get(key);
         const fetchOffset = int64ToNumber(r.fetchOffset, 'fetch_offset');
-        if (pos === undefined || pos.offset !== fetchOffset || asked.get(key) !== fetchOffset) continue;
-        const hw = int64ToNumber(r.highWatermark, 'high_watermark');
+        if (pos === undefined || pos.session !== session || pos.offset !== fetchOffset) {
+          dropped += r.recordBatches.length;
+          continue;
+        }
         if (r.errorCode !== 0) {
           const error = TributaryError.fromCode(r.errorCode, r.errorMessage);
           if (error.retriable && error.refreshMetadata) {
+            // The broker paused the partition; it is added again where its leader now is.
+            pos.session = undefined;
+            session.remove([pos]);
             // With the new leader named in the answer (KIP-951), re-route now, no Metadata call.
             if (this.#leaders.applyLeaderHint(t.topic, r.partition, r.currentLeader)) pos.retryAt = 0;
             else {
@@ -257,61 +298,82 @@ export class Fetcher implements RecordSource {
             continue;
           }
           this.#positions.delete(key);
-          this.#errors.push({
-            topic: t.topic,
-            partition: r.partition,
-            error,
-            logStartOffset: int64ToNumber(r.logStartOffset, 'log_start_offset'),
-            highWatermark: hw,
-          });
+          session.remove([pos]);
+          this.#errors.push(partitionError(t.topic, r, error));
           continue;
         }
         pos.backoff.reset();
-        const data = r.recordBatches;
-        if (data.length === 0) continue;
-        for (const { position, size, header } of batchesIn(data)) {
-          const next = header.baseOffset + header.lastOffsetDelta + 1;
-          if (next <= pos.offset) continue;
-          let records: DecodedRecord[] = [];
-          if (!header.isControl) {
-            try {
-              records = decodeRecordBatch(data, position).records.filter((rec) => rec.offset >= fetchOffset);
-            } catch (err) {
-              this.#positions.delete(key);
-              this.#errors.push({
-                topic: t.topic,
-                partition: r.partition,
-                error:
-                  err instanceof TributaryError ? err : new TributaryError('CORRUPT_MESSAGE', String(err)),
-                logStartOffset: int64ToNumber(r.logStartOffset, 'log_start_offset'),
-                highWatermark: hw,
-              });
-              break;
-            }
-          }
-          const from = pos.offset;
-          pos.offset = next;
-          if (records.length === 0) continue;
-          this.#inUse += size;
-          this.#batches.push({
-            topic: t.topic,
-            partition: r.partition,
-            fetchOffset: from,
-            nextOffset: next,
-            highWatermark: hw,
-            records,
-            leaderEpoch: header.partitionLeaderEpoch,
-            bytes: size,
-          });
-        }
+        dropped += this.#deliver(session, t.topic, r, pos, fetchOffset);
       }
     }
+    session.credit(dropped);
     if (refresh)
       void this.#leaders.refresh().then(
         () => this.#route(false),
-        () => undefined,
+        () => this.#route(false),
       );
     else if (reroute) void this.#route(false);
     if (this.#batches.length > 0 || this.#errors.length > 0) this.#wake();
   }
+
+  /** Decodes one partition's data into batches; returns the bytes not delivered (to credit back). */
+  #deliver(
+    session: FetchSession,
+    topic: string,
+    r: FetchPartitionResponse__Output,
+    pos: Position,
+    fetchOffset: number,
+  ): number {
+    const data = r.recordBatches;
+    const hw = int64ToNumber(r.highWatermark, 'high_watermark');
+    let delivered = 0;
+    for (const { position, size, header } of batchesIn(data)) {
+      const next = header.baseOffset + header.lastOffsetDelta + 1;
+      if (next <= pos.offset) continue;
+      let records: DecodedRecord[] = [];
+      if (!header.isControl) {
+        try {
+          records = decodeRecordBatch(data, position).records.filter((rec) => rec.offset >= fetchOffset);
+        } catch (err) {
+          this.#positions.delete(`${topic}/${r.partition}`);
+          session.remove([pos]);
+          const error =
+            err instanceof TributaryError ? err : new TributaryError('CORRUPT_MESSAGE', String(err));
+          this.#errors.push(partitionError(topic, r, error));
+          break;
+        }
+      }
+      const from = pos.offset;
+      pos.offset = next;
+      if (records.length === 0) continue;
+      delivered += size;
+      const batch: SourceBatch = {
+        topic,
+        partition: r.partition,
+        fetchOffset: from,
+        nextOffset: next,
+        highWatermark: hw,
+        records,
+        leaderEpoch: header.partitionLeaderEpoch,
+        bytes: size,
+      };
+      this.#sessionOf.set(batch, session);
+      this.#batches.push(batch);
+    }
+    return data.length - delivered;
+  }
+}
+
+function partitionError(
+  topic: string,
+  r: FetchPartitionResponse__Output,
+  error: TributaryError,
+): SourcePartitionError {
+  return {
+    topic,
+    partition: r.partition,
+    error,
+    logStartOffset: int64ToNumber(r.logStartOffset, 'log_start_offset'),
+    highWatermark: int64ToNumber(r.highWatermark, 'high_watermark'),
+  };
 }
