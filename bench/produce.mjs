@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summarizeProfile } from './lib/cpu-profile.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -235,46 +236,6 @@ async function latency(cluster, topic, setup, recordSize, seconds) {
   samples.sort((a, b) => a - b);
   const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? Number.NaN;
   return { p50: q(0.5), p99: q(0.99), p999: q(0.999), samples: samples.length };
-}
-
-/** Self time per function (top `n`) and per area of a .cpuprofile. */
-function summarizeProfile(file, n = 25) {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  const dt = prof.timeDeltas;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const node = byId.get(prof.samples[i]);
-    const f = node.callFrame;
-    const where = f.url ? f.url.replace(/^.*\/work\/main\//, '').replace(/^file:\/\//, '') : '(native)';
-    const key = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
-  }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const area = new Map();
-  for (const [key, us] of self) {
-    const m =
-      /(node_modules\/@grpc\/grpc-js|node_modules\/protobufjs|node_modules\/[^/]+|services\/broker\/dist\/[^/]+|packages\/[^/]+|node:[a-z_/]+|\(native\)|\(idle\)|\(garbage collector\)|\(program\))/.exec(
-        key,
-      );
-    const k = key.startsWith('(idle)')
-      ? '(idle)'
-      : key.startsWith('(garbage collector)')
-        ? '(garbage collector)'
-        : key.startsWith('(program)')
-          ? '(program)'
-          : (m?.[1] ?? 'other');
-    area.set(k, (area.get(k) ?? 0) + us);
-  }
-  const pct = (us) => Math.round((1000 * us) / total) / 10;
-  return {
-    totalMs: Math.round(total / 1000),
-    byArea: [...area].sort((a, b) => b[1] - a[1]).map(([k, us]) => ({ area: k, pct: pct(us) })),
-    top: [...self]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, us]) => ({ fn: k, pct: pct(us) })),
-  };
 }
 
 async function main() {

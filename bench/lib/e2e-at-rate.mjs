@@ -6,10 +6,15 @@
 //
 //   node bench/lib/e2e-at-rate.mjs BOOTSTRAP TOPIC RECORDS RECORD_SIZE RATE ACKS WARMUP
 // prints one JSON line: {"records":N,"p50Ms":..,"p99Ms":..,"p999Ms":..}
+//
+// With BENCH_TRACE_OUT=<file> (bench/latency-stages.mjs), tracing starts from the OTEL_*
+// environment and every sampled record's trace id, send time and receive time (epoch ms) are
+// written there as JSON lines, to be joined with the brokers' spans of the same trace.
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { Tributary } = require('../../clients/ts/dist/index.js');
+const { Tributary, startClientTracing } = require('../../clients/ts/dist/index.js');
 
 const [bootstrap, topic, recordsArg, sizeArg, rateArg, acksArg, warmupArg] = process.argv.slice(2);
 const records = Number(recordsArg);
@@ -18,6 +23,9 @@ const rate = Number(rateArg);
 const acks = acksArg === 'all' ? -1 : Number(acksArg);
 const warmup = Number(warmupArg);
 
+const traceOut = process.env.BENCH_TRACE_OUT;
+const tracing = traceOut ? startClientTracing('bench-e2e', process.env) : undefined;
+const traced = [];
 const client = new Tributary({ bootstrap: bootstrap.split(',') });
 const producer = client.producer({ acks, lingerMs: 0 });
 const consumer = client.consumer({ minBytes: 1 });
@@ -33,7 +41,18 @@ const done = new Promise((resolve, reject) => {
       eachBatch: async ({ batch }) => {
         const now = performance.now();
         for (const m of batch.messages) {
-          if (received < records) latencies[received++] = now - m.value.readDoubleBE(0);
+          if (received >= records) break;
+          const sent = m.value.readDoubleBE(0);
+          latencies[received++] = now - sent;
+          const parent = traceOut ? m.headers.find((h) => h.key === 'traceparent')?.value : undefined;
+          if (parent) {
+            const traceId = String(parent).split('-')[1];
+            traced.push({
+              traceId,
+              sentAt: performance.timeOrigin + sent,
+              receivedAt: performance.timeOrigin + now,
+            });
+          }
         }
         if (received >= records) resolve();
       },
@@ -62,6 +81,10 @@ await new Promise((resolve) => {
 await Promise.race([done, new Promise((r) => setTimeout(r, 60_000))]);
 await producer.disconnect();
 await consumer.disconnect();
+if (traceOut) {
+  await tracing.shutdown();
+  fs.writeFileSync(traceOut, traced.map((t) => JSON.stringify(t)).join('\n'));
+}
 
 const kept = latencies.slice(Math.min(warmup, received), received).sort();
 const q = (p) =>
