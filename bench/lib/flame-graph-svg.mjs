@@ -67,6 +67,7 @@ export function renderFlameGraph(root, { title, minFraction = 0.002 }) {
   const height = TOP + (depthMax + 1) * ROW + PAD + 18;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Verdana, sans-serif" font-size="11">`,
+    `<title>${xmlEscape(title)}</title>`,
     `<rect width="100%" height="100%" fill="#f8f8f4"/>`,
     `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="15">${xmlEscape(title)}</text>`,
     `<text x="${WIDTH / 2}" y="36" text-anchor="middle" fill="#555">${(busy / 1e6).toFixed(2)} s of CPU samples (idle left out); width = time on stack. Our code orange, grpc-js/protobufjs blue, other dependencies violet, Node internals green, GC grey</text>`,
