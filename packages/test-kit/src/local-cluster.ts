@@ -46,14 +46,19 @@ export class ServiceNode {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** Spawns `node <serviceMain(kind)> <args>`. */
+  /**
+   * Spawns `node <serviceMain(kind)> <args>`. Node flags for every service process come from
+   * `TRIBUTARY_SERVICE_NODE_FLAGS` (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to
+   * profile the brokers of a benchmark: Node refuses `--cpu-prof` in NODE_OPTIONS.
+   */
   start(extraArgs: readonly string[] = []): ManagedProcess {
     if (this.process?.running) throw new Error(`${this.kind} ${this.id} is already running`);
     const main = serviceMain(this.kind);
+    const nodeFlags = (process.env['TRIBUTARY_SERVICE_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
     this.process = new ManagedProcess(
       `${this.kind}-${this.id}`,
       process.execPath,
-      [main, ...this.args, ...extraArgs],
+      [...nodeFlags, main, ...this.args, ...extraArgs],
       { echo: this.echo, ...(this.env ? { env: this.env } : {}) },
     );
     return this.process;
