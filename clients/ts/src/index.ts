@@ -11,6 +11,17 @@
  */
 
 export { Admin } from './admin/admin';
+export {
+  currentPlan,
+  formatPlan,
+  generateDecommission,
+  generateSpread,
+  PlanError,
+  type PlannedPartition,
+  parsePlan,
+  type ReassignmentPlan,
+  type TopicAssignment,
+} from './admin/reassignment-plan';
 export type {
   ClusterInfo,
   ConfigChange,
@@ -27,8 +38,11 @@ export type {
   NewTopic,
   OffsetResetResult,
   OffsetResetSpec,
+  OngoingReassignment,
   PartitionInfo,
   PartitionOffsets,
+  ReassignmentChange,
+  ReassignmentOutcome,
   ResetOffsetsOptions,
   ResourceConfigs,
   TopicInfo,

@@ -173,6 +173,7 @@ export const ERROR_TABLE = [
   ),
   spec(83, 'ELIGIBLE_LEADERS_NOT_AVAILABLE', true, 'No in-sync replica is live to become leader.'),
   spec(84, 'ELECTION_NOT_NEEDED', false, 'The preferred replica already leads the partition.'),
+  spec(85, 'NO_REASSIGNMENT_IN_PROGRESS', false, 'No reassignment of the partition is in progress.'),
   spec(87, 'INVALID_RECORD', false, 'A record in the batch is invalid.'),
   spec(100, 'UNKNOWN_TOPIC_ID', true, 'This server does not know the topic id.', REFRESH_METADATA),
   spec(1000, 'UNKNOWN_SERVER_ERROR', false, 'An unexpected server error; see the server log.'),

@@ -33,6 +33,8 @@ const EXPECTED_RPCS = {
     ElectLeaders: 'unary',
     InitProducerId: 'unary',
     ControlledShutdown: 'unary',
+    AlterPartitionReassignments: 'unary',
+    ListPartitionReassignments: 'unary',
   },
   GroupCoordinatorService: {
     FindCoordinator: 'unary',

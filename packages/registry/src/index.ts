@@ -40,6 +40,7 @@ export {
   isTopicDeletionAck,
   isTopicRecord,
   isTransactionalProducer,
+  type PartitionReassignment,
   type PartitionState,
   type ProducerIdBlock,
   parseRecord,

@@ -115,6 +115,30 @@ export interface PartitionState {
   controllerEpoch: number;
   /** Increases with every write of this record (leader or ISR change), like Kafka's partition epoch. */
   partitionEpoch: number;
+  /**
+   * Set while the partition is being reassigned (Kafka KIP-455): the topic record's replicas are
+   * then the union of the target and the original replicas, target first. Every writer of this
+   * record carries it over unchanged; only the controller starts, completes or cancels it.
+   * Docs: docs/reassignment.md.
+   */
+  reassignment?: PartitionReassignment;
+}
+
+/** An in-flight reassignment of one partition (KIP-455's adding/removing replicas). */
+export interface PartitionReassignment {
+  /** Replicas being added: in the target, not in the original set. They catch up, then join the ISR. */
+  adding: number[];
+  /** Replicas being removed: in the original set, not in the target. Dropped once the target is in sync. */
+  removing: number[];
+  /** The replica list before the move, in its order (what a cancellation restores). */
+  original: number[];
+  /**
+   * Replication throttle for the adding replicas, in bytes/s (0 = none): each leader sends at most
+   * this much per second to the adding replicas of the partitions it leads under one throttle.
+   */
+  throttleBytesPerSec: number;
+  /** When the controller started it (ms since the epoch). */
+  startedAt: number;
 }
 
 const isIntArray = (v: unknown): v is number[] => Array.isArray(v) && v.every(isInt);
@@ -132,6 +156,15 @@ export const isTopicRecord: Check<TopicRecord> = (v): v is TopicRecord =>
   (v['deleting'] === undefined || typeof v['deleting'] === 'boolean') &&
   (v['creating'] === undefined || typeof v['creating'] === 'boolean');
 
+const isPartitionReassignment = (v: unknown): v is PartitionReassignment =>
+  isObject(v) &&
+  isIntArray(v['adding']) &&
+  isIntArray(v['removing']) &&
+  isIntArray(v['original']) &&
+  isInt(v['throttleBytesPerSec']) &&
+  v['throttleBytesPerSec'] >= 0 &&
+  isInt(v['startedAt']);
+
 export const isPartitionState: Check<PartitionState> = (v): v is PartitionState =>
   isObject(v) &&
   v['version'] === 1 &&
@@ -139,7 +172,8 @@ export const isPartitionState: Check<PartitionState> = (v): v is PartitionState 
   isInt(v['leaderEpoch']) &&
   isIntArray(v['isr']) &&
   isInt(v['controllerEpoch']) &&
-  isInt(v['partitionEpoch']);
+  isInt(v['partitionEpoch']) &&
+  (v['reassignment'] === undefined || isPartitionReassignment(v['reassignment']));
 
 /** `producer-ids/next-block`: the first producer id of the next block a controller may take. */
 export interface ProducerIdBlock {

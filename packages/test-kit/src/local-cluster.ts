@@ -133,7 +133,21 @@ export class LocalCluster {
     readonly coordinators: ServiceNode[],
     /** `127.0.0.1:<port>` of each broker's Kafka listener (empty without the `kafka` option). */
     readonly kafkaBootstrap: string[],
+    /** Builds the node of broker `id` (for `addBroker`). */
+    private readonly brokerNode: (id: number, port: number) => Promise<ServiceNode>,
   ) {}
+
+  /**
+   * Starts one more broker (id = the number of brokers so far, unless given), as a StatefulSet
+   * scaled up would: registered, serving, holding no partition yet.
+   */
+  async addBroker(id = this.brokers.length): Promise<ServiceNode> {
+    const node = await this.brokerNode(id, await freePort());
+    this.brokers.push(node);
+    node.start();
+    await node.waitServing();
+    return node;
+  }
 
   get nodes(): ServiceNode[] {
     return [...this.controllers, ...this.brokers, ...this.coordinators];
@@ -197,8 +211,7 @@ export class LocalCluster {
     }
     const brokers: ServiceNode[] = [];
     const kafkaBootstrap: string[] = [];
-    for (let i = 0; i < (options.brokers ?? 3); i++) {
-      const port = await portOf(options.brokerPorts, i);
+    const brokerNode = async (i: number, port: number) => {
       const kafkaArgs: string[] = [];
       if (options.kafka) {
         const kafkaPort = await portOf(options.kafka === true ? undefined : options.kafka, i);
@@ -207,19 +220,20 @@ export class LocalCluster {
       }
       const dataDir = join(dataRoot, `broker-${i}`);
       mkdirSync(dataDir, { recursive: true });
-      brokers.push(
-        await node('broker', String(i), port, [
-          ...common,
-          '--broker.id',
-          String(i),
-          '--port',
-          String(port),
-          '--data.dir',
-          dataDir,
-          ...kafkaArgs,
-          ...extra('broker'),
-        ]),
-      );
+      return node('broker', String(i), port, [
+        ...common,
+        '--broker.id',
+        String(i),
+        '--port',
+        String(port),
+        '--data.dir',
+        dataDir,
+        ...kafkaArgs,
+        ...extra('broker'),
+      ]);
+    };
+    for (let i = 0; i < (options.brokers ?? 3); i++) {
+      brokers.push(await brokerNode(i, await portOf(options.brokerPorts, i)));
     }
     const coordinators: ServiceNode[] = [];
     for (let i = 0; i < (options.coordinators ?? 1); i++) {
@@ -246,6 +260,7 @@ export class LocalCluster {
       brokers,
       coordinators,
       kafkaBootstrap,
+      brokerNode,
     );
     try {
       for (const node of cluster.nodes) node.start();

@@ -7,7 +7,8 @@
  * created, topics marked for deletion, partitions whose leader is gone. Afterwards, watch events
  * mark topics dirty (or everything, for a broker coming or going) and a pass runs for what is
  * dirty: one election for a broker's every partition is one pass, written in a few parallel
- * batched txns.
+ * batched txns. Each pass also completes the partition reassignments whose target replicas are
+ * all in sync (reassignments.ts), whoever started them.
  *
  * Every pass and every admin mutation runs on one serial queue, so decisions never race each
  * other inside this process; writes are still guarded (epoch + revisions) against everything
@@ -19,6 +20,7 @@ import type { Logger } from '@tributary/service-kit';
 import { Leadership } from './leadership';
 import { FencedError, MetadataWriter } from './metadata-writer';
 import { ProducerIds } from './producer-ids';
+import { Reassignments } from './reassignments';
 import { SerialQueue } from './serial-queue';
 import { TopicAdmin } from './topic-admin';
 import { TopicLifecycle } from './topic-lifecycle';
@@ -44,6 +46,7 @@ export class ActiveController {
   readonly lifecycle: TopicLifecycle;
   readonly topics: TopicAdmin;
   readonly producerIds: ProducerIds;
+  readonly reassignments: Reassignments;
   private readonly queue = new SerialQueue();
   private readonly dirty = { all: false, topics: new Set<string>() };
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -82,6 +85,11 @@ export class ActiveController {
       },
     );
     this.producerIds = new ProducerIds(this.writer, options.producerIdBlockSize);
+    this.reassignments = new Reassignments(
+      this.view,
+      this.writer,
+      logger.child({ component: 'reassignment' }),
+    );
   }
 
   /** Loads the view and runs the first full pass; resolves when the controller is ready. */
@@ -173,6 +181,8 @@ export class ActiveController {
       const topics = dirty.all ? [...this.view.topics().keys()] : [...dirty.topics];
       for (const topic of topics) await this.lifecycle.reconcile(topic);
       await this.leadership.reconcile(dirty.all ? undefined : topics);
+      // Reassignments whose target is in sync complete (also those a predecessor started).
+      await this.reassignments.reconcile(dirty.all ? undefined : topics);
     }).catch((err) => {
       if (err instanceof FencedError) return;
       this.logger.error({ err }, 'controller pass failed; retrying shortly');

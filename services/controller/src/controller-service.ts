@@ -28,6 +28,7 @@ import {
   describeConfigs,
   describeTopics,
 } from './describe-handlers';
+import { alterPartitionReassignments, listPartitionReassignments } from './reassignment-handlers';
 
 /** What the handlers need from the process: the active controller if this is it, and who is. */
 export interface ControllerRole {
@@ -81,6 +82,8 @@ export function controllerServiceHandlers(role: ControllerRole, logger: Logger):
     ElectLeaders: unary('ElectLeaders', electLeaders),
     InitProducerId: unary('InitProducerId', initProducerId),
     ControlledShutdown: unary('ControlledShutdown', controlledShutdown),
+    AlterPartitionReassignments: unary('AlterPartitionReassignments', alterPartitionReassignments),
+    ListPartitionReassignments: unary('ListPartitionReassignments', listPartitionReassignments),
     DescribeCluster: unary('DescribeCluster', async (c) =>
       describeCluster(c.view, role.clusterId, role.self, c.epoch),
     ),

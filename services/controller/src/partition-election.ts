@@ -50,6 +50,8 @@ function next(
     isr: [...isr],
     controllerEpoch,
     partitionEpoch: state.partitionEpoch + 1,
+    // An election never ends a reassignment: only the controller's reassignment writes do.
+    ...(state.reassignment ? { reassignment: state.reassignment } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ import type { Cluster } from '../rpc/cluster';
 import { promisify } from '../rpc/unary';
 import * as groups from './group-admin';
 import { listOffsets } from './list-offsets';
+import { alterPartitionReassignments, listPartitionReassignments } from './partition-reassignments';
 import type {
   ClusterInfo,
   ConfigChange,
@@ -36,8 +37,11 @@ import type {
   GroupListing,
   NewTopic,
   OffsetResetResult,
+  OngoingReassignment,
   PartitionInfo,
   PartitionOffsets,
+  ReassignmentChange,
+  ReassignmentOutcome,
   ResetOffsetsOptions,
   ResourceConfigs,
   TopicInfo,
@@ -288,6 +292,25 @@ export class Admin {
       underReplicatedPartitions: under,
       offlinePartitions: offline,
     };
+  }
+
+  /**
+   * Starts, changes or cancels partition reassignments (KIP-455): each change's target replicas
+   * (or `null` to cancel). Resolves with one outcome per change, an `error` on those that were
+   * refused (and left unchanged); the rest proceed in the background (see
+   * {@link listPartitionReassignments}). `throttleBytesPerSec` limits what each leader sends to
+   * the replicas being added (0 = none); it ends with each partition's reassignment.
+   */
+  alterPartitionReassignments(
+    changes: readonly ReassignmentChange[],
+    options: { throttleBytesPerSec?: number } = {},
+  ): Promise<ReassignmentOutcome[]> {
+    return alterPartitionReassignments(this.cluster, changes, options.throttleBytesPerSec ?? 0);
+  }
+
+  /** The partition reassignments in progress (of the given topics; every topic's by default). */
+  listPartitionReassignments(topics: readonly string[] = []): Promise<OngoingReassignment[]> {
+    return listPartitionReassignments(this.cluster, topics);
   }
 
   /** Every group of the cluster. */

@@ -1,3 +1,4 @@
+import type { TributaryError } from '@tributary/errors';
 /** Public types of the admin client: plain objects with numbers, no generated proto types. */
 
 /** A topic to create. */
@@ -193,4 +194,36 @@ export interface OffsetResetResult {
   /** -1 when nothing was committed. */
   previousOffset: number;
   newOffset: number;
+}
+
+/** One partition to reassign: its target replicas (preferred leader first), or null to cancel. */
+export interface ReassignmentChange {
+  readonly topic: string;
+  readonly partition: number;
+  /** Target broker ids, distinct and registered; `null` cancels the reassignment in progress. */
+  readonly replicas: readonly number[] | null;
+}
+
+/** The controller's answer for one change: no `error` when it was recorded. */
+export interface ReassignmentOutcome {
+  readonly topic: string;
+  readonly partition: number;
+  /** INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS, ... */
+  readonly error?: TributaryError;
+}
+
+/** A partition being reassigned (KIP-455's adding/removing replicas). */
+export interface OngoingReassignment {
+  readonly topic: string;
+  readonly partition: number;
+  /** The full replica set during the move: the target first, then the replicas leaving. */
+  readonly replicas: readonly number[];
+  /** Replicas catching up to join the ISR. */
+  readonly adding: readonly number[];
+  /** Replicas removed once the target is in sync. */
+  readonly removing: readonly number[];
+  readonly isr: readonly number[];
+  readonly leader: number;
+  /** Replication throttle of the move in bytes/s; 0 = none. */
+  readonly throttleBytesPerSec: number;
 }

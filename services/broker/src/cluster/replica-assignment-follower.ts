@@ -168,6 +168,8 @@ export class ReplicaAssignmentFollower {
         state.partitionEpoch,
         assigned,
         record.configs,
+        state.reassignment?.adding,
+        state.reassignment?.throttleBytesPerSec,
       ]);
       if (this.applied.get(key) === signature) return;
       this.applied.set(key, signature);

@@ -53,6 +53,11 @@ export interface ReplicaAssignment {
   readonly replicas: readonly number[];
   readonly partitionEpoch: number;
   readonly minInsyncReplicas: number;
+  /**
+   * While the partition is being reassigned: the replicas it adds and the leader's replication
+   * throttle for them in bytes/s (0 = none). docs/reassignment.md.
+   */
+  readonly reassignment?: { readonly adding: readonly number[]; readonly throttleBytesPerSec: number };
 }
 
 /** The result of a leader append. */
@@ -78,6 +83,8 @@ export class Partition {
   replicas: readonly number[] = [];
   partitionEpoch = -1;
   minInsyncReplicas = 1;
+  /** Replicas being added by a reassignment, and their replication throttle (bytes/s, 0 = none). */
+  reassignment: { readonly adding: readonly number[]; readonly throttleBytesPerSec: number } | undefined;
   /** LEO at which the current leader epoch started here (leader only). */
   epochStartOffset = 0;
   readonly producers = new ProducerStateManager();
@@ -342,6 +349,17 @@ export class Partition {
       );
   }
 
+  /**
+   * The replication throttle (bytes/s) the leader applies when serving `replicaId`, 0 for none:
+   * only a replica a reassignment is adding, and only while it is out of the ISR (as Kafka's
+   * leader throttle), so a replica that caught up never holds the high watermark back.
+   */
+  throttleFor(replicaId: number): number {
+    const r = this.reassignment;
+    if (r === undefined || r.throttleBytesPerSec <= 0) return 0;
+    return r.adding.includes(replicaId) && !this.isr.includes(replicaId) ? r.throttleBytesPerSec : 0;
+  }
+
   #adopt(a: ReplicaAssignment): void {
     this.leaderId = a.leader;
     this.leaderEpoch = a.leaderEpoch;
@@ -349,6 +367,7 @@ export class Partition {
     this.replicas = [...a.replicas];
     this.partitionEpoch = a.partitionEpoch;
     this.minInsyncReplicas = a.minInsyncReplicas;
+    this.reassignment = a.reassignment;
     if (this.role === 'leader') {
       for (const r of a.replicas) {
         if (r !== this.brokerId && !this.followers.has(r))

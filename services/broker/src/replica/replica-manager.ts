@@ -17,6 +17,7 @@ import { NotLeaderError, TributaryError } from '@tributary/errors';
 import type { Namespace } from '@tributary/registry';
 import {
   isPartitionState,
+  isTopicRecord,
   keys,
   type PartitionState,
   parseRecord,
@@ -25,6 +26,7 @@ import {
 } from '@tributary/registry';
 import { parseTopicConfig } from '@tributary/topic-config';
 import type { LocalReplicaManager, TopicPartitionRef } from '../cluster/local-replica-manager';
+import { ReplicationThrottles } from '../replication/replication-throttle';
 import type { LogManager } from '../storage';
 import type { LeaderLookup } from './leader-replica';
 import { Partition, type ReplicaAssignment } from './partition';
@@ -82,12 +84,15 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
   readonly #opts: ReplicaManagerOptions;
   readonly #now: () => number;
   #fetchers: FollowerFetchers | undefined;
+  /** The leader's reassignment throttles, one token bucket per rate (fetch-session.ts). */
+  readonly throttles: ReplicationThrottles;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: ReplicaManagerOptions) {
     this.#opts = options;
     this.brokerId = options.brokerId;
     this.#now = options.now ?? Date.now;
+    this.throttles = new ReplicationThrottles(this.#now);
   }
 
   get config(): DataPlaneConfig {
@@ -217,12 +222,25 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
     if (p.isrChangeInFlight) return;
     this.#opts.logger.info({ topic: p.topic, partition: p.partition, replicaId }, 'expanding ISR');
     p.joiningIsr = replicaId;
-    void this.#writeIsr(p, (isr) => (isr.includes(replicaId) ? isr : [...isr, replicaId])).finally(() => {
-      p.joiningIsr = undefined;
-    });
+    void this.#writeIsr(p, (isr) => (isr.includes(replicaId) ? isr : [...isr, replicaId]), replicaId).finally(
+      () => {
+        p.joiningIsr = undefined;
+      },
+    );
   }
 
-  async #writeIsr(p: Partition, change: (isr: readonly number[]) => readonly number[]): Promise<void> {
+  /**
+   * Writes an ISR change. `joining`: the replica being added, which must still be a replica per
+   * the topic record in etcd. This broker's view of the record may lag its view of the partition
+   * key (two watches): after a reassignment completes, a removed replica still fetching must not
+   * re-enter the ISR. The topic record is read after the partition key, so a completion between
+   * the two reads shows in the record, and one after them fails the mod-revision guard.
+   */
+  async #writeIsr(
+    p: Partition,
+    change: (isr: readonly number[]) => readonly number[],
+    joining?: number,
+  ): Promise<void> {
     p.isrChangeInFlight = true;
     const epoch = p.leaderEpoch;
     try {
@@ -233,6 +251,11 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
       if (kv === undefined) return;
       const current = parseRecord(key, kv.value, isPartitionState);
       if (current.leader !== this.brokerId || current.leaderEpoch !== epoch) return;
+      if (joining !== undefined) {
+        const topicKv = (await ns.get(keys.topicKey(p.topic)).exec()).kvs[0];
+        const record = topicKv && parseRecord(keys.topicKey(p.topic), topicKv.value, isTopicRecord);
+        if (!record?.replicas[p.partition]?.includes(joining)) return;
+      }
       const isr = change(current.isr);
       if (isr.length === current.isr.length && isr.every((r) => current.isr.includes(r))) {
         if (p.isLeader && p.leaderEpoch === epoch) p.applyIsr(isr, current.partitionEpoch);
@@ -275,6 +298,14 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
       replicas: topic.replicas[tp.partition] ?? [],
       partitionEpoch: state.partitionEpoch,
       minInsyncReplicas: minInsyncReplicas(topic),
+      ...(state.reassignment
+        ? {
+            reassignment: {
+              adding: state.reassignment.adding,
+              throttleBytesPerSec: state.reassignment.throttleBytesPerSec,
+            },
+          }
+        : {}),
     };
   }
 

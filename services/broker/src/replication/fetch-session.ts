@@ -13,6 +13,10 @@
  * it names, as before sessions existed. Followers send one now and then (see leader-fetcher.ts)
  * so positions and ISR expansion can never stay stuck on a lost update.
  *
+ * Throttle: for a replica a reassignment adds (and that is not in the ISR yet), a partition's read
+ * is limited by the leader's token bucket of the reassignment's rate; out of tokens, the
+ * partition stays dirty and is read in a later round.
+ *
  * ISR: the follower's position is recorded for the partitions a round names. For the others it
  * is unchanged, and `liveness.lastRoundMs` tells the partition the follower still fetches: a
  * follower whose position equals the leader's log end offset is caught up as of its last round.
@@ -138,8 +142,13 @@ export class ReplicaFetchSession {
             `fetch offset ${sp.offset} is outside [${log.logStartOffset}, ${log.logEndOffset}]`,
           );
         }
-        const budget = total === 0 ? sp.max : Math.min(sp.max, maxBytes - total);
+        let budget = total === 0 ? sp.max : Math.min(sp.max, maxBytes - total);
+        // A replica a reassignment adds gets at most its throttle's tokens (replication-throttle.ts).
+        const rate = p.throttleFor(this.replicaId);
+        const throttle = rate > 0 ? this.rm.throttles.get(rate) : undefined;
+        if (throttle) budget = Math.min(budget, Math.max(0, throttle.available()));
         const bytes = budget > 0 ? log.read(sp.offset, budget) : Buffer.alloc(0);
+        throttle?.consume(bytes.length);
         const changed =
           log.highWatermark !== sp.sentHighWatermark || log.logStartOffset !== sp.sentLogStartOffset;
         if (bytes.length === 0 && !changed && mustAnswer?.has(sp) !== true) {

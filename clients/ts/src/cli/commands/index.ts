@@ -10,6 +10,7 @@ import {
   groupsListCommand,
   groupsResetOffsetsCommand,
 } from './groups';
+import { partitionsReassignCommand } from './partitions';
 import { perfConsumeCommand, perfProduceCommand } from './perf';
 import { consumeCommand, produceCommand } from './records';
 import {
@@ -26,6 +27,7 @@ export const COMMANDS = [
   topicsDescribeCommand,
   topicsDeleteCommand,
   topicsAlterCommand,
+  partitionsReassignCommand,
   produceCommand,
   consumeCommand,
   groupsListCommand,
