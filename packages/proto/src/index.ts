@@ -39,3 +39,5 @@ export {
   type TributaryProtoGrpcType,
   tributaryProtoFiles,
 } from './loader';
+export { CertificateFiles, TlsFileError, type TlsFiles } from './tls/certificate-files';
+export { type ClientTlsOptions, createChannelCredentials } from './tls/channel-credentials';

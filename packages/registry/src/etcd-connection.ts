@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Interceptor } from '@grpc/grpc-js';
-import { Etcd3, type Namespace } from 'etcd3';
+import { Etcd3, type IOptions, type Namespace } from 'etcd3';
 import { clusterNamespace } from './keys';
 
 export interface EtcdConnectionOptions {
@@ -11,6 +12,12 @@ export interface EtcdConnectionOptions {
   connectTimeoutMs?: number;
   /** grpc-js client interceptors for every etcd call (the service kit's metrics). */
   interceptors?: readonly Interceptor[];
+  /**
+   * PEM files for `https://` endpoints: the CA that verifies etcd (absent: Node's public roots)
+   * and a client certificate for etcd's `--client-cert-auth`. Read once, at connect: etcd3 makes
+   * its channel credentials once, so a rotated etcd client certificate needs a restart.
+   */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 /** One etcd client and the namespace every Tributary key is built inside. */
@@ -29,6 +36,7 @@ export async function connectEtcd(options: EtcdConnectionOptions): Promise<EtcdC
   const client = new Etcd3({
     hosts: [...options.endpoints],
     dialTimeout: options.connectTimeoutMs ?? 5000,
+    ...etcdCredentials(options.tls),
     // etcd3 hands grpcOptions to each grpc-js client it makes, whose options take interceptors.
     ...(options.interceptors?.length
       ? { grpcOptions: { interceptors: [...options.interceptors] } as Record<string, unknown> }
@@ -46,4 +54,24 @@ export async function connectEtcd(options: EtcdConnectionOptions): Promise<EtcdC
     );
   }
   return { client, ns, close: () => client.close() };
+}
+
+/** etcd3's `credentials` from PEM files; none (plaintext, or public roots for https) without files. */
+function etcdCredentials(tls: EtcdConnectionOptions['tls']): Pick<IOptions, 'credentials'> {
+  if (tls?.caFile === undefined && tls?.certFile === undefined) return {};
+  const read = (path: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`Cannot read the etcd TLS ${what} file ${path}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    credentials: {
+      // etcd3 hands these to grpc-js's createSsl, where a null root means the public roots.
+      rootCertificate: (tls.caFile === undefined ? null : read(tls.caFile, 'CA')) as Buffer,
+      ...(tls.keyFile === undefined ? {} : { privateKey: read(tls.keyFile, 'key') }),
+      ...(tls.certFile === undefined ? {} : { certChain: read(tls.certFile, 'certificate') }),
+    },
+  };
 }

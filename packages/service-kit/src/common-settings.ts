@@ -1,4 +1,5 @@
 import { setting } from './config';
+import { tlsSettings } from './tls/tls-settings';
 
 /** Settings every Tributary service reads, merged into each service's own declarations. */
 export const commonSettings = {
@@ -36,4 +37,5 @@ export const commonSettings = {
     default: 10_000,
     min: 0,
   }),
+  ...tlsSettings,
 };

@@ -1,4 +1,5 @@
 import type { Interceptor } from '@grpc/grpc-js';
+import type { TlsFiles } from '@tributary/proto';
 import {
   connectEtcd,
   EphemeralKey,
@@ -16,6 +17,8 @@ export function etcdStep(options: {
   clusterName: string;
   /** Client interceptors for every etcd call (`ServiceContext.telemetry.etcdInterceptors`). */
   interceptors?: readonly Interceptor[];
+  /** CA and client certificate files for `https://` endpoints (`ServiceContext.transport.etcd`). */
+  tls?: TlsFiles;
 }): Step & {
   get(): EtcdConnection;
 } {
@@ -27,6 +30,7 @@ export function etcdStep(options: {
         endpoints: options.endpoints,
         clusterName: options.clusterName,
         ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+        ...(options.tls ? { tls: options.tls } : {}),
       });
     },
     stop() {

@@ -25,6 +25,8 @@ export interface GrpcServerOptions {
   /** Every proto the server exposes through server reflection. */
   reflection: PackageDefinition;
   logger: Logger;
+  /** Transport security of the listener (`ServiceContext.transport.server`). @default plaintext */
+  credentials?: grpc.ServerCredentials;
   serverOptions?: grpc.ServerOptions;
   /** HTTP/2 connection and stream window; grpc-js has no server option for it (see below). */
   flowControlWindowBytes?: number;
@@ -89,7 +91,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
       `${options.host}:${options.port}`,
-      grpc.ServerCredentials.createInsecure(),
+      options.credentials ?? grpc.ServerCredentials.createInsecure(),
       (err, bound) => {
         if (err) {
           const inUse = /EADDRINUSE|address already in use/i.test(err.message);

@@ -27,3 +27,5 @@ export {
   type ServiceSpec,
   type ServiceTelemetry,
 } from './run-service';
+export { type ClientAuth, createServerCredentials, type ServerTlsOptions } from './tls/server-credentials';
+export { type ServiceTransport, tlsSettings, transportFromConfig } from './tls/tls-settings';

@@ -13,6 +13,7 @@ import { type ConfigOf, loadConfig, type Settings } from './config';
 import { type Step, startSteps } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { type CommonMetrics, createCommonMetrics, etcdMetricsInterceptor } from './metrics';
+import { type ServiceTransport, type tlsSettings, transportFromConfig } from './tls/tls-settings';
 
 export type CommonSettings = typeof commonSettings;
 
@@ -35,6 +36,8 @@ export interface ServiceContext<S extends Settings> {
   shutdown(reason: string, exitCode: number): void;
   /** Metrics and tracing of this process, set up from `metrics.port` and the `OTEL_*` variables. */
   readonly telemetry: ServiceTelemetry;
+  /** TLS of the gRPC listener, of links to other services and of etcd, from the `tls.*` settings. */
+  readonly transport: ServiceTransport;
 }
 
 /** What a composition root threads into its steps: one registry, one tracer, two hooks. */
@@ -79,6 +82,14 @@ export async function runService<S extends Settings>(
     process.exit(2);
   }
   const logger = createLogger({ service: spec.service, instance, level: config['log.level'] as string });
+  let transport: ServiceTransport;
+  try {
+    transport = transportFromConfig(config as unknown as ConfigOf<typeof tlsSettings>, logger);
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+    process.stderr.write(`tributary-${spec.service}: ${err.message}\n`);
+    process.exit(2);
+  }
   const common = createCommonMetrics({ service: spec.service, instance });
   const telemetry: ServiceTelemetry = {
     registry: common.registry,
@@ -132,7 +143,7 @@ export async function runService<S extends Settings>(
   process.on('SIGINT', () => shutdown('SIGINT', 0));
 
   try {
-    const steps = await spec.steps({ config, logger, shutdown, telemetry });
+    const steps = await spec.steps({ config, logger, shutdown, telemetry, transport });
     const started = await startSteps(
       [telemetryStep, ...steps],
       logger,

@@ -34,12 +34,13 @@ void runService({
   service: 'broker',
   settings: { ...brokerSettings, ...dataPlaneSettings, ...kafkaSettings },
   instanceId: (config) => String(resolveBrokerId(config['broker.id'], hostname())),
-  steps: ({ config, logger, shutdown, telemetry }) => {
+  steps: ({ config, logger, shutdown, telemetry, transport }) => {
     const brokerId = resolveBrokerId(config['broker.id'], hostname());
     const etcd = etcdStep({
       endpoints: config['etcd.endpoints'],
       clusterName: config['cluster.name'],
       interceptors: telemetry.etcdInterceptors,
+      tls: transport.etcd,
     });
     const proto = loadTributaryProto().tributary.v1;
     // Cluster metadata (issue 5): the etcd-fed cache behind Metadata, leader hints and follower
@@ -75,10 +76,12 @@ void runService({
       (id) => metadata.addressOf(id),
       replicas.config,
       logger,
+      transport.links,
     );
     replicas.setFetchers(fetchers);
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
+      credentials: transport.server,
       host: config.host,
       port: config.port,
       portSetting: 'port',
@@ -115,7 +118,7 @@ void runService({
     // Kafka wire protocol (issue 21): a second front door onto the same logs, metadata and groups.
     let kafkaPort = 0;
     let kafka: KafkaListener | undefined;
-    const clusterClients = new ClusterClients(() => metadata.view);
+    const clusterClients = new ClusterClients(() => metadata.view, transport.links);
     const kafkaGroups = new KafkaGroupMembership(
       clusterClients,
       (groupId) => groupBroker(metadata, groupId)?.nodeId === brokerId,
@@ -241,6 +244,7 @@ void runService({
                 config['shutdown.timeout.ms'] / 2,
               ),
               logger,
+              credentials: transport.links,
             })
           : undefined,
     };

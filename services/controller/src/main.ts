@@ -18,13 +18,14 @@ void runService({
   service: 'controller',
   settings: controllerSettings,
   instanceId: (config) => config['controller.id'] || hostname(),
-  steps: ({ config, logger, telemetry }) => {
+  steps: ({ config, logger, telemetry, transport }) => {
     const id = config['controller.id'] || hostname();
     const advertisedHost = config['advertised.host'] || config.host;
     const etcd = etcdStep({
       endpoints: config['etcd.endpoints'],
       clusterName: config['cluster.name'],
       interceptors: telemetry.etcdInterceptors,
+      tls: transport.etcd,
     });
     const proto = loadTributaryProto().tributary.v1;
     let active: ActiveController | undefined;
@@ -48,6 +49,7 @@ void runService({
     };
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
+      credentials: transport.server,
       host: config.host,
       port: config.port,
       portSetting: 'port',

@@ -1,3 +1,4 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ErrorCode, fromGrpcError, TributaryError } from '@tributary/errors';
 import {
   type BrokerServiceClient,
@@ -43,6 +44,8 @@ export class BrokerPartitionOffsets implements PartitionOffsets {
   constructor(
     private readonly metadata: MetadataView,
     private readonly timeoutMs: number,
+    /** Transport of the links to brokers (`ServiceContext.transport.links`). */
+    private readonly credentials: ChannelCredentials,
   ) {}
 
   async list(
@@ -116,7 +119,7 @@ export class BrokerPartitionOffsets implements PartitionOffsets {
   ): Promise<ListOffsetsResponse__Output> {
     let client = this.clients.get(address);
     if (!client) {
-      client = createClient('BrokerService', address);
+      client = createClient('BrokerService', address, { credentials: this.credentials });
       this.clients.set(address, client);
     }
     const spec: OffsetSpec__Output =

@@ -30,7 +30,7 @@ void runService({
   service: 'group-coordinator',
   settings: coordinatorSettings,
   instanceId: (config) => config['coordinator.id'] || hostname(),
-  steps: ({ config, logger, shutdown, telemetry }) => {
+  steps: ({ config, logger, shutdown, telemetry, transport }) => {
     const id = config['coordinator.id'] || hostname();
     const self = { id, host: config['advertised.host'] || config.host, port: 0 };
     const clock = systemClock;
@@ -38,6 +38,7 @@ void runService({
       endpoints: config['etcd.endpoints'],
       clusterName: config['cluster.name'],
       interceptors: telemetry.etcdInterceptors,
+      tls: transport.etcd,
     });
     const ns = () => etcd.get().ns;
 
@@ -108,7 +109,11 @@ void runService({
     const groupsStep: Step = {
       name: 'groups',
       start() {
-        brokerOffsets = new BrokerPartitionOffsets(view(), config['broker.request.timeout.ms']);
+        brokerOffsets = new BrokerPartitionOffsets(
+          view(),
+          config['broker.request.timeout.ms'],
+          transport.links,
+        );
         manager = new GroupManager({
           ns,
           self,
@@ -182,6 +187,7 @@ void runService({
     const proto = loadTributaryProto().tributary.v1;
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
+      credentials: transport.server,
       host: config.host,
       port: config.port,
       portSetting: 'port',

@@ -7,6 +7,7 @@
  * the controller unreachable, the time up) only makes the stop an uncontrolled one: the lease
  * revoke that follows still moves leadership, a few hundred milliseconds later.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { fromGrpcError, TributaryError } from '@tributary/errors';
 import { type ControlledShutdownResponse__Output, createClient } from '@tributary/proto';
 
@@ -17,6 +18,8 @@ export interface ControlledShutdownOptions {
   /** Partitions this broker leads right now (its replica manager's view). */
   ledPartitions(): { topic: string; partition: number }[];
   readonly timeoutMs: number;
+  /** Transport of the link to the controller (`ServiceContext.transport.links`). */
+  readonly credentials: ChannelCredentials;
   readonly logger: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -38,7 +41,7 @@ export async function controlledShutdown(options: ControlledShutdownOptions): Pr
       await pause(100);
       continue;
     }
-    const client = createClient('ControllerService', address);
+    const client = createClient('ControllerService', address, { credentials: options.credentials });
     try {
       answer = await new Promise<ControlledShutdownResponse__Output>((resolve, reject) =>
         client.ControlledShutdown(

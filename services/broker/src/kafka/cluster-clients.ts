@@ -3,6 +3,7 @@
  * administration) and group coordinators (groups and offsets). Addresses come from the broker's
  * etcd-fed metadata cache at each call, so a controller failover is followed without a restart.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { fromGrpcError, TributaryError } from '@tributary/errors';
 import {
   type ControllerServiceClient,
@@ -22,7 +23,11 @@ export class ClusterClients {
   /** The coordinator address owning each group, as FindCoordinator last said. */
   readonly #groupOwners = new Map<string, string>();
 
-  constructor(private readonly view: () => MetadataView) {}
+  constructor(
+    private readonly view: () => MetadataView,
+    /** Transport of these links (`ServiceContext.transport.links`). */
+    private readonly credentials: ChannelCredentials,
+  ) {}
 
   /** The active controller's client; NOT_CONTROLLER (retriable) while none is active. */
   controller(): ControllerServiceClient {
@@ -31,7 +36,7 @@ export class ClusterClients {
     const address = `${active.host}:${active.port}`;
     let client = this.#controllers.get(address);
     if (client === undefined) {
-      client = createClient('ControllerService', address);
+      client = createClient('ControllerService', address, { credentials: this.credentials });
       this.#controllers.set(address, client);
     }
     return client;
@@ -49,7 +54,7 @@ export class ClusterClients {
     }
     let client = this.#coordinators.get(target);
     if (client === undefined) {
-      client = createClient('GroupCoordinatorService', target);
+      client = createClient('GroupCoordinatorService', target, { credentials: this.credentials });
       this.#coordinators.set(target, client);
     }
     return client;

@@ -19,6 +19,7 @@
  * retried after 200 ms; OFFSET_OUT_OF_RANGE below the leader's log start restarts the
  * log there, anything else re-runs the truncation.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { Partition } from '../replica/partition';
 import type { FollowerFetchers, Logger } from '../replica/replica-manager';
 import type { DataPlaneConfig } from '../replica/settings';
@@ -33,13 +34,22 @@ export class FollowerFetcherManager implements FollowerFetchers {
     private readonly addressOf: (brokerId: number) => string | undefined,
     private readonly config: DataPlaneConfig,
     private readonly logger: Logger,
+    /** Transport of the replication links (`ServiceContext.transport.links`). */
+    private readonly credentials: ChannelCredentials,
   ) {}
 
   follow(p: Partition): void {
     this.unfollow(p);
     let f = this.#fetchers.get(p.leaderId);
     if (f === undefined) {
-      f = new LeaderFetcher(this.brokerId, p.leaderId, this.addressOf, this.config, this.logger);
+      f = new LeaderFetcher(
+        this.brokerId,
+        p.leaderId,
+        this.addressOf,
+        this.config,
+        this.logger,
+        this.credentials,
+      );
       this.#fetchers.set(p.leaderId, f);
     }
     f.add(p);

@@ -65,6 +65,7 @@ export class LeaderFetcher {
     private readonly addressOf: (brokerId: number) => string | undefined,
     private readonly config: DataPlaneConfig,
     private readonly logger: Logger,
+    private readonly credentials: grpc.ChannelCredentials,
   ) {
     void this.#run();
   }
@@ -127,7 +128,7 @@ export class LeaderFetcher {
     if (address === undefined) throw new Error(`leader broker ${this.leaderId} is not registered`);
     if (this.#client === undefined || this.#clientAddress !== address) {
       this.#client?.close();
-      this.#client = createClient('ReplicationService', address);
+      this.#client = createClient('ReplicationService', address, { credentials: this.credentials });
       this.#clientAddress = address;
     }
     return this.#client;
