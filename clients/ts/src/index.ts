@@ -10,6 +10,7 @@
  * ```
  */
 
+export type { ClientTlsOptions } from '@tributary/proto';
 export { Admin } from './admin/admin';
 export {
   currentPlan,

@@ -1,5 +1,6 @@
 import { consumerWithDefaults } from './consumer/consumer-options';
 import { describeError, TributaryError } from './errors';
+import { ChannelCredentials } from '@grpc/grpc-js';
 import { withDefaults } from './options';
 
 describe('withDefaults', () => {
@@ -16,11 +17,21 @@ describe('withDefaults', () => {
         jitter: 0.2,
         timeoutMs: 60_000,
       },
+      credentials: expect.any(ChannelCredentials),
     });
+    expect(withDefaults().credentials._isSecure()).toBe(false);
     expect(withDefaults({ bootstrap: ['h:1'], retry: { retries: 0 } })).toMatchObject({
       bootstrap: ['h:1'],
       retry: { retries: 0, initialRetryTimeMs: 100 },
     });
+  });
+
+  it('makes TLS credentials from tls, and names the setting when a file is missing', () => {
+    expect(withDefaults({ tls: {} }).credentials._isSecure()).toBe(true);
+    expect(() => withDefaults({ tls: { caFile: '/nonexistent/ca.crt' } })).toThrow(
+      /Invalid configuration tls: cannot read the TLS CA file \/nonexistent\/ca.crt/,
+    );
+    expect(() => withDefaults({ tls: { certFile: '/x.crt' } })).toThrow(/give both or neither/);
   });
 
   it('names the bad option', () => {

@@ -3,8 +3,11 @@
  * Producer and consumer options live beside their classes; the shared connection settings are
  * here.
  */
+
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { MeterProvider } from '@opentelemetry/api';
 import { InvalidConfigError } from '@tributary/errors';
+import { type ClientTlsOptions, createChannelCredentials } from '@tributary/proto';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './internal/retry';
 
 /**
@@ -46,6 +49,14 @@ export interface ClientOptions {
    * unless the application registered one).
    */
   meterProvider?: MeterProvider;
+  /**
+   * TLS to every broker, controller and coordinator: `caFile` (PEM) verifies them (absent:
+   * Node's public roots); `certFile` and `keyFile` present a client certificate, for listeners
+   * with mutual TLS. The files are read again while the client runs, so a rotated certificate
+   * is used by its next connection. `{}` is TLS with the public roots.
+   * @default undefined (plaintext)
+   */
+  tls?: ClientTlsOptions;
 }
 
 /** {@link ClientOptions} with every default filled in. */
@@ -55,6 +66,9 @@ export interface ResolvedClientOptions {
   requestTimeoutMs: number;
   retry: RetryPolicy;
   meterProvider?: MeterProvider;
+  tls?: ClientTlsOptions;
+  /** The transport every connection of this client uses, made once from `tls`. */
+  credentials: ChannelCredentials;
 }
 
 /** The default bootstrap address: the local cluster of `npm run dev`. */
@@ -88,8 +102,19 @@ export function withDefaults(options: ClientOptions = {}): ResolvedClientOptions
     clientId: options.clientId ?? 'tributary-ts',
     requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 30_000),
     retry: retryWithDefaults(retry),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    credentials: credentialsFor(options.tls),
     ...(options.meterProvider === undefined ? {} : { meterProvider: options.meterProvider }),
   };
+}
+
+/** The channel credentials of `tls`; unreadable or mismatched files throw InvalidConfigError('tls'). */
+function credentialsFor(tls: ClientTlsOptions | undefined): ChannelCredentials {
+  try {
+    return createChannelCredentials(tls);
+  } catch (err) {
+    throw new InvalidConfigError('tls', (err as Error).message);
+  }
 }
 
 /** Fills in and validates a retry policy. */

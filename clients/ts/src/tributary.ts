@@ -36,6 +36,7 @@ export class Tributary {
       clientId: this.options.clientId,
       ...(this.options.meterProvider === undefined ? {} : { meterProvider: this.options.meterProvider }),
       ...options,
+      credentials: this.options.credentials,
       metadata: (topics) => this.cluster.metadata(topics),
       controller: (call) => this.cluster.controller(call),
     });
@@ -55,6 +56,7 @@ export class Tributary {
           metadata: (topics) => this.cluster.metadata(topics),
           settings: resolved,
           requestTimeoutMs: this.options.requestTimeoutMs,
+          credentials: this.options.credentials,
         }),
     );
     this.consumers.add(consumer as Consumer<unknown, unknown>);

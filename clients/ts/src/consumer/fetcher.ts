@@ -33,6 +33,7 @@
  * Metadata call. A stream silent for `requestTimeoutMs` has its leaders checked, so a broker
  * that stopped answering (paused, cut off) loses its partitions once metadata moves them.
  */
+import * as grpc from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
 import {
   type FetchPartitionResponse__Output,
@@ -69,11 +70,13 @@ export interface FetcherOptions {
   readonly settings: RecordSourceSettings;
   /** How long a stream may stay silent before its partitions' leaders are checked, ms. @default 30000 */
   readonly requestTimeoutMs?: number;
+  /** Transport of the fetches (`ResolvedClientOptions.credentials`). @default plaintext */
+  readonly credentials?: grpc.ChannelCredentials;
 }
 
 export class Fetcher implements RecordSource {
   readonly #leaders: LeaderCache;
-  readonly #connections = new BrokerConnections();
+  readonly #connections: BrokerConnections;
   readonly #positions = new Map<string, Position>();
   readonly #sessions = new Map<string, FetchSession>();
   readonly #brokerBackoff = new Map<string, { backoff: Backoff; until: number }>();
@@ -87,6 +90,7 @@ export class Fetcher implements RecordSource {
 
   constructor(private readonly options: FetcherOptions) {
     this.#leaders = new LeaderCache(options.metadata);
+    this.#connections = new BrokerConnections(options.credentials ?? grpc.credentials.createInsecure());
     const silentMs = options.requestTimeoutMs ?? 30_000;
     this.#watchdog = setInterval(() => this.#checkSilent(silentMs), Math.max(1000, silentMs / 3));
     this.#watchdog.unref();

@@ -3,6 +3,7 @@
  * HTTP/2 window, 64 MiB messages): the producer's ProduceStreams and the fetcher's fetches
  * share them. grpc-js shares one connection per address and options anyway.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
 import { type BrokerServiceClient, createClient } from '@tributary/proto';
 
@@ -10,11 +11,14 @@ export class BrokerConnections {
   readonly #clients = new Map<string, BrokerServiceClient>();
   #closed = false;
 
+  /** `credentials`: the client's transport (`ResolvedClientOptions.credentials`). */
+  constructor(private readonly credentials: ChannelCredentials) {}
+
   get(address: string): BrokerServiceClient {
     if (this.#closed) throw new TributaryError('BROKER_NOT_AVAILABLE', 'the client is closed');
     let c = this.#clients.get(address);
     if (c === undefined) {
-      c = createClient('BrokerService', address);
+      c = createClient('BrokerService', address, { credentials: this.credentials });
       this.#clients.set(address, c);
     }
     return c;

@@ -92,7 +92,9 @@ export class Idempotence {
         const md = await this.cluster.metadata([]);
         const c = md.controller;
         if (c === null || c === undefined) return fallback();
-        const client = createClient('ControllerService', `${c.host}:${c.port}`);
+        const client = createClient('ControllerService', `${c.host}:${c.port}`, {
+          credentials: this.cluster.credentials,
+        });
         try {
           res = await new Promise((resolve, reject) =>
             client.initProducerId({}, { deadline: Date.now() + INIT_PRODUCER_ID_TIMEOUT_MS }, (e, r) =>

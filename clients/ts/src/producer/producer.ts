@@ -17,6 +17,7 @@
  *   retriable errors retried per batch until `deliveryTimeoutMs`).
  * - Idempotence (default with acks = -1): `idempotence.ts` (producer id, sequence numbers).
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
 import type { RecordInput } from '@tributary/record-batch';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
@@ -43,6 +44,8 @@ export interface ProducerConfig extends ClientOptions, ProducerOptions {
   metadata?: MetadataSource;
   /** Calls the active controller (InitProducerId); default: through the same Cluster. */
   controller?: ControllerCall;
+  /** The transport of an existing client (`Tributary` passes its own); default: made from `tls`. */
+  credentials?: ChannelCredentials;
 }
 
 export class Producer {
@@ -61,12 +64,15 @@ export class Producer {
     this.#clientId = config.clientId ?? 'tributary-ts';
     this.options = producerDefaults(config);
     let source = config.metadata;
+    const c = withDefaults(config);
+    const credentials = config.credentials ?? c.credentials;
     if (source === undefined) {
-      const c = withDefaults(config);
       this.#cluster = new Cluster({
         bootstrap: c.bootstrap,
         requestTimeoutMs: c.requestTimeoutMs,
         retry: c.retry,
+        credentials,
+        ...(c.tls === undefined ? {} : { tls: c.tls }),
       });
       const cluster = this.#cluster;
       source = (topics) => cluster.metadata(topics);
@@ -85,6 +91,7 @@ export class Producer {
       this.#accumulator,
       this.#idempotence,
       new ProducerMetrics(this.#clientId, config.meterProvider),
+      credentials,
     );
   }
 

@@ -12,6 +12,7 @@
  * of a partition are always (re)sent in order: a batch waits behind an earlier one of its
  * partition that is waiting to be retried.
  */
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
 import type { ProducePartitionResponse__Output, ProduceRequest } from '@tributary/proto';
 import { int64ToNumber } from '@tributary/proto';
@@ -26,7 +27,7 @@ import type { Idempotence } from './idempotence';
 import type { ResolvedProducerOptions } from './types';
 
 export class Sender {
-  readonly #connections = new BrokerConnections();
+  readonly #connections: BrokerConnections;
   readonly #streams = new Map<string, ProduceStreamConnection>();
   readonly #retryPolicy: RetryPolicy;
   #drainScheduled = false;
@@ -40,7 +41,9 @@ export class Sender {
     private readonly accumulator: RecordAccumulator,
     private readonly idempotence: Idempotence,
     private readonly metrics: ProducerMetrics,
+    credentials: ChannelCredentials,
   ) {
+    this.#connections = new BrokerConnections(credentials);
     this.#retryPolicy = {
       ...DEFAULT_RETRY_POLICY,
       initialRetryTimeMs: options.retryBackoffMs,

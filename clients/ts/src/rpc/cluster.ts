@@ -6,9 +6,11 @@
  * connection and leader handling (src/internal).
  */
 
-import { TributaryError } from '@tributary/errors';
+import * as grpc from '@grpc/grpc-js';
+import { InvalidConfigError, TributaryError } from '@tributary/errors';
 import {
   type BrokerServiceClient,
+  type ClientTlsOptions,
   type ControllerServiceClient,
   createClient,
   type GroupCoordinatorServiceClient,
@@ -16,6 +18,7 @@ import {
 } from '@tributary/proto';
 import { Attr } from '@tributary/telemetry';
 import { type RetryPolicy, retry } from '../internal/retry';
+import { probeTransport } from '../internal/transport-probe';
 import { type RetryOptions, retryWithDefaults } from '../options';
 import { traceCall } from '../telemetry/call-tracing';
 import { unary } from './unary';
@@ -26,6 +29,10 @@ export interface ClusterSettings {
   requestTimeoutMs: number;
   /** The retry policy; unset fields take the defaults of `retryWithDefaults`. */
   retry?: RetryOptions;
+  /** Transport of every call (`ResolvedClientOptions.credentials`). @default plaintext */
+  credentials?: grpc.ChannelCredentials;
+  /** The files behind `credentials`, to tell a transport mismatch from a broker that is down. */
+  tls?: ClientTlsOptions;
 }
 
 type AnyClient = BrokerServiceClient | ControllerServiceClient | GroupCoordinatorServiceClient;
@@ -45,9 +52,12 @@ export class Cluster {
   private closed = false;
   /** The retry policy every call through this cluster follows. */
   readonly retry: RetryPolicy;
+  /** The transport of every client this cluster makes. */
+  readonly credentials: grpc.ChannelCredentials;
 
   constructor(readonly settings: ClusterSettings) {
     this.retry = retryWithDefaults(settings.retry);
+    this.credentials = settings.credentials ?? grpc.credentials.createInsecure();
     if (settings.bootstrap.length === 0) {
       throw new TributaryError('INVALID_CONFIG', 'bootstrap must name at least one broker (host:port)');
     }
@@ -73,7 +83,7 @@ export class Cluster {
     const key = `${service}/${address}`;
     let c = this.clients.get(key);
     if (c === undefined) {
-      c = createClient(service, address);
+      c = createClient(service, address, { credentials: this.credentials });
       this.clients.set(key, c);
     }
     return c;
@@ -108,6 +118,9 @@ export class Cluster {
           if (!(err instanceof TributaryError) || !err.retriable) throw err;
         }
       }
+      // Nobody answered: if that is this client's TLS settings, say so now rather than retry.
+      const mismatch = await probeTransport(this.metadataAddresses()[0]!, this.settings.tls);
+      if (mismatch !== undefined) throw new InvalidConfigError('tls', mismatch);
       throw last instanceof TributaryError
         ? new TributaryError(
             'BROKER_NOT_AVAILABLE',
