@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CertificateAuthority } from './certificate-authority';
 import { ManagedProcess } from './child-process';
 import { freePort } from './ports';
 import { waitFor } from './wait-for';
@@ -13,6 +15,11 @@ export interface EtcdServer {
   readonly clientPort: number;
   readonly dataDir: string;
   readonly process: ManagedProcess;
+  /**
+   * With TLS (an `https://` endpoint): the CA that verifies etcd, and the client certificate to
+   * present when etcd requires one — what a service's `etcd.tls.*` settings name.
+   */
+  readonly tls?: { caFile: string; certFile?: string; keyFile?: string };
   /** Stops etcd and, when the data dir was temporary, removes it. */
   stop(): Promise<void>;
 }
@@ -32,9 +39,19 @@ export function findEtcd(): string {
 }
 
 /** Whether the etcd member at `endpoint` answers /health with true (it has a leader). */
-export function etcdHealthy(endpoint: string): Promise<boolean> {
+export function etcdHealthy(endpoint: string, tls?: EtcdServer['tls']): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(`${endpoint}/health`, { timeout: 1000 }, (res) => {
+    const secure = endpoint.startsWith('https:');
+    const tlsOptions = tls
+      ? {
+          ca: readFileSync(tls.caFile),
+          ...(tls.certFile && tls.keyFile
+            ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }
+            : {}),
+        }
+      : {};
+    const get = secure ? httpsRequest : request;
+    const req = get(`${endpoint}/health`, { timeout: 1000, ...tlsOptions }, (res) => {
       let body = '';
       res.on('data', (c) => {
         body += c;
@@ -66,6 +83,12 @@ export async function startEtcd(
      * last. Otherwise etcd dies with them and their registrations outlive them by a TTL.
      */
     ownProcessGroup?: boolean;
+    /**
+     * Serve clients over TLS with a certificate from this CA (etcd's --cert-file, --key-file,
+     * --trusted-ca-file); with `clientCertAuth`, etcd also requires client certificates
+     * (--client-cert-auth) and `tls` names one for the services.
+     */
+    tls?: { ca: CertificateAuthority; clientCertAuth?: boolean };
   } = {},
 ): Promise<EtcdServer> {
   const binary = findEtcd();
@@ -73,7 +96,19 @@ export async function startEtcd(
   const peerPort = options.peerPort ?? (await freePort());
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-etcd-'));
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
+  let tls: EtcdServer['tls'];
+  const tlsFlags: string[] = [];
+  if (options.tls) {
+    const server = options.tls.ca.issue('etcd');
+    tlsFlags.push(`--cert-file=${server.certFile}`, `--key-file=${server.keyFile}`);
+    tlsFlags.push(`--trusted-ca-file=${options.tls.ca.caFile}`);
+    tls = { caFile: options.tls.ca.caFile };
+    if (options.tls.clientCertAuth) {
+      tlsFlags.push('--client-cert-auth');
+      tls = { ...tls, ...options.tls.ca.issue('etcd-client') };
+    }
+  }
   const peer = `http://127.0.0.1:${peerPort}`;
   const etcd = new ManagedProcess(
     'etcd',
@@ -88,6 +123,7 @@ export async function startEtcd(
       `--initial-cluster=tributary-dev=${peer}`,
       '--log-level=error',
       '--logger=zap',
+      ...tlsFlags,
     ],
     {
       env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' },
@@ -98,7 +134,7 @@ export async function startEtcd(
     await waitFor(
       async () => {
         if (!etcd.running) throw new Error(`etcd exited: ${etcd.stderr.slice(-500)}`);
-        return etcdHealthy(endpoint);
+        return etcdHealthy(endpoint, tls);
       },
       { timeoutMs: 15_000, intervalMs: 50, description: `etcd on ${endpoint}` },
     );
@@ -112,6 +148,7 @@ export async function startEtcd(
     clientPort,
     dataDir,
     process: etcd,
+    ...(tls ? { tls } : {}),
     async stop() {
       await etcd.stop(5000);
       if (temporary) rmSync(dataDir, { recursive: true, force: true });

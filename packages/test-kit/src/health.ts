@@ -16,8 +16,13 @@ const HealthClient = grpc.makeClientConstructor(
 };
 
 /** Asks a server's grpc.health.v1 whether `service` ('' = the whole server) is SERVING. */
-export function checkHealth(address: string, service = '', timeoutMs = 1000): Promise<string> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure());
+export function checkHealth(
+  address: string,
+  service = '',
+  timeoutMs = 1000,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): Promise<string> {
+  const client = new HealthClient(address, credentials);
   return new Promise<string>((resolve) => {
     client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, response) => {
       client.close();

@@ -1,9 +1,11 @@
+export { CertificateAuthority, type TlsIdentityFiles } from './certificate-authority';
 export { ManagedProcess } from './child-process';
 export { type EtcdServer, etcdHealthy, findEtcd, startEtcd } from './etcd-server';
 export { checkHealth } from './health';
 export {
   LocalCluster,
   type LocalClusterOptions,
+  type LocalClusterTls,
   repoRoot,
   type ServiceKind,
   ServiceNode,

@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { createChannelCredentials } from '@tributary/proto';
+import { CertificateAuthority, type TlsIdentityFiles } from './certificate-authority';
 import { ManagedProcess } from './child-process';
 import { type EtcdServer, startEtcd } from './etcd-server';
 import { checkHealth } from './health';
@@ -35,6 +38,10 @@ export class ServiceNode {
     /** Port of its Prometheus `/metrics` endpoint, when the cluster serves metrics. */
     readonly metricsPort?: number,
     private readonly env?: NodeJS.ProcessEnv,
+    /** Its certificate and key, when the cluster runs on TLS (rewrite them to rotate). */
+    readonly tls?: TlsIdentityFiles,
+    /** How health checks reach it: plaintext, or TLS trusting the cluster's CA. */
+    private readonly healthCredentials?: grpc.ChannelCredentials,
   ) {}
 
   /** `http://127.0.0.1:<port>/metrics`, when the cluster serves metrics. */
@@ -74,7 +81,7 @@ export class ServiceNode {
             `${this.kind} ${this.id} is not running: ${proc?.stderr.slice(-2000) ?? 'never started'}`,
           );
         }
-        return (await checkHealth(this.address)) === 'SERVING';
+        return (await checkHealth(this.address, '', 1000, this.healthCredentials)) === 'SERVING';
       },
       { timeoutMs, intervalMs: 100, description: `${this.kind} ${this.id} on ${this.address} to be SERVING` },
     );
@@ -113,6 +120,20 @@ export interface LocalClusterOptions {
   metrics?: boolean;
   /** Environment of every service process (e.g. `OTEL_*`); this process's by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Every gRPC listener and link on TLS, each process with its own certificate (common name:
+   * its kind) from `ca`, or from a new CA under the data root with `true`. `clientAuth` is each
+   * listener's `tls.client.auth`. An etcd started with `startEtcd({ tls })` is reached over TLS.
+   */
+  tls?: boolean | { ca?: CertificateAuthority; clientAuth?: 'none' | 'requested' | 'required' };
+}
+
+/** The TLS of a LocalCluster: its CA, and what a client needs to reach it. */
+export interface LocalClusterTls {
+  readonly ca: CertificateAuthority;
+  /** `tls.ca.file` of every process; a client trusts it to reach the cluster. */
+  readonly caFile: string;
+  readonly clientAuth: 'none' | 'requested' | 'required';
 }
 
 let clusterCounter = 0;
@@ -135,6 +156,8 @@ export class LocalCluster {
     readonly kafkaBootstrap: string[],
     /** Builds the node of broker `id` (for `addBroker`). */
     private readonly brokerNode: (id: number, port: number) => Promise<ServiceNode>,
+    /** Present when the cluster runs on TLS. */
+    readonly tls?: LocalClusterTls,
   ) {}
 
   /**
@@ -174,7 +197,24 @@ export class LocalCluster {
       options.clusterName ?? `test-${process.pid}-${Date.now().toString(36)}-${clusterCounter++}`;
     const ownsDataRoot = options.dataRoot === undefined;
     const dataRoot = options.dataRoot ?? mkdtempSync(join(tmpdir(), 'tributary-data-'));
+    let tls: LocalClusterTls | undefined;
+    let healthCredentials: grpc.ChannelCredentials | undefined;
+    const tlsArgs: string[] = [];
+    if (options.tls) {
+      const given = options.tls === true ? {} : options.tls;
+      const ca = given.ca ?? CertificateAuthority.create(join(dataRoot, 'tls'));
+      tls = { ca, caFile: ca.caFile, clientAuth: given.clientAuth ?? 'none' };
+      tlsArgs.push('--tls.ca.file', ca.caFile, '--tls.client.auth', tls.clientAuth);
+      // The health checks present a certificate of their own, so they pass mutual TLS too.
+      healthCredentials = createChannelCredentials({ caFile: ca.caFile, ...ca.issue('health-check') });
+    }
+    if (etcd.tls) {
+      tlsArgs.push('--etcd.tls.ca.file', etcd.tls.caFile);
+      if (etcd.tls.certFile && etcd.tls.keyFile)
+        tlsArgs.push('--etcd.tls.cert.file', etcd.tls.certFile, '--etcd.tls.key.file', etcd.tls.keyFile);
+    }
     const common = [
+      ...tlsArgs,
       '--etcd.endpoints',
       etcd.endpoint,
       '--cluster.name',
@@ -191,7 +231,21 @@ export class LocalCluster {
       port === undefined ? [] : ['--metrics.port', String(port)];
     const node = async (kind: ServiceKind, id: string, port: number, args: string[]) => {
       const mp = await metricsPort();
-      return new ServiceNode(kind, id, port, [...args, ...metricsArgs(mp)], echo, mp, options.env);
+      const identity = tls?.ca.issue(kind, { basename: `${kind}-${id}` });
+      const identityArgs = identity
+        ? ['--tls.cert.file', identity.certFile, '--tls.key.file', identity.keyFile]
+        : [];
+      return new ServiceNode(
+        kind,
+        id,
+        port,
+        [...args, ...identityArgs, ...metricsArgs(mp)],
+        echo,
+        mp,
+        options.env,
+        identity,
+        healthCredentials,
+      );
     };
 
     const controllers: ServiceNode[] = [];
@@ -261,6 +315,7 @@ export class LocalCluster {
       coordinators,
       kafkaBootstrap,
       brokerNode,
+      tls,
     );
     try {
       for (const node of cluster.nodes) node.start();
