@@ -1,6 +1,6 @@
+import { ChannelCredentials } from '@grpc/grpc-js';
 import { consumerWithDefaults } from './consumer/consumer-options';
 import { describeError, TributaryError } from './errors';
-import { ChannelCredentials } from '@grpc/grpc-js';
 import { withDefaults } from './options';
 
 describe('withDefaults', () => {
