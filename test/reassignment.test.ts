@@ -353,4 +353,56 @@ describe('partition reassignment', () => {
     node.start();
     await node.waitServing();
   }, 120_000);
+
+  it('a cancelled move returns the partition to its original replicas, in order, and the adding replica deletes its copy', async () => {
+    const admin = client.admin();
+    const topic = unique('cancel');
+    await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
+    const producer = client.producer();
+    const value = 'y'.repeat(1000);
+    for (let i = 0; i < 5; i++) {
+      await producer.send({ topic, messages: Array.from({ length: 100 }, () => ({ partition: 0, value })) });
+    }
+    const original = (await record(topic)).replicas[0]!;
+    const spare = [0, 1, 2, 3].find((b) => !original.includes(b))!;
+    const plan = join(tmp, 'cancel.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({ version: 1, partitions: [{ topic, partition: 0, replicas: [spare, original[0]] }] }),
+    );
+    // 500 kB at 20 kB/s: still moving when the cancel comes.
+    const execute = await tributary([
+      'partitions',
+      'reassign',
+      '--execute',
+      '--plan',
+      plan,
+      '--throttle',
+      '20000',
+      ...bootstrap(),
+    ]);
+    expect(execute.code).toBe(0);
+    await waitFor(() => partitionDirs(spare, topic).length === 1, {
+      timeoutMs: 10_000,
+      description: `broker ${spare} to create its replica`,
+    });
+    const verify = await tributary(['partitions', 'reassign', '--verify', '--plan', plan, ...bootstrap()]);
+    expect(verify.stdout).toMatch(
+      new RegExp(`is still in progress: adding \\[${spare}\\], removing \\[${original[1]}\\]`),
+    );
+    const cancel = await tributary(['partitions', 'reassign', '--cancel', '--plan', plan, ...bootstrap()]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toMatch(/Cancelled the reassignment of 1 of 1 partition/);
+    expect((await record(topic)).replicas[0]).toEqual(original);
+    const [state] = await states(topic);
+    expect(state!.reassignment).toBeUndefined();
+    expect(original).toContain(state!.leader);
+    expect(state!.isr.every((b) => original.includes(b))).toBe(true);
+    await waitFor(() => partitionDirs(spare, topic).length === 0, {
+      timeoutMs: 20_000,
+      description: `broker ${spare} to delete the copy it was adding`,
+    });
+    expect(await admin.listPartitionReassignments([topic])).toEqual([]);
+    expect((await readPartition(cluster.bootstrap, topic, 0, 0, 500)).length).toBe(500);
+  }, 60_000);
 });

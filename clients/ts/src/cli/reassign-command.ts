@@ -94,11 +94,12 @@ export async function partitionsReassign(t: Tributary, c: PartitionsReassignArgs
       for (const o of outcomes) {
         if (o.error) io.out(`${o.topic}-${o.partition}: ${o.error.errorName}: ${o.error.message}`);
       }
-      const ok = outcomes.length - failed.length;
+      const idle = outcomes.filter((o) => o.error?.errorName === 'NO_REASSIGNMENT_IN_PROGRESS').length;
+      const ok = outcomes.length - failed.length - (c.mode === 'cancel' ? idle : 0);
       io.out(
         c.mode === 'execute'
           ? `Started the reassignment of ${ok} of ${outcomes.length} partition(s)${c.throttle ? `, throttled to ${bytes(c.throttle)} per leader` : ''}. Run --verify --plan ${c.plan} to follow it.`
-          : `Cancelled the reassignment of ${ok} of ${outcomes.length} partition(s).`,
+          : `Cancelled the reassignment of ${ok} of ${outcomes.length} partition(s)${idle > 0 ? `; ${idle} had none in progress` : ''}.`,
       );
     }
     if (failed.length > 0) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReplicaFetchRequest__Output } from '@tributary/proto';
+import type { ReplicaFetchRequest__Output, ReplicaFetchResponse } from '@tributary/proto';
 import { encodeRecordBatch } from '@tributary/record-batch';
 import type { PartitionState, TopicRecord } from '@tributary/registry';
 import { ReplicaManager } from '../replica/replica-manager';
@@ -109,5 +109,67 @@ describe('ReplicaFetchSession', () => {
     // Partition 7 moved on without the follower naming a new position: it lags.
     expect(rm.get('t', 7)!.laggingReplicas(10_000)).toEqual([1]);
     session.close();
+  });
+
+  it('throttles a replica a reassignment adds, and only while it is out of the ISR', async () => {
+    const topic: TopicRecord = {
+      version: 1,
+      name: 'r',
+      topicId: 'id-r',
+      replicas: [[0, 1, 2]],
+      configs: {},
+      createdAt: 0,
+    };
+    const moving: PartitionState = {
+      version: 1,
+      leader: 0,
+      leaderEpoch: 1,
+      isr: [0, 1],
+      controllerEpoch: 1,
+      partitionEpoch: 0,
+      reassignment: { adding: [2], removing: [], original: [0, 1], throttleBytesPerSec: 1000, startedAt: 0 },
+    };
+    await rm.becomeLeader({ topic: 'r', partition: 0 }, moving, topic);
+    const p = rm.get('r', 0)!;
+    for (let i = 0; i < 10; i++)
+      p.appendAsLeader(encodeRecordBatch([{ value: Buffer.alloc(500, i) }]), false);
+    const end = p.log.logEndOffset;
+    const req = (replicaId: number, fetchOffset: number) =>
+      ({
+        ...round(false, []),
+        replicaId,
+        topics: [
+          {
+            topic: 'r',
+            partitions: [
+              { partition: 0, fetchOffset, currentLeaderEpoch: 1, logStartOffset: 0, partitionMaxBytes: 0 },
+            ],
+          },
+        ],
+      }) as unknown as ReplicaFetchRequest__Output;
+    const bytesOf = (res: ReplicaFetchResponse) =>
+      (res.topics?.[0]?.partitions?.[0]?.recordBatches as Buffer | undefined)?.length ?? 0;
+
+    // An in-sync follower is not throttled: everything in one round.
+    expect(bytesOf(await new ReplicaFetchSession(rm, 1, now).round(req(1, 0)))).toBeGreaterThan(5000);
+
+    // The adding replica: a second's worth of tokens (1000 B), one whole batch over at most, then nothing.
+    const adding = new ReplicaFetchSession(rm, 2, now);
+    let sent = 0;
+    for (let i = 0; i < 5; i++) sent += bytesOf(await adding.round(req(2, 0)));
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(1000 + 600);
+    clock += 1000; // a second later, about a second's worth more
+    expect(bytesOf(await adding.round(req(2, 0)))).toBeGreaterThan(0);
+
+    // In the ISR (caught up), it is not throttled any more.
+    await rm.becomeLeader(
+      { topic: 'r', partition: 0 },
+      { ...moving, isr: [0, 1, 2], partitionEpoch: 1 },
+      topic,
+    );
+    expect(bytesOf(await adding.round(req(2, 0)))).toBeGreaterThan(5000);
+    expect(end).toBe(10);
+    adding.close();
   });
 });
