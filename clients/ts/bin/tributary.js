@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 
 // The `tributary` command: built code in dist/ (run `npm run build` first).
+// grpc-js names an IP address as the TLS server name (Node's DEP0123 warning, two lines on every
+// TLS command to 127.0.0.1); a command prints one line of its own on error, so deprecations,
+// which are meant for developers of this code, are not shown.
+process.noDeprecation = true;
 let main;
 try {
   ({ main } = require('../dist/cli/main.js'));

@@ -7,7 +7,7 @@
  * `errorHint(err)` adds what to do about it, for logs and the CLI.
  */
 import type { ServiceError } from '@grpc/grpc-js';
-import { fromGrpcError, TributaryError } from '@tributary/errors';
+import { fromGrpcError, InvalidConfigError, TributaryError } from '@tributary/errors';
 
 export {
   CorruptMessageError,
@@ -64,6 +64,8 @@ const HINTS: Readonly<Record<string, string>> = {
 
 /** What to do about `err` (a sentence), or undefined when there is nothing useful to add. */
 export function errorHint(err: unknown): string | undefined {
+  // The transport check's message already says which TLS option to give.
+  if (err instanceof InvalidConfigError && err.setting === 'tls') return undefined;
   if (err instanceof TributaryError) return HINTS[err.errorName];
   return undefined;
 }

@@ -4,6 +4,7 @@
  * configs, timestamps) whose errors are UsageErrors the CLI prints as one line, exit status 2.
  */
 import { parseArgs } from 'node:util';
+import type { ClientTlsOptions } from '@tributary/proto';
 import { DEFAULT_BOOTSTRAP } from '../options';
 
 export class UsageError extends Error {
@@ -27,6 +28,8 @@ export type Compression = 'none' | 'gzip' | 'lz4' | 'zstd';
 export interface Common {
   bootstrap: string[];
   json: boolean;
+  /** From --tls / --tls-ca-file / --tls-cert-file / --tls-key-file; absent when none is given. */
+  tls?: ClientTlsOptions;
 }
 
 /** A command's own flags, as parseArgs takes them. */
@@ -37,8 +40,31 @@ export const COMMON_FLAGS: FlagSpec = {
   bootstrap: { type: 'string', multiple: true },
   'bootstrap-server': { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  tls: { type: 'boolean' },
+  'tls-ca-file': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
+
+/**
+ * The client's TLS from --tls (public roots), --tls-ca-file, --tls-cert-file and --tls-key-file,
+ * or from TRIBUTARY_TLS_CA_FILE / _CERT_FILE / _KEY_FILE when `values` are the environment's;
+ * undefined when none is set (plaintext).
+ */
+export function tlsOptions(values: {
+  tls?: boolean;
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+}): ClientTlsOptions | undefined {
+  const files = {
+    ...(values.caFile ? { caFile: values.caFile } : {}),
+    ...(values.certFile ? { certFile: values.certFile } : {}),
+    ...(values.keyFile ? { keyFile: values.keyFile } : {}),
+  };
+  return values.tls === true || Object.keys(files).length > 0 ? files : undefined;
+}
 
 /** The parsed flags and positionals of one command line. */
 export interface ParsedFlags {
@@ -89,10 +115,17 @@ export function parseFlags(
       ...((v['bootstrap'] as string[] | undefined) ?? []),
       ...((v['bootstrap-server'] as string[] | undefined) ?? []),
     ].flatMap((b) => b.split(','));
+    const tls = tlsOptions({
+      tls: v['tls'] === true,
+      caFile: v['tls-ca-file'] as string | undefined,
+      certFile: v['tls-cert-file'] as string | undefined,
+      keyFile: v['tls-key-file'] as string | undefined,
+    });
     return {
       common: {
         bootstrap: bootstrap.length > 0 ? bootstrap : [...defaultBootstrap],
         json: v['json'] === true,
+        ...(tls === undefined ? {} : { tls }),
       },
       positionals,
       str: (k) => v[k] as string | undefined,

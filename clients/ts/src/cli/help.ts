@@ -32,8 +32,11 @@ function sections(): string {
 export const HELP = `tributary: the command line of Tributary, a distributed commit log.
 
 Usage: tributary <command> [options]      (every command takes --bootstrap HOST:PORT[,HOST:PORT],
-                                           default $TRIBUTARY_BOOTSTRAP or 127.0.0.1:9092, and
-                                           --json for scripts)
+                                           default $TRIBUTARY_BOOTSTRAP or 127.0.0.1:9092,
+                                           --json for scripts, and TLS: --tls-ca-file FILE
+                                           [--tls-cert-file FILE --tls-key-file FILE] or
+                                           $TRIBUTARY_TLS_CA_FILE/_CERT_FILE/_KEY_FILE; --tls
+                                           alone trusts the public roots)
 
 ${sections()}
 

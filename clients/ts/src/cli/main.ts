@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClientTlsOptions } from '@tributary/proto';
 import { describeError } from '../errors';
 import { DEFAULT_BOOTSTRAP } from '../options';
 import { startClientTracing } from '../telemetry';
 import { Tributary } from '../tributary';
 import { type Command, HelpRequested, type Invocation, parseInvocation, UsageError } from './args';
 import { completionScript } from './completion';
+import { tlsOptions } from './flags';
 import { HELP } from './help';
 import type { MainIO } from './main-io';
 import { stdio } from './output';
@@ -31,7 +33,14 @@ function bootstrapFromEnv(value: string | undefined): string[] {
 /** How long a command without --timeout-ms keeps retrying retriable errors. */
 const CLI_RETRY_TIMEOUT_MS = 15_000;
 
-async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> {
+/** The client's TLS when the command line gives none: TRIBUTARY_TLS_CA_FILE, _CERT_FILE, _KEY_FILE. */
+type TlsEnv = {
+  readonly TRIBUTARY_TLS_CA_FILE?: string | undefined;
+  readonly TRIBUTARY_TLS_CERT_FILE?: string | undefined;
+  readonly TRIBUTARY_TLS_KEY_FILE?: string | undefined;
+};
+
+async function run({ command: c, spec }: Invocation, io: MainIO, env: TlsEnv): Promise<void> {
   if (spec === undefined || c.kind === 'help' || c.kind === 'version' || c.kind === 'completion') return;
   // OpenTelemetry from the standard OTEL_* variables: off unless an exporter is named.
   const tracing = startClientTracing('tributary-cli', process.env);
@@ -42,6 +51,7 @@ async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> 
     // waits anyway (its --timeout-ms), else 15 s: then fail with one line.
     retry: { timeoutMs: 'timeoutMs' in c && c.timeoutMs !== undefined ? c.timeoutMs : CLI_RETRY_TIMEOUT_MS },
     requestTimeoutMs: 15_000,
+    ...tlsFrom(c.tls, env),
   });
   try {
     await spec.run(t, c, io);
@@ -51,11 +61,22 @@ async function run({ command: c, spec }: Invocation, io: MainIO): Promise<void> 
   }
 }
 
+function tlsFrom(flags: ClientTlsOptions | undefined, env: TlsEnv): { tls?: ClientTlsOptions } {
+  const tls =
+    flags ??
+    tlsOptions({
+      caFile: env.TRIBUTARY_TLS_CA_FILE,
+      certFile: env.TRIBUTARY_TLS_CERT_FILE,
+      keyFile: env.TRIBUTARY_TLS_KEY_FILE,
+    });
+  return tls === undefined ? {} : { tls };
+}
+
 /** Runs the CLI; resolves to the exit status. */
 export async function main(
   argv: readonly string[],
   io: MainIO = { ...stdio, stdin: process.stdin, isTTY: process.stderr.isTTY === true },
-  env: { readonly TRIBUTARY_BOOTSTRAP?: string | undefined } = process.env,
+  env: { readonly TRIBUTARY_BOOTSTRAP?: string | undefined } & TlsEnv = process.env,
 ): Promise<number> {
   let invocation: Invocation;
   try {
@@ -82,7 +103,7 @@ export async function main(
     return 0;
   }
   try {
-    await run(invocation, io);
+    await run(invocation, io, env);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
