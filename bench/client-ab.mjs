@@ -10,16 +10,13 @@
 // Keep the copy outside the repository (jest would see two @tributary/client packages); it finds
 // its dependencies through NODE_PATH=<repo>/node_modules, which this script sets.
 // Ports BENCH_PORT_BASE (42000) + 600..699 on 127.0.0.1.
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
+import { startTributaryCluster } from './lib/tributary-cluster.mjs';
 import { tributaryTools } from './lib/tributary-perf.mjs';
-
-const require = createRequire(import.meta.url);
-const { LocalCluster, startEtcd } = require('../packages/test-kit/dist/index.js');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BEFORE = process.env.BENCH_BEFORE;
@@ -41,17 +38,8 @@ const CASES = [
   { name: 'produce 100 B, RF=3 acks=all', replicationFactor: 3, acks: 'all' },
 ];
 
-const etcd = await startEtcd({ clientPort: PORT_BASE + 600, peerPort: PORT_BASE + 601 });
-const cluster = await LocalCluster.start({
-  etcd,
-  brokers: 3,
-  controllers: 1,
-  coordinators: 0,
-  controllerPorts: [PORT_BASE + 610],
-  brokerPorts: [1, 2, 3].map((i) => PORT_BASE + 620 + i),
-  extraArgs: { broker: ['--log.level', 'warn'], controller: ['--log.level', 'warn'] },
-});
-const bootstrap = cluster.bootstrap.join(',');
+const tributary = await startTributaryCluster(PORT_BASE + 600);
+const { bootstrap } = tributary;
 const loadBefore = os.loadavg();
 const samples = new Map();
 const bar = progress(ROUNDS * CASES.length * BUILDS.length, 'runs');
@@ -95,8 +83,7 @@ try {
   }
 } finally {
   bar.stop();
-  await cluster.stop();
-  await etcd.stop();
+  await tributary.stop();
 }
 
 const median = (xs) => {

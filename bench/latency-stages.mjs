@@ -17,16 +17,13 @@
 // shown beside. Ports BENCH_PORT_BASE (42000) + 500..599 on 127.0.0.1.
 import * as fs from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
+import { startTributaryCluster } from './lib/tributary-cluster.mjs';
 import { tributaryTools } from './lib/tributary-perf.mjs';
-
-const require = createRequire(import.meta.url);
-const { LocalCluster, startEtcd } = require('../packages/test-kit/dist/index.js');
 
 const E2E = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'e2e-at-rate.mjs');
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
@@ -108,21 +105,11 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
 async function measure(setup) {
   spansByTrace.clear();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-stages-'));
-  const etcd = await startEtcd({ clientPort: PORT_BASE + 501, peerPort: PORT_BASE + 502 });
-  const cluster = await LocalCluster.start({
-    etcd,
-    brokers: 3,
-    controllers: 1,
-    coordinators: 0,
-    controllerPorts: [PORT_BASE + 510],
-    brokerPorts: [1, 2, 3].map((i) => PORT_BASE + 520 + i),
-    extraArgs: { broker: ['--log.level', 'warn'], controller: ['--log.level', 'warn'] },
-    env: otel('parentbased_always_off'),
-  });
+  const tributary = await startTributaryCluster(PORT_BASE + 510, { env: otel('parentbased_always_off') });
   let run;
   const out = path.join(work, 'traced.jsonl');
   try {
-    const bootstrap = cluster.bootstrap.join(',');
+    const { bootstrap } = tributary;
     const topic = `stages-${setup.replicationFactor}`;
     await tributaryTools({ bootstrap }).createTopic(topic, 1, setup.replicationFactor);
     run = await runMeasured(
@@ -133,8 +120,7 @@ async function measure(setup) {
     // Broker spans are exported every 200 ms; give the last batch time to arrive.
     await new Promise((r) => setTimeout(r, 1000));
   } finally {
-    await cluster.stop();
-    await etcd.stop();
+    await tributary.stop();
   }
   const overall = JSON.parse(run.stdout.trim().split('\n').pop());
   const traced = fs

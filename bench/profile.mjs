@@ -19,17 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { readProfileTree, summarizeProfile } from './lib/cpu-profile.mjs';
 import { renderFlameGraph } from './lib/flame-graph-svg.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
+import { startTributaryCluster } from './lib/tributary-cluster.mjs';
 import { tributaryTools } from './lib/tributary-perf.mjs';
 
 const require = createRequire(import.meta.url);
-const {
-  LocalCluster,
-  ManagedProcess,
-  checkHealth,
-  serviceMain,
-  startEtcd,
-  waitFor,
-} = require('../packages/test-kit/dist/index.js');
+const { ManagedProcess, checkHealth, serviceMain, waitFor } = require('../packages/test-kit/dist/index.js');
 const { connectEtcd, keys } = require('../packages/registry/dist/index.js');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,16 +63,8 @@ async function profileCase(c) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `tributary-prof-${c.name}-`));
   const serverDir = path.join(work, 'servers');
   const clientDir = path.join(work, 'client');
-  const etcd = await startEtcd({ clientPort: PORT_BASE + 400, peerPort: PORT_BASE + 401 });
-  const cluster = await LocalCluster.start({
-    etcd,
-    brokers: 3,
-    controllers: 1,
-    coordinators: 0,
-    controllerPorts: [PORT_BASE + 410],
-    brokerPorts: [1, 2, 3].map((i) => PORT_BASE + 420 + i),
-    extraArgs: { broker: ['--log.level', 'warn'], controller: ['--log.level', 'warn'] },
-  });
+  const tributary = await startTributaryCluster(PORT_BASE + 400);
+  const { etcd, cluster } = tributary;
   // Node refuses --cpu-prof in NODE_OPTIONS: each broker is restarted with it, under the same
   // arguments, once its registration is gone.
   const registry = await connectEtcd({ endpoints: [etcd.endpoint], clusterName: cluster.clusterName });
@@ -113,8 +99,7 @@ async function profileCase(c) {
     );
   } finally {
     await Promise.all(profiled.map(({ proc }) => proc.stop(10_000)));
-    await cluster.stop();
-    await etcd.stop();
+    await tributary.stop();
   }
   const brokers = [...brokerPids].map(([pid, name]) => {
     const file = path.join(serverDir, profileOf(serverDir, pid));

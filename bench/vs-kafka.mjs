@@ -13,18 +13,15 @@
 // BENCH_PORT_BASE (42000) + 100..199 for Kafka, + 300..399 for Tributary, on 127.0.0.1.
 // Kafka is the baseline of every case: ratio = Tributary / Kafka for throughput, and
 // Kafka / Tributary for latency, so a ratio above 1 always means Tributary did better.
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureKafkaJars, kafkaVersion } from '../scripts/lib/kafka-jars.mjs';
 import { startKafkaCluster } from './lib/kafka-cluster.mjs';
 import { kafkaTools } from './lib/kafka-perf.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
+import { startTributaryCluster } from './lib/tributary-cluster.mjs';
 import { tributaryTools } from './lib/tributary-perf.mjs';
 import { planCases, runCases } from './lib/vs-kafka-cases.mjs';
-
-const require = createRequire(import.meta.url);
-const { LocalCluster, startEtcd } = require('../packages/test-kit/dist/index.js');
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'kafka,tributary').split(',');
@@ -72,26 +69,16 @@ if (SYSTEMS.includes('kafka')) {
 
 if (SYSTEMS.includes('tributary')) {
   bar.update(done, 'Tributary: starting etcd, a controller and three brokers');
-  const etcd = await startEtcd({ clientPort: PORT_BASE + 300, peerPort: PORT_BASE + 301 });
-  const cluster = await LocalCluster.start({
-    etcd,
-    brokers: 3,
-    controllers: 1,
-    coordinators: 0,
-    controllerPorts: [PORT_BASE + 310],
-    brokerPorts: [1, 2, 3].map((i) => PORT_BASE + 320 + i),
-    extraArgs: { broker: ['--log.level', 'warn'], controller: ['--log.level', 'warn'] },
-  });
+  const tributary = await startTributaryCluster(PORT_BASE + 300);
   try {
     measured.tributary = await runCases({
-      tools: tributaryTools({ bootstrap: cluster.bootstrap.join(',') }),
-      serverPids: [etcd.process.pid, ...cluster.nodes.map((n) => n.process.pid)],
+      tools: tributaryTools({ bootstrap: tributary.bootstrap }),
+      serverPids: tributary.serverPids(),
       cases,
       onCase: onCase('Tributary'),
     });
   } finally {
-    await cluster.stop();
-    await etcd.stop();
+    await tributary.stop();
   }
 }
 bar.stop();
