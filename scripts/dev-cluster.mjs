@@ -3,13 +3,21 @@
 // coordinator — with its data under ./.tributary/ (kept between runs). Ctrl-C stops everything.
 // `--observability` also starts Jaeger (OTLP in, query API out) and a Prometheus that scrapes
 // every service; the services export their spans to that Jaeger (docs/observability.md).
+// `--tls` makes a throwaway CA and certificates under <data>/tls/ (new ones every run) and runs
+// etcd and every gRPC listener and link on TLS, listeners requiring client certificates
+// (docs/security.md); it prints the environment that points the CLI at it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import testKit from '@tributary/test-kit';
 
-const { LocalCluster, startEtcd, isPortFree, checkHealth, startJaeger, startPrometheus, freePort } = testKit;
+// grpc-js names an IP address as the TLS server name (Node's DEP0123 warning) in the health checks
+// below; the warning is for grpc-js's developers, not for someone starting a cluster.
+process.noDeprecation = true;
+
+const { LocalCluster, startEtcd, isPortFree, startJaeger, startPrometheus, freePort, CertificateAuthority } =
+  testKit;
 
 const { values: args } = parseArgs({
   options: {
@@ -24,6 +32,7 @@ const { values: args } = parseArgs({
     'cluster-name': { type: 'string', default: 'local' },
     verbose: { type: 'boolean', default: false },
     observability: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
     'prometheus-port': { type: 'string', default: '9090' },
     'jaeger-port': { type: 'string', default: '16686' },
     'otlp-port': { type: 'string', default: '4318' },
@@ -80,6 +89,18 @@ const etcdPort = port('etcd-port', args['etcd-port']);
 const etcdPeerPort = port('etcd-peer-port', args['etcd-peer-port']);
 const etcdEndpoint = `http://127.0.0.1:${etcdPort}`;
 
+// --tls: a new CA each run, so nothing from a former run's certificates is trusted.
+let ca;
+if (args.tls) {
+  const tlsDir = resolve(dataRoot, 'tls');
+  rmSync(tlsDir, { recursive: true, force: true });
+  try {
+    ca = CertificateAuthority.create(tlsDir, 'Tributary dev CA');
+  } catch (err) {
+    fail(err.message);
+  }
+}
+
 // An etcd already serving on the port (e.g. Debian's etcd-server systemd unit, which the
 // package starts on 127.0.0.1:2379) is used as it is; anything else on the port is an error.
 const answersAsEtcd = async () => {
@@ -95,7 +116,9 @@ if (!(await isPortFree(etcdPort))) {
   if (!(await answersAsEtcd()))
     fail(`port ${etcdPort}, the etcd client port (--etcd-port), is already in use on 127.0.0.1`);
   externalEtcd = true;
-  console.log(`using the etcd already running at ${etcdEndpoint}`);
+  console.log(
+    `using the etcd already running at ${etcdEndpoint}${args.tls ? ' (plaintext: only an etcd started here gets TLS)' : ''}`,
+  );
 } else if (!(await isPortFree(etcdPeerPort))) {
   fail(`port ${etcdPeerPort}, the etcd peer port (--etcd-peer-port), is already in use on 127.0.0.1`);
 }
@@ -127,6 +150,7 @@ try {
         // Ctrl-C must not stop etcd at the same moment as the services: they revoke their
         // leases on the way out, and etcd stops last (below). Issue 12.
         ownProcessGroup: true,
+        ...(ca ? { tls: { ca, clientCertAuth: true } } : {}),
       });
   if (args.observability) {
     const tools = spawnSync(
@@ -162,6 +186,7 @@ try {
         }
       : {}),
     etcd,
+    ...(ca ? { tls: { ca, clientAuth: 'required' } } : {}),
     clusterName: args['cluster-name'],
     dataRoot,
     brokers: brokerCount,
@@ -192,9 +217,9 @@ try {
   fail(err.message);
 }
 
-const rows = [['etcd', '-', etcd.endpoint.replace('http://', ''), etcd.process.pid, 'SERVING']];
+const rows = [['etcd', '-', etcd.endpoint.replace(/^https?:\/\//, ''), etcd.process.pid, 'SERVING']];
 for (const node of cluster.nodes) {
-  rows.push([node.kind, node.id, node.address, node.process.pid, await checkHealth(node.address)]);
+  rows.push([node.kind, node.id, node.address, node.process.pid, await node.health()]);
 }
 cluster.kafkaBootstrap.forEach((address, i) => {
   rows.push(['kafka listener', i, address, cluster.brokers[i].process.pid, '-']);
@@ -222,6 +247,14 @@ writeFileSync(
     started.filter((p) => Number.isInteger(p.pid)).map((p) => ({ ...p, cmdline: cmdlineOf(p.pid) })),
   ),
 );
+if (ca) {
+  const cli = ca.issue('admin');
+  console.log(`tls: every listener and link, client certificates required; CA and certificates in ${ca.dir}`);
+  console.log('     the Kafka listeners stay plaintext; point the CLI at the cluster with:');
+  console.log(
+    `     export TRIBUTARY_BOOTSTRAP=127.0.0.1:${brokerPorts[0]} TRIBUTARY_TLS_CA_FILE=${ca.caFile} TRIBUTARY_TLS_CERT_FILE=${cli.certFile} TRIBUTARY_TLS_KEY_FILE=${cli.keyFile}`,
+  );
+}
 console.log(
   `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, Kafka clients ${cluster.kafkaBootstrap.join(',')}; Ctrl-C to stop`,
 );

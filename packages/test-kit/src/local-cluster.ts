@@ -71,6 +71,11 @@ export class ServiceNode {
     return this.process;
   }
 
+  /** Its grpc.health.v1 status ('SERVING', 'NOT_SERVING', 'UNREACHABLE (...)'), over TLS if the cluster has it. */
+  health(timeoutMs = 1000): Promise<string> {
+    return checkHealth(this.address, '', timeoutMs, this.healthCredentials);
+  }
+
   /** Waits until the server reports SERVING; fails early with its stderr if it exits. */
   async waitServing(timeoutMs = 30_000): Promise<void> {
     await waitFor(
@@ -81,7 +86,7 @@ export class ServiceNode {
             `${this.kind} ${this.id} is not running: ${proc?.stderr.slice(-2000) ?? 'never started'}`,
           );
         }
-        return (await checkHealth(this.address, '', 1000, this.healthCredentials)) === 'SERVING';
+        return (await this.health()) === 'SERVING';
       },
       { timeoutMs, intervalMs: 100, description: `${this.kind} ${this.id} on ${this.address} to be SERVING` },
     );
