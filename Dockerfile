@@ -14,6 +14,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # Manifests first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
+COPY packages/auth/package.json packages/auth/
 COPY packages/errors/package.json packages/errors/
 COPY packages/proto/package.json packages/proto/
 COPY packages/record-batch/package.json packages/record-batch/

@@ -3,7 +3,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 // Workspace packages resolve to their sources so unit tests never need a build.
 const moduleNameMapper = {
   '^@tributary/client$': '<rootDir>/clients/ts/src',
-  '^@tributary/(errors|proto|record-batch|registry|service-kit|telemetry|test-kit|topic-config)$':
+  '^@tributary/(auth|errors|proto|record-batch|registry|service-kit|telemetry|test-kit|topic-config)$':
     '<rootDir>/packages/$1/src',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };

@@ -60,6 +60,11 @@ const HINTS: Readonly<Record<string, string>> = {
   UNSUPPORTED_COMPRESSION_TYPE: 'Use compression none, gzip, lz4 or zstd.',
   UNIMPLEMENTED: 'This server does not implement the operation yet; upgrade the cluster.',
   UNKNOWN_SERVER_ERROR: 'The server failed unexpectedly; see its log.',
+  AUTHENTICATION_FAILED:
+    'Pass a token (--token or TRIBUTARY_TOKEN; `tributary auth token create` makes one) that this cluster signed and that has not expired.',
+  TOPIC_AUTHORIZATION_FAILED: 'Ask an administrator for an ACL on the topic (`tributary acls add`).',
+  GROUP_AUTHORIZATION_FAILED: 'Ask an administrator for an ACL on the group (`tributary acls add`).',
+  CLUSTER_AUTHORIZATION_FAILED: 'Ask an administrator for an ACL on the cluster (`tributary acls add`).',
 };
 
 /** What to do about `err` (a sentence), or undefined when there is nothing useful to add. */

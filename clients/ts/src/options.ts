@@ -7,7 +7,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { MeterProvider } from '@opentelemetry/api';
 import { InvalidConfigError } from '@tributary/errors';
-import { type ClientTlsOptions, createChannelCredentials } from '@tributary/proto';
+import { type ClientTlsOptions, createChannelCredentials, type TokenSource } from '@tributary/proto';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './internal/retry';
 
 /**
@@ -57,6 +57,12 @@ export interface ClientOptions {
    * @default undefined (plaintext)
    */
   tls?: ClientTlsOptions;
+  /**
+   * The bearer token every call carries, for a cluster with authentication on
+   * (docs/security.md): a token from `tributary auth token create`, or a function asked on every
+   * call (to hand over a refreshed token). @default none
+   */
+  token?: string | TokenSource;
 }
 
 /** {@link ClientOptions} with every default filled in. */
@@ -69,6 +75,7 @@ export interface ResolvedClientOptions {
   tls?: ClientTlsOptions;
   /** The transport every connection of this client uses, made once from `tls`. */
   credentials: ChannelCredentials;
+  token?: TokenSource;
 }
 
 /** The default bootstrap address: the local cluster of `npm run dev`. */
@@ -105,6 +112,7 @@ export function withDefaults(options: ClientOptions = {}): ResolvedClientOptions
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     credentials: credentialsFor(options.tls),
     ...(options.meterProvider === undefined ? {} : { meterProvider: options.meterProvider }),
+    ...(options.token === undefined ? {} : { token: tokenSource(options.token) }),
   };
 }
 
@@ -115,6 +123,14 @@ function credentialsFor(tls: ClientTlsOptions | undefined): ChannelCredentials {
   } catch (err) {
     throw new InvalidConfigError('tls', (err as Error).message);
   }
+}
+
+/** A token option as the function `createClient` asks on every call. */
+export function tokenSource(token: string | TokenSource): TokenSource {
+  if (typeof token === 'function') return token;
+  if (token.trim() === '') throw new InvalidConfigError('token', 'is empty');
+  const fixed = token.trim();
+  return () => fixed;
 }
 
 /** Fills in and validates a retry policy. */

@@ -39,6 +39,7 @@ export class Tributary {
       credentials: this.options.credentials,
       metadata: (topics) => this.cluster.metadata(topics),
       controller: (call) => this.cluster.controller(call),
+      ...(this.options.token ? { token: this.options.token } : {}),
     });
     this.producers.add(producer);
     return producer;
@@ -57,6 +58,7 @@ export class Tributary {
           settings: resolved,
           requestTimeoutMs: this.options.requestTimeoutMs,
           credentials: this.options.credentials,
+          ...(this.options.token ? { token: this.options.token } : {}),
         }),
     );
     this.consumers.add(consumer as Consumer<unknown, unknown>);

@@ -108,6 +108,14 @@ export const ERROR_TABLE = [
     'The session timeout is outside the range the coordinator allows.',
   ),
   spec(27, 'REBALANCE_IN_PROGRESS', true, 'The group is rebalancing; rejoin and retry.'),
+  spec(29, 'TOPIC_AUTHORIZATION_FAILED', false, 'The principal is not authorized for this topic (ACLs).'),
+  spec(30, 'GROUP_AUTHORIZATION_FAILED', false, 'The principal is not authorized for this group (ACLs).'),
+  spec(
+    31,
+    'CLUSTER_AUTHORIZATION_FAILED',
+    false,
+    'The principal is not authorized for this cluster operation (ACLs).',
+  ),
   spec(32, 'INVALID_TIMESTAMP', false, 'A record timestamp is out of the accepted range.'),
   spec(36, 'TOPIC_ALREADY_EXISTS', false, 'A topic with this name already exists.'),
   spec(
@@ -185,6 +193,12 @@ export const ERROR_TABLE = [
     true,
     'The call was cancelled: by this side (a seek or a close), or by the server as it went away.',
     REFRESH_METADATA,
+  ),
+  spec(
+    1004,
+    'AUTHENTICATION_FAILED',
+    false,
+    'The call carried no credentials, or ones this cluster does not accept (a missing, expired or badly signed token).',
   ),
 ] as const satisfies readonly ErrorSpec[];
 

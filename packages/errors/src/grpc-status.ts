@@ -36,6 +36,12 @@ function statusForCode(errorName: string): status {
       return status.FAILED_PRECONDITION;
     case 'UNIMPLEMENTED':
       return status.UNIMPLEMENTED;
+    case 'AUTHENTICATION_FAILED':
+      return status.UNAUTHENTICATED;
+    case 'TOPIC_AUTHORIZATION_FAILED':
+    case 'GROUP_AUTHORIZATION_FAILED':
+    case 'CLUSTER_AUTHORIZATION_FAILED':
+      return status.PERMISSION_DENIED;
     case 'REQUEST_TIMED_OUT':
       return status.DEADLINE_EXCEEDED;
     case 'UNKNOWN_SERVER_ERROR':
@@ -76,6 +82,10 @@ export function fromGrpcError(err: ServiceError | Error): TributaryError {
       return new TributaryError('UNIMPLEMENTED', message, { cause: err });
     case status.INVALID_ARGUMENT:
       return new TributaryError('INVALID_REQUEST', message, { cause: err });
+    case status.UNAUTHENTICATED:
+      return new TributaryError('AUTHENTICATION_FAILED', message, { cause: err });
+    case status.PERMISSION_DENIED:
+      return new TributaryError('CLUSTER_AUTHORIZATION_FAILED', message, { cause: err });
     default:
       return new TributaryError('UNKNOWN_SERVER_ERROR', message, { cause: err });
   }

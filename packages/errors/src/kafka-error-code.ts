@@ -8,6 +8,8 @@ import { errorSpecByCode, isKnownErrorCode } from './error-table';
 
 /** Kafka's UNKNOWN_SERVER_ERROR. */
 export const KAFKA_UNKNOWN_SERVER_ERROR = -1;
+/** Kafka's SASL_AUTHENTICATION_FAILED: the nearest code a Kafka client reads as bad credentials. */
+export const KAFKA_SASL_AUTHENTICATION_FAILED = 58;
 /** Kafka's UNSUPPORTED_VERSION: the API or version is not served. */
 export const KAFKA_UNSUPPORTED_VERSION = 35;
 
@@ -16,6 +18,7 @@ const TRIBUTARY_ONLY: Readonly<Record<string, number>> = {
   UNKNOWN_SERVER_ERROR: KAFKA_UNKNOWN_SERVER_ERROR,
   UNIMPLEMENTED: KAFKA_UNSUPPORTED_VERSION,
   BROKER_ID_IN_USE: KAFKA_UNKNOWN_SERVER_ERROR,
+  AUTHENTICATION_FAILED: KAFKA_SASL_AUTHENTICATION_FAILED,
   // Client-side only (a cancelled gRPC call); never answered by a broker.
   CANCELLED: KAFKA_UNKNOWN_SERVER_ERROR,
 };

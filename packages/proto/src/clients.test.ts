@@ -181,13 +181,14 @@ describe('createClient', () => {
     } finally {
       v1.ControllerService = Original;
     }
-    // The interceptor rides on the client options; grpc-js takes it off before building the channel.
+    // The interceptors (trace context, bearer token) ride on the client options; grpc-js takes
+    // them off before building the channel.
     expect(seen).toEqual([
       {
         ...GRPC_CHANNEL_OPTIONS,
         'grpc.keepalive_time_ms': 5_000,
         'grpc.primary_user_agent': 'test',
-        interceptors: [traceContextInterceptor],
+        interceptors: [traceContextInterceptor, expect.any(Function)],
       },
     ]);
     expect(GRPC_CHANNEL_OPTIONS['grpc-node.flow_control_window']).toBe(8 * 1024 * 1024);

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { traceContextInterceptor } from '@tributary/telemetry';
+import { bearerTokenInterceptor, type TokenSource } from './call-credentials';
 import type { BrokerServiceClient, BrokerServiceDefinition } from './generated/tributary/v1/BrokerService';
 import type {
   ControllerServiceClient,
@@ -48,13 +49,19 @@ export interface CreateClientOptions {
   credentials?: grpc.ChannelCredentials;
   /** Channel options merged over GRPC_CHANNEL_OPTIONS (these win). */
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * The bearer token each call carries (asked per call, so it may be refreshed). Default: the
+   * process's own (`setProcessToken`, set by a service), else none.
+   */
+  token?: TokenSource;
 }
 
 /**
  * Creates the typed client of a Tributary service at `address` (`host:port`), with
  * GRPC_CHANNEL_OPTIONS. Clients with the same address and options share grpc-js's connection
  * (its global subchannel pool), so creating one per component is cheap. Each call carries the
- * active sampled trace context, if any (`traceContextInterceptor`). Close with `close()`.
+ * active sampled trace context, if any (`traceContextInterceptor`), and the bearer token of
+ * `options.token` or of the process, if any (`bearerTokenInterceptor`). Close with `close()`.
  */
 export function createClient<S extends TributaryServiceName>(
   service: S,
@@ -69,7 +76,7 @@ export function createClient<S extends TributaryServiceName>(
   // `interceptors` from the options before it creates the channel: sharing is unchanged.
   return new ClientConstructor(address, credentials, {
     ...channelOptions,
-    interceptors: [traceContextInterceptor],
+    interceptors: [traceContextInterceptor, bearerTokenInterceptor(options.token)],
   }) as TributaryServiceClients[S];
 }
 

@@ -14,6 +14,7 @@
  *
  * The generated types live in src/generated/ (gitignored), written by `npm run gen`.
  */
+export { bearerTokenInterceptor, setProcessToken, type TokenSource } from './call-credentials';
 export {
   type CreateClientOptions,
   createClient,

@@ -35,6 +35,9 @@ const EXPECTED_RPCS = {
     ControlledShutdown: 'unary',
     AlterPartitionReassignments: 'unary',
     ListPartitionReassignments: 'unary',
+    CreateAcls: 'unary',
+    DescribeAcls: 'unary',
+    DeleteAcls: 'unary',
   },
   GroupCoordinatorService: {
     FindCoordinator: 'unary',

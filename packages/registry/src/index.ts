@@ -1,4 +1,6 @@
 export type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
+export { type AclRecord, aclOfRecord, aclRecord, isAclRecord } from './acl-records';
+export { AclView } from './acl-view';
 export { EphemeralKey, KeyInUseError, registeredAt } from './ephemeral-key';
 export { connectEtcd, type EtcdConnection, type EtcdConnectionOptions } from './etcd-connection';
 export {

@@ -78,3 +78,19 @@ export const groupOffsetsPrefix = (group: string): string => `groups/${segment(g
 /** Prefix of every group's keys, or of one group's. */
 export const groupsPrefix = (group?: string): string =>
   group === undefined ? 'groups/' : `groups/${segment(group)}/`;
+
+/**
+ * Persistent: one ACL (docs/security.md). The key is built from every field of the ACL, so
+ * adding the same ACL twice writes one key, and a pattern's ACLs sit together.
+ */
+export const aclKey = (acl: {
+  resourceType: string;
+  patternType: string;
+  resourceName: string;
+  principal: string;
+  operation: string;
+  permission: string;
+}): string =>
+  `acls/${acl.resourceType}/${acl.patternType}/${segment(acl.resourceName)}/${segment(acl.principal)}/${acl.operation}/${acl.permission}`;
+/** Prefix of every ACL. */
+export const aclsPrefix = (): string => 'acls/';

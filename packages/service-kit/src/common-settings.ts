@@ -38,4 +38,20 @@ export const commonSettings = {
     min: 0,
   }),
   ...tlsSettings,
+  'auth.mode': setting.oneOf(['off', 'authenticate', 'authorize'] as const, {
+    doc: 'Who may call this service (docs/security.md): `off` anyone; `authenticate` any holder of a valid token or client certificate (others get UNAUTHENTICATED); `authorize` that and the ACLs in etcd (PERMISSION_DENIED).',
+    default: 'off',
+  }),
+  'auth.token.key.file': setting.string({
+    doc: 'File holding the HMAC-SHA-256 key (32 bytes or more) that signs bearer tokens: verifies callers’ tokens and signs this service’s own. Required unless `auth.mode` is `off`.',
+    default: '',
+  }),
+  'auth.principal': setting.string({
+    doc: 'This service’s own principal on calls to other services (default `User:<service>`, e.g. `User:broker`).',
+    default: '',
+  }),
+  'auth.super.users': setting.list({
+    doc: 'Principals allowed everything whatever the ACLs say (comma-separated); must include the services’ own principals.',
+    default: ['User:broker', 'User:controller', 'User:group-coordinator'],
+  }),
 };

@@ -7,6 +7,7 @@ import { TributaryError, toGrpcError } from '@tributary/errors';
 import { FLOW_CONTROL_WINDOW_BYTES, SERVER_OPTIONS } from '@tributary/proto';
 import { instrumentHandlers, type ServerTelemetry } from '@tributary/telemetry';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { ServiceSecurity } from './auth/service-security';
 import type { Logger } from './logger';
 
 /** A service to serve: its full proto name (for health checks), definition and handlers. */
@@ -32,6 +33,8 @@ export interface GrpcServerOptions {
   flowControlWindowBytes?: number;
   /** Spans and metrics for every unary call (`ServiceContext.telemetry.server`); none if absent. */
   telemetry?: ServerTelemetry;
+  /** Authentication and authorization of every call (`ServiceContext.security`); none if absent. */
+  security?: Pick<ServiceSecurity, 'interceptors' | 'authorize'>;
   /**
    * Extra grpc.health.v1 service names that report a condition of their own (a broker's
    * "replicas caught up" for a Kubernetes readiness probe). Each is SERVING only while the server
@@ -57,11 +60,22 @@ export interface RunningGrpcServer {
  * Health starts NOT_SERVING; the service flips it once every start-up step has finished.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new grpc.Server({ ...SERVER_OPTIONS, ...options.serverOptions });
+  const server = new grpc.Server({
+    ...SERVER_OPTIONS,
+    ...options.serverOptions,
+    ...(options.security?.interceptors.length ? { interceptors: [...options.security.interceptors] } : {}),
+  });
   for (const service of options.services) {
+    // Authorization innermost, telemetry around it: refusals are counted and traced like any call.
+    const authorized =
+      options.security?.authorize(
+        service.name.slice(service.name.lastIndexOf('.') + 1),
+        service.definition,
+        service.handlers,
+      ) ?? service.handlers;
     const handlers = options.telemetry
-      ? instrumentHandlers(service.name, service.definition, service.handlers, options.telemetry)
-      : service.handlers;
+      ? instrumentHandlers(service.name, service.definition, authorized, options.telemetry)
+      : authorized;
     server.addService(service.definition, handlers);
   }
   const statusMap = Object.fromEntries(

@@ -1,3 +1,5 @@
+export { principalOf } from './auth/authentication';
+export { type AuthMode, createServiceSecurity, type ServiceSecurity } from './auth/service-security';
 export { commonSettings } from './common-settings';
 export {
   type ConfigOf,

@@ -8,6 +8,7 @@ import {
   tracingConfigFromEnv,
 } from '@tributary/telemetry';
 import type { Registry } from 'prom-client';
+import { createServiceSecurity, type ServiceSecurity } from './auth/service-security';
 import { commonSettings } from './common-settings';
 import { type ConfigOf, loadConfig, type Settings } from './config';
 import { type Step, startSteps } from './lifecycle';
@@ -38,6 +39,11 @@ export interface ServiceContext<S extends Settings> {
   readonly telemetry: ServiceTelemetry;
   /** TLS of the gRPC listener, of links to other services and of etcd, from the `tls.*` settings. */
   readonly transport: ServiceTransport;
+  /**
+   * Authentication and authorization from the `auth.*` settings: pass it to `grpcServerSteps`
+   * and add `security.aclStep(etcd)` after the etcd step (docs/security.md).
+   */
+  readonly security: ServiceSecurity;
 }
 
 /** What a composition root threads into its steps: one registry, one tracer, two hooks. */
@@ -83,8 +89,17 @@ export async function runService<S extends Settings>(
   }
   const logger = createLogger({ service: spec.service, instance, level: config['log.level'] as string });
   let transport: ServiceTransport;
+  let security: ServiceSecurity;
   try {
     transport = transportFromConfig(config as unknown as ConfigOf<typeof tlsSettings>, logger);
+    security = createServiceSecurity({
+      service: spec.service,
+      mode: config['auth.mode'] as ServiceSecurity['mode'],
+      keyFile: config['auth.token.key.file'] as string,
+      principal: config['auth.principal'] as string,
+      superUsers: config['auth.super.users'] as string[],
+      logger,
+    });
   } catch (err) {
     if (!(err instanceof InvalidConfigError)) throw err;
     process.stderr.write(`tributary-${spec.service}: ${err.message}\n`);
@@ -143,9 +158,9 @@ export async function runService<S extends Settings>(
   process.on('SIGINT', () => shutdown('SIGINT', 0));
 
   try {
-    const steps = await spec.steps({ config, logger, shutdown, telemetry, transport });
+    const steps = await spec.steps({ config, logger, shutdown, telemetry, transport, security });
     const started = await startSteps(
-      [telemetryStep, ...steps],
+      [telemetryStep, security.identityStep, ...steps],
       logger,
       config['shutdown.timeout.ms'] as number,
     );

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import { createToken, readTokenKey } from '@tributary/auth';
 import { createChannelCredentials } from '@tributary/proto';
 import { CertificateAuthority, type TlsIdentityFiles } from './certificate-authority';
 import { ManagedProcess } from './child-process';
@@ -126,6 +128,11 @@ export interface LocalClusterOptions {
   /** Environment of every service process (e.g. `OTEL_*`); this process's by default. */
   env?: NodeJS.ProcessEnv;
   /**
+   * Authentication (and with `authorize`, ACLs) on every service: a fresh token key is written
+   * to `<dataRoot>/token.key` (`cluster.tokenKeyFile`); `cluster.token(principal)` signs tokens.
+   */
+  auth?: { mode: 'authenticate' | 'authorize'; superUsers?: readonly string[] };
+  /**
    * Every gRPC listener and link on TLS, each process with its own certificate (common name:
    * its kind) from `ca`, or from a new CA under the data root with `true`. `clientAuth` is each
    * listener's `tls.client.auth`. An etcd started with `startEtcd({ tls })` is reached over TLS.
@@ -161,9 +168,17 @@ export class LocalCluster {
     readonly kafkaBootstrap: string[],
     /** Builds the node of broker `id` (for `addBroker`). */
     private readonly brokerNode: (id: number, port: number) => Promise<ServiceNode>,
+    /** The token key file, when the cluster runs with `auth`. */
+    readonly tokenKeyFile?: string,
     /** Present when the cluster runs on TLS. */
     readonly tls?: LocalClusterTls,
   ) {}
+
+  /** A bearer token for `principal` (`User:alice`) signed with the cluster's key (`auth` option). */
+  token(principal: string, ttlSeconds = 3600): Promise<string> {
+    if (this.tokenKeyFile === undefined) throw new Error('this cluster runs without auth');
+    return createToken({ principal, ttlSeconds, key: readTokenKey(this.tokenKeyFile) });
+  }
 
   /**
    * Starts one more broker (id = the number of brokers so far, unless given), as a StatefulSet
@@ -227,6 +242,17 @@ export class LocalCluster {
       '--lease.ttl.seconds',
       String(options.leaseTtlSeconds ?? 5),
     ];
+    let tokenKeyFile: string | undefined;
+    if (options.auth) {
+      tokenKeyFile = join(dataRoot, 'token.key');
+      writeFileSync(tokenKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+      common.push('--auth.mode', options.auth.mode, '--auth.token.key.file', tokenKeyFile);
+      if (options.auth.superUsers)
+        common.push(
+          '--auth.super.users',
+          ['User:broker', 'User:controller', 'User:group-coordinator', ...options.auth.superUsers].join(','),
+        );
+    }
     const echo = options.echo ?? false;
     const extra = (kind: ServiceKind) => options.extraArgs?.[kind] ?? [];
     const portOf = async (ports: readonly number[] | undefined, i: number) =>
@@ -320,6 +346,7 @@ export class LocalCluster {
       coordinators,
       kafkaBootstrap,
       brokerNode,
+      tokenKeyFile,
       tls,
     );
     try {

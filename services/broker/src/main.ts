@@ -34,7 +34,7 @@ void runService({
   service: 'broker',
   settings: { ...brokerSettings, ...dataPlaneSettings, ...kafkaSettings },
   instanceId: (config) => String(resolveBrokerId(config['broker.id'], hostname())),
-  steps: ({ config, logger, shutdown, telemetry, transport }) => {
+  steps: ({ config, logger, shutdown, telemetry, transport, security }) => {
     const brokerId = resolveBrokerId(config['broker.id'], hostname());
     const etcd = etcdStep({
       endpoints: config['etcd.endpoints'],
@@ -82,6 +82,7 @@ void runService({
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
       credentials: transport.server,
+      security,
       host: config.host,
       port: config.port,
       portSetting: 'port',
@@ -134,6 +135,13 @@ void runService({
       name: 'kafka-listener',
       async start() {
         if (kafkaListen === undefined) return;
+        // The Kafka listener has no SASL yet, and it reaches the controller and coordinators as
+        // the broker itself: with authentication on it would be a way around every ACL.
+        if (security.mode !== 'off')
+          throw new Error(
+            'the Kafka listener (kafka.listener) cannot run with auth.mode ' +
+              `${security.mode}: it has no authentication yet (docs/security.md); unset one of them`,
+          );
         kafka = new KafkaListener({
           host: kafkaListen.host,
           port: kafkaListen.port,
@@ -250,6 +258,7 @@ void runService({
     };
     return [
       etcd,
+      security.aclStep(() => etcd.get()),
       storage,
       clusterMetadata,
       grpc.listen,

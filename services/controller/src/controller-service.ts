@@ -7,10 +7,14 @@
 import { TributaryError, toGrpcError } from '@tributary/errors';
 import type {
   ControllerServiceHandlers,
+  CreateAclsRequest__Output,
+  DeleteAclsRequest__Output,
+  DescribeAclsRequest__Output,
   DescribeConfigsRequest__Output,
   DescribeTopicsRequest__Output,
 } from '@tributary/proto';
 import type { Logger } from '@tributary/service-kit';
+import { createAcls, deleteAcls, describeAcls } from './acl-admin';
 import type { ActiveController } from './active-controller';
 import {
   alterConfigs,
@@ -84,6 +88,11 @@ export function controllerServiceHandlers(role: ControllerRole, logger: Logger):
     ControlledShutdown: unary('ControlledShutdown', controlledShutdown),
     AlterPartitionReassignments: unary('AlterPartitionReassignments', alterPartitionReassignments),
     ListPartitionReassignments: unary('ListPartitionReassignments', listPartitionReassignments),
+    CreateAcls: unary('CreateAcls', (c, request: CreateAclsRequest__Output) => createAcls(c.writer, request)),
+    DescribeAcls: unary('DescribeAcls', (c, request: DescribeAclsRequest__Output) =>
+      describeAcls(c.writer, request),
+    ),
+    DeleteAcls: unary('DeleteAcls', (c, request: DeleteAclsRequest__Output) => deleteAcls(c.writer, request)),
     DescribeCluster: unary('DescribeCluster', async (c) =>
       describeCluster(c.view, role.clusterId, role.self, c.epoch),
     ),

@@ -18,7 +18,7 @@ void runService({
   service: 'controller',
   settings: controllerSettings,
   instanceId: (config) => config['controller.id'] || hostname(),
-  steps: ({ config, logger, telemetry, transport }) => {
+  steps: ({ config, logger, telemetry, transport, security }) => {
     const id = config['controller.id'] || hostname();
     const advertisedHost = config['advertised.host'] || config.host;
     const etcd = etcdStep({
@@ -50,6 +50,7 @@ void runService({
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
       credentials: transport.server,
+      security,
       host: config.host,
       port: config.port,
       portSetting: 'port',
@@ -131,6 +132,6 @@ void runService({
         await election?.stop();
       },
     };
-    return [etcd, grpc.listen, campaign, grpc.serving];
+    return [etcd, security.aclStep(() => etcd.get()), grpc.listen, campaign, grpc.serving];
   },
 });

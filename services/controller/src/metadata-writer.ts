@@ -96,6 +96,11 @@ export class MetadataWriter {
     return (await this.ns.get(key).exec()).kvs[0];
   }
 
+  /** Reads every key under a prefix straight from etcd, as of one revision. */
+  async readPrefix(prefix: string): Promise<IKeyValue[]> {
+    return (await this.ns.getAll().prefix(prefix).exec()).kvs;
+  }
+
   /**
    * Commits `ops` if the epoch and every guard hold. Throws FencedError if the epoch does not.
    * At most MAX_KEYS_PER_TXN guards and ops.

@@ -30,7 +30,7 @@ void runService({
   service: 'group-coordinator',
   settings: coordinatorSettings,
   instanceId: (config) => config['coordinator.id'] || hostname(),
-  steps: ({ config, logger, shutdown, telemetry, transport }) => {
+  steps: ({ config, logger, shutdown, telemetry, transport, security }) => {
     const id = config['coordinator.id'] || hostname();
     const self = { id, host: config['advertised.host'] || config.host, port: 0 };
     const clock = systemClock;
@@ -188,6 +188,7 @@ void runService({
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
       credentials: transport.server,
+      security,
       host: config.host,
       port: config.port,
       portSetting: 'port',
@@ -212,6 +213,15 @@ void runService({
         self.port = grpc.get().port;
       },
     };
-    return [etcd, metadataStep, grpc.listen, boundPort, lease, groupsStep, grpc.serving];
+    return [
+      etcd,
+      security.aclStep(() => etcd.get()),
+      metadataStep,
+      grpc.listen,
+      boundPort,
+      lease,
+      groupsStep,
+      grpc.serving,
+    ];
   },
 });

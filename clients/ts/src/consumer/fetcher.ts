@@ -39,6 +39,7 @@ import {
   type FetchPartitionResponse__Output,
   type FetchStreamResponse__Output,
   int64ToNumber,
+  type TokenSource,
 } from '@tributary/proto';
 import { batchesIn, type DecodedRecord, decodeRecordBatch } from '@tributary/record-batch';
 import { BrokerConnections } from '../internal/connections';
@@ -72,6 +73,8 @@ export interface FetcherOptions {
   readonly requestTimeoutMs?: number;
   /** Transport of the fetches (`ResolvedClientOptions.credentials`). @default plaintext */
   readonly credentials?: grpc.ChannelCredentials;
+  /** The bearer token of every fetch, if any. */
+  readonly token?: TokenSource;
 }
 
 export class Fetcher implements RecordSource {
@@ -90,7 +93,10 @@ export class Fetcher implements RecordSource {
 
   constructor(private readonly options: FetcherOptions) {
     this.#leaders = new LeaderCache(options.metadata);
-    this.#connections = new BrokerConnections(options.credentials ?? grpc.credentials.createInsecure());
+    this.#connections = new BrokerConnections(
+      options.credentials ?? grpc.credentials.createInsecure(),
+      options.token,
+    );
     const silentMs = options.requestTimeoutMs ?? 30_000;
     this.#watchdog = setInterval(() => this.#checkSilent(silentMs), Math.max(1000, silentMs / 3));
     this.#watchdog.unref();

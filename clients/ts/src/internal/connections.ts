@@ -5,20 +5,26 @@
  */
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
-import { type BrokerServiceClient, createClient } from '@tributary/proto';
+import { type BrokerServiceClient, createClient, type TokenSource } from '@tributary/proto';
 
 export class BrokerConnections {
   readonly #clients = new Map<string, BrokerServiceClient>();
   #closed = false;
 
-  /** `credentials`: the client's transport (`ResolvedClientOptions.credentials`). */
-  constructor(private readonly credentials: ChannelCredentials) {}
+  /** `credentials`: the client's transport (`ResolvedClientOptions.credentials`); `token`: the bearer token of every call, if any. */
+  constructor(
+    private readonly credentials: ChannelCredentials,
+    private readonly token?: TokenSource,
+  ) {}
 
   get(address: string): BrokerServiceClient {
     if (this.#closed) throw new TributaryError('BROKER_NOT_AVAILABLE', 'the client is closed');
     let c = this.#clients.get(address);
     if (c === undefined) {
-      c = createClient('BrokerService', address, { credentials: this.credentials });
+      c = createClient('BrokerService', address, {
+        credentials: this.credentials,
+        ...(this.token ? { token: this.token } : {}),
+      });
       this.#clients.set(address, c);
     }
     return c;

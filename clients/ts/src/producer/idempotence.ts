@@ -92,8 +92,10 @@ export class Idempotence {
         const md = await this.cluster.metadata([]);
         const c = md.controller;
         if (c === null || c === undefined) return fallback();
+        const token = this.cluster.settings.token;
         const client = createClient('ControllerService', `${c.host}:${c.port}`, {
           credentials: this.cluster.credentials,
+          ...(token ? { token } : {}),
         });
         try {
           res = await new Promise((resolve, reject) =>

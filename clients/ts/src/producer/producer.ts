@@ -21,7 +21,7 @@ import type { ChannelCredentials } from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
 import type { RecordInput } from '@tributary/record-batch';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
-import { type ClientOptions, withDefaults } from '../options';
+import { type ClientOptions, tokenSource, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
 import { ProducerMetrics } from '../telemetry/producer-metrics';
 import { endSendSpans, startSendSpan } from '../telemetry/send-tracing';
@@ -73,6 +73,7 @@ export class Producer {
         retry: c.retry,
         credentials,
         ...(c.tls === undefined ? {} : { tls: c.tls }),
+        ...(c.token ? { token: c.token } : {}),
       });
       const cluster = this.#cluster;
       source = (topics) => cluster.metadata(topics);
@@ -92,6 +93,7 @@ export class Producer {
       this.#idempotence,
       new ProducerMetrics(this.#clientId, config.meterProvider),
       credentials,
+      config.token === undefined ? undefined : tokenSource(config.token),
     );
   }
 

@@ -15,7 +15,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { TributaryError } from '@tributary/errors';
 import type { ProducePartitionResponse__Output, ProduceRequest } from '@tributary/proto';
-import { int64ToNumber } from '@tributary/proto';
+import { int64ToNumber, type TokenSource } from '@tributary/proto';
 import { BrokerConnections } from '../internal/connections';
 import type { LeaderCache } from '../internal/leader-cache';
 import { ProduceStreamConnection } from '../internal/produce-stream';
@@ -42,8 +42,9 @@ export class Sender {
     private readonly idempotence: Idempotence,
     private readonly metrics: ProducerMetrics,
     credentials: ChannelCredentials,
+    token?: TokenSource,
   ) {
-    this.#connections = new BrokerConnections(credentials);
+    this.#connections = new BrokerConnections(credentials, token);
     this.#retryPolicy = {
       ...DEFAULT_RETRY_POLICY,
       initialRetryTimeMs: options.retryBackoffMs,

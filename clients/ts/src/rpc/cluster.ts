@@ -15,6 +15,7 @@ import {
   createClient,
   type GroupCoordinatorServiceClient,
   type MetadataResponse__Output,
+  type TokenSource,
 } from '@tributary/proto';
 import { Attr } from '@tributary/telemetry';
 import { type RetryPolicy, retry } from '../internal/retry';
@@ -33,6 +34,8 @@ export interface ClusterSettings {
   credentials?: grpc.ChannelCredentials;
   /** The files behind `credentials`, to tell a transport mismatch from a broker that is down. */
   tls?: ClientTlsOptions;
+  /** The bearer token of every call, if any. */
+  token?: TokenSource;
 }
 
 type AnyClient = BrokerServiceClient | ControllerServiceClient | GroupCoordinatorServiceClient;
@@ -83,7 +86,10 @@ export class Cluster {
     const key = `${service}/${address}`;
     let c = this.clients.get(key);
     if (c === undefined) {
-      c = createClient(service, address, { credentials: this.credentials });
+      c = createClient(service, address, {
+        credentials: this.credentials,
+        ...(this.settings.token ? { token: this.settings.token } : {}),
+      });
       this.clients.set(key, c);
     }
     return c;

@@ -1,0 +1,94 @@
+import * as grpc from '@grpc/grpc-js';
+import { AUTHORIZATION_METADATA_KEY, TokenError, verifyToken } from '@tributary/auth';
+import { TributaryError, toGrpcError } from '@tributary/errors';
+
+/**
+ * Authentication of every call, in one server interceptor (docs/security.md, "Authentication").
+ * A call's principal is, in this order:
+ * 1. the subject of a bearer token (`authorization: Bearer <jwt>`) signed with the cluster key;
+ * 2. `User:<common name>` of the client certificate, when the listener runs mutual TLS
+ *    (`call.getAuthContext()`).
+ * Anything else ends the call with UNAUTHENTICATED (trailer AUTHENTICATION_FAILED) before its
+ * request message is even read, so no handler runs. Health checks and server reflection need
+ * no credentials (a Kubernetes probe carries none, and neither says anything about data).
+ *
+ * The principal is kept beside the call's Metadata object (which grpc-js hands on to the
+ * handler) for the authorization wrapper: `principalOf(call.metadata)`.
+ */
+const principals = new WeakMap<grpc.Metadata, string>();
+
+/** The authenticated principal of a call, from its metadata; undefined when nobody checked. */
+export function principalOf(metadata: grpc.Metadata): string | undefined {
+  return principals.get(metadata);
+}
+
+/** Services whose calls need no credentials. */
+const OPEN_SERVICES = ['/grpc.health.v1.Health/', '/grpc.reflection.'];
+
+/** Verified tokens are remembered (until they expire) so a call costs a Map lookup, not an HMAC. */
+const MAX_CACHED_TOKENS = 10_000;
+
+export function authenticationInterceptor(
+  key: Uint8Array,
+  now: () => number = Date.now,
+): grpc.ServerInterceptor {
+  const verified = new Map<string, { principal: string; expiresAtMs: number }>();
+  const lookup = (token: string) => {
+    const hit = verified.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.expiresAtMs > now()) return hit.principal;
+    verified.delete(token);
+    return undefined;
+  };
+  return (method, call) => {
+    if (OPEN_SERVICES.some((prefix) => method.path.startsWith(prefix)))
+      return new grpc.ServerInterceptingCall(call);
+    const refuse = (message: string) => {
+      const err = toGrpcError(new TributaryError('AUTHENTICATION_FAILED', `${method.path}: ${message}`));
+      call.sendStatus({ code: err.code!, details: err.details!, metadata: err.metadata! });
+    };
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, nextMetadata) {
+            const header = metadata.get(AUTHORIZATION_METADATA_KEY)[0];
+            if (header === undefined) {
+              const principal = certificatePrincipal(call.getAuthContext());
+              if (principal === undefined)
+                return refuse('no credentials (a bearer token or a client certificate)');
+              principals.set(metadata, principal);
+              return nextMetadata(metadata);
+            }
+            const match = /^Bearer\s+(\S+)$/i.exec(String(header));
+            if (!match) return refuse('the authorization header is not "Bearer <token>"');
+            const token = match[1]!;
+            const cached = lookup(token);
+            if (cached !== undefined) {
+              principals.set(metadata, cached);
+              return nextMetadata(metadata);
+            }
+            verifyToken(token, key, now()).then(
+              (result) => {
+                if (verified.size >= MAX_CACHED_TOKENS) verified.clear();
+                verified.set(token, result);
+                principals.set(metadata, result.principal);
+                nextMetadata(metadata);
+              },
+              (err: unknown) => refuse(err instanceof TokenError ? err.message : 'the token is not valid'),
+            );
+          },
+        });
+      },
+    });
+  };
+}
+
+/** `User:<CN>` of a verified client certificate, if the connection has one. */
+function certificatePrincipal(
+  auth: ReturnType<grpc.ServerInterceptingCallInterface['getAuthContext']> | undefined,
+): string | undefined {
+  if (auth?.transportSecurityType !== 'ssl') return undefined;
+  const cn = auth.sslPeerCertificate?.subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  return typeof name === 'string' && name.length > 0 ? `User:${name}` : undefined;
+}
