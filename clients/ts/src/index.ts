@@ -10,6 +10,14 @@
  * ```
  */
 
+export type {
+  AclBinding,
+  AclFilter,
+  Operation as AclOperation,
+  PatternType as AclPatternType,
+  Permission as AclPermission,
+  ResourceType as AclResourceType,
+} from '@tributary/auth';
 export type { ClientTlsOptions } from '@tributary/proto';
 export { Admin } from './admin/admin';
 export {

@@ -5,6 +5,7 @@
  * looked up at partition leaders (ListOffsets). Each method throws a TributaryError naming the
  * failing topic, partition or group; per-item codes are not swallowed.
  */
+import type { AclBinding, AclFilter } from '@tributary/auth';
 import { TributaryError } from '@tributary/errors';
 import {
   AlterConfigOp,
@@ -23,6 +24,7 @@ import {
 import { itemError } from '../errors';
 import type { Cluster } from '../rpc/cluster';
 import { promisify } from '../rpc/unary';
+import * as acls from './acl-admin';
 import * as groups from './group-admin';
 import { listOffsets } from './list-offsets';
 import { alterPartitionReassignments, listPartitionReassignments } from './partition-reassignments';
@@ -339,5 +341,20 @@ export class Admin {
   /** Moves a group's committed offsets for one topic; the group must have no active members. */
   resetOffsets(options: ResetOffsetsOptions): Promise<OffsetResetResult[]> {
     return groups.resetOffsets(this.cluster, options);
+  }
+
+  /** Adds ACLs (docs/security.md); one that exists already is left as it is. */
+  createAcls(bindings: readonly AclBinding[]): Promise<void> {
+    return acls.createAcls(this.cluster, bindings);
+  }
+
+  /** The ACLs a filter selects; every field left out matches anything. */
+  describeAcls(filter: AclFilter = {}): Promise<AclBinding[]> {
+    return acls.describeAcls(this.cluster, filter);
+  }
+
+  /** Removes every ACL a filter selects, and returns them. */
+  deleteAcls(filter: AclFilter): Promise<AclBinding[]> {
+    return acls.deleteAcls(this.cluster, filter);
   }
 }

@@ -30,6 +30,8 @@ export interface Common {
   json: boolean;
   /** From --tls / --tls-ca-file / --tls-cert-file / --tls-key-file; absent when none is given. */
   tls?: ClientTlsOptions;
+  /** From --token: the bearer token of every call (else TRIBUTARY_TOKEN); absent when none is given. */
+  token?: string;
 }
 
 /** A command's own flags, as parseArgs takes them. */
@@ -44,6 +46,7 @@ export const COMMON_FLAGS: FlagSpec = {
   'tls-ca-file': { type: 'string' },
   'tls-cert-file': { type: 'string' },
   'tls-key-file': { type: 'string' },
+  token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -126,6 +129,7 @@ export function parseFlags(
         bootstrap: bootstrap.length > 0 ? bootstrap : [...defaultBootstrap],
         json: v['json'] === true,
         ...(tls === undefined ? {} : { tls }),
+        ...(typeof v['token'] === 'string' ? { token: v['token'] } : {}),
       },
       positionals,
       str: (k) => v[k] as string | undefined,

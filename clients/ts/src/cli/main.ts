@@ -33,6 +33,9 @@ function bootstrapFromEnv(value: string | undefined): string[] {
 /** How long a command without --timeout-ms keeps retrying retriable errors. */
 const CLI_RETRY_TIMEOUT_MS = 15_000;
 
+/** The client's bearer token when the command line gives none. */
+type TokenEnv = { readonly TRIBUTARY_TOKEN?: string | undefined };
+
 /** The client's TLS when the command line gives none: TRIBUTARY_TLS_CA_FILE, _CERT_FILE, _KEY_FILE. */
 type TlsEnv = {
   readonly TRIBUTARY_TLS_CA_FILE?: string | undefined;
@@ -40,7 +43,7 @@ type TlsEnv = {
   readonly TRIBUTARY_TLS_KEY_FILE?: string | undefined;
 };
 
-async function run({ command: c, spec }: Invocation, io: MainIO, env: TlsEnv): Promise<void> {
+async function run({ command: c, spec }: Invocation, io: MainIO, env: TlsEnv & TokenEnv): Promise<void> {
   if (spec === undefined || c.kind === 'help' || c.kind === 'version' || c.kind === 'completion') return;
   // OpenTelemetry from the standard OTEL_* variables: off unless an exporter is named.
   const tracing = startClientTracing('tributary-cli', process.env);
@@ -52,6 +55,7 @@ async function run({ command: c, spec }: Invocation, io: MainIO, env: TlsEnv): P
     retry: { timeoutMs: 'timeoutMs' in c && c.timeoutMs !== undefined ? c.timeoutMs : CLI_RETRY_TIMEOUT_MS },
     requestTimeoutMs: 15_000,
     ...tlsFrom(c.tls, env),
+    ...tokenFrom(c.token, env),
   });
   try {
     await spec.run(t, c, io);
@@ -72,11 +76,17 @@ function tlsFrom(flags: ClientTlsOptions | undefined, env: TlsEnv): { tls?: Clie
   return tls === undefined ? {} : { tls };
 }
 
+/** The bearer token: --token, else TRIBUTARY_TOKEN, else none (a cluster without authentication). */
+function tokenFrom(flag: string | undefined, env: TokenEnv): { token?: string } {
+  const token = (flag ?? env.TRIBUTARY_TOKEN ?? '').trim();
+  return token === '' ? {} : { token };
+}
+
 /** Runs the CLI; resolves to the exit status. */
 export async function main(
   argv: readonly string[],
   io: MainIO = { ...stdio, stdin: process.stdin, isTTY: process.stderr.isTTY === true },
-  env: { readonly TRIBUTARY_BOOTSTRAP?: string | undefined } & TlsEnv = process.env,
+  env: { readonly TRIBUTARY_BOOTSTRAP?: string | undefined } & TlsEnv & TokenEnv = process.env,
 ): Promise<number> {
   let invocation: Invocation;
   try {

@@ -13,6 +13,7 @@ import {
 import { partitionsReassignCommand } from './partitions';
 import { perfConsumeCommand, perfProduceCommand } from './perf';
 import { consumeCommand, produceCommand } from './records';
+import { aclsAddCommand, aclsListCommand, aclsRemoveCommand, authTokenCreateCommand } from './security';
 import {
   topicsAlterCommand,
   topicsCreateCommand,
@@ -35,6 +36,10 @@ export const COMMANDS = [
   groupsResetOffsetsCommand,
   groupsDeleteCommand,
   clusterDescribeCommand,
+  aclsAddCommand,
+  aclsListCommand,
+  aclsRemoveCommand,
+  authTokenCreateCommand,
   perfProduceCommand,
   perfConsumeCommand,
 ] as const;
