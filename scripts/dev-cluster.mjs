@@ -250,7 +250,7 @@ writeFileSync(
 if (ca) {
   const cli = ca.issue('admin');
   console.log(`tls: every listener and link, client certificates required; CA and certificates in ${ca.dir}`);
-  console.log('     the Kafka listeners stay plaintext; point the CLI at the cluster with:');
+  console.log('     Kafka listeners too (SSL, same CA); point the CLI at the cluster with:');
   console.log(
     `     export TRIBUTARY_BOOTSTRAP=127.0.0.1:${brokerPorts[0]} TRIBUTARY_TLS_CA_FILE=${ca.caFile} TRIBUTARY_TLS_CERT_FILE=${cli.certFile} TRIBUTARY_TLS_KEY_FILE=${cli.keyFile}`,
   );

@@ -29,5 +29,10 @@ export {
   type ServiceSpec,
   type ServiceTelemetry,
 } from './run-service';
-export { type ClientAuth, createServerCredentials, type ServerTlsOptions } from './tls/server-credentials';
+export {
+  type ClientAuth,
+  createServerCredentials,
+  type ServerTlsOptions,
+  watchServerTls,
+} from './tls/server-credentials';
 export { type ServiceTransport, tlsSettings, transportFromConfig } from './tls/tls-settings';

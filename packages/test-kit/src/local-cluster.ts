@@ -135,7 +135,8 @@ export interface LocalClusterOptions {
   /**
    * Every gRPC listener and link on TLS, each process with its own certificate (common name:
    * its kind) from `ca`, or from a new CA under the data root with `true`. `clientAuth` is each
-   * listener's `tls.client.auth`. An etcd started with `startEtcd({ tls })` is reached over TLS.
+   * listener's `tls.client.auth`; Kafka listeners are SSL listeners with the same files. An etcd
+   * started with `startEtcd({ tls })` is reached over TLS.
    */
   tls?: boolean | { ca?: CertificateAuthority; clientAuth?: 'none' | 'requested' | 'required' };
 }
@@ -302,6 +303,7 @@ export class LocalCluster {
         const kafkaPort = await portOf(options.kafka === true ? undefined : options.kafka, i);
         kafkaBootstrap.push(`127.0.0.1:${kafkaPort}`);
         kafkaArgs.push('--kafka.listener', `127.0.0.1:${kafkaPort}`);
+        if (tls) kafkaArgs.push('--kafka.listener.tls');
       }
       const dataDir = join(dataRoot, `broker-${i}`);
       mkdirSync(dataDir, { recursive: true });

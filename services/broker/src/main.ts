@@ -142,7 +142,12 @@ void runService({
             'the Kafka listener (kafka.listener) cannot run with auth.mode ' +
               `${security.mode}: it has no authentication yet (docs/security.md); unset one of them`,
           );
+        if (config['kafka.listener.tls'] && transport.serverTls === undefined)
+          throw new Error(
+            'kafka.listener.tls needs the broker’s TLS files: set tls.cert.file and tls.key.file',
+          );
         kafka = new KafkaListener({
+          ...(config['kafka.listener.tls'] && transport.serverTls ? { tls: transport.serverTls } : {}),
           host: kafkaListen.host,
           port: kafkaListen.port,
           maxFrameBytes: config['kafka.request.max.bytes'],

@@ -1,3 +1,4 @@
+import type { TlsOptions } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CertificateFiles, type TlsFiles } from '@tributary/proto';
 
@@ -15,6 +16,39 @@ export interface ServerTlsOptions extends TlsFiles {
   /** How often the files are read again. @default 1000 */
   readonly reloadIntervalMs?: number;
   readonly onReload?: (event: { changed: string[]; error?: string }) => void;
+}
+
+/**
+ * The same files for a `node:tls` server (the broker's Kafka listener): its options now, and
+ * `apply` called with fresh context options (for `server.setSecureContext`) after each change
+ * CertificateFiles publishes. `stop()` ends the watch.
+ */
+export function watchServerTls(
+  tls: ServerTlsOptions,
+  apply: (context: { cert: Buffer; key: Buffer; ca?: Buffer }) => void,
+): { options: TlsOptions; stop(): void } {
+  const files = new CertificateFiles(tls, {
+    ...(tls.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: tls.reloadIntervalMs }),
+  });
+  const context = () => {
+    const { cert, key, ca } = files.current();
+    return { cert: cert!, key: key!, ...(ca ? { ca } : {}) };
+  };
+  let first = true;
+  const listener = () => {
+    // The provider answers every new listener once with what it holds: not a change.
+    if (first) first = false;
+    else apply(context());
+  };
+  files.addIdentityCertificateListener(listener);
+  return {
+    options: {
+      ...context(),
+      requestCert: tls.clientAuth !== 'none',
+      rejectUnauthorized: tls.clientAuth === 'required',
+    },
+    stop: () => files.removeIdentityCertificateListener(listener),
+  };
 }
 
 /**

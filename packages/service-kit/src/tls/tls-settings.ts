@@ -3,7 +3,7 @@ import { InvalidConfigError } from '@tributary/errors';
 import { createChannelCredentials, type TlsFiles } from '@tributary/proto';
 import { type ConfigOf, setting } from '../config';
 import type { Logger } from '../logger';
-import { type ClientAuth, createServerCredentials } from './server-credentials';
+import { type ClientAuth, createServerCredentials, type ServerTlsOptions } from './server-credentials';
 
 /**
  * Transport security settings every service reads (part of `commonSettings`). One certificate
@@ -53,6 +53,8 @@ export interface ServiceTransport {
   readonly links: grpc.ChannelCredentials;
   /** For `etcdStep({ tls })`; used with `https://` endpoints. */
   readonly etcd: TlsFiles;
+  /** The listener's files and client auth, for another listener of this process (`watchServerTls`). */
+  readonly serverTls?: ServerTlsOptions;
 }
 
 const optional = (path: string) => (path === '' ? undefined : path);
@@ -102,6 +104,7 @@ export function transportFromConfig(config: TlsConfig, logger: Logger): ServiceT
       server: createServerCredentials({ ...files, clientAuth, reloadIntervalMs, onReload }),
       links: createChannelCredentials({ ...files, reloadIntervalMs }),
       etcd,
+      serverTls: { ...files, clientAuth, reloadIntervalMs },
     };
   } catch (err) {
     throw new InvalidConfigError('tls.cert.file / tls.key.file / tls.ca.file', (err as Error).message);

@@ -4,6 +4,8 @@
  * the gRPC services. Each accepted socket is a KafkaConnection; this only accepts and closes.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { type ServerTlsOptions, watchServerTls } from '@tributary/service-kit';
 import { type ConnectionLogger, KafkaConnection } from './kafka-connection';
 import type { ServedApi } from './served-api';
 
@@ -14,17 +16,20 @@ export interface KafkaListenerOptions {
   readonly served: ReadonlyMap<number, ServedApi>;
   readonly maxFrameBytes: number;
   readonly logger: ConnectionLogger;
+  /** Serve over TLS from these files (the broker's gRPC listener's), following their changes. */
+  readonly tls?: ServerTlsOptions;
 }
 
 export class KafkaListener {
   #server: Server | undefined;
+  #stopWatching: (() => void) | undefined;
   readonly #connections = new Set<KafkaConnection>();
 
   constructor(private readonly options: KafkaListenerOptions) {}
 
   /** Binds and starts accepting; resolves with the bound port. */
   async start(): Promise<number> {
-    const server = createServer((socket: Socket) => {
+    const accept = (socket: Socket) => {
       const connection = new KafkaConnection({
         socket,
         served: this.options.served,
@@ -33,7 +38,19 @@ export class KafkaListener {
       });
       this.#connections.add(connection);
       socket.on('close', () => this.#connections.delete(connection));
-    });
+    };
+    let server: Server;
+    if (this.options.tls) {
+      let tlsServer: TlsServer | undefined;
+      const watch = watchServerTls(this.options.tls, (context) => tlsServer?.setSecureContext(context));
+      this.#stopWatching = watch.stop;
+      tlsServer = createTlsServer(watch.options, accept);
+      // A failed handshake (a plaintext client, a refused certificate) ends that socket only.
+      tlsServer.on('tlsClientError', (err) =>
+        this.options.logger.debug({ err: err.message }, 'kafka TLS handshake failed'),
+      );
+      server = tlsServer;
+    } else server = createServer(accept);
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -50,6 +67,7 @@ export class KafkaListener {
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#stopWatching?.();
     for (const c of this.#connections) c.close();
     this.#connections.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

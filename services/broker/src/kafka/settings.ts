@@ -15,6 +15,10 @@ export const kafkaSettings = {
     default: '',
     validate: hostPort,
   }),
+  'kafka.listener.tls': setting.boolean({
+    doc: 'Serve the Kafka listener over TLS (Kafka’s SSL listener) with the broker’s `tls.*` files and `tls.client.auth`, re-read like the gRPC listener’s.',
+    default: false,
+  }),
   'kafka.request.max.bytes': setting.int({
     doc: 'Largest Kafka request frame accepted (Kafka’s socket.request.max.bytes); a larger one closes the connection.',
     default: 100 * 1024 * 1024,
