@@ -5,14 +5,24 @@
 // 1 % = parentbased_traceidratio 0.01; 100 % = always_on. The services export too (they follow
 // the producer's decision: parentbased_always_off for their own roots). Spans go over OTLP/HTTP
 // to a sink in this process that reads and drops them, so the figures are our cost, not a
-// collector's. Rounds interleave the cases; the table shows the median of the rounds.
+// collector's. Rounds interleave the cases, and each round starts with a different one, so slow
+// drift of a shared machine's load falls on every case alike. Each case's ratio is the median,
+// over rounds, of its throughput divided by the same round's tracing-off throughput. The load
+// average is printed and recorded before and after the run.
 // Writes bench/results/tracing.json. Goal: 1 % costs at most 3 %.
+//
+// BENCH_COMPARE=<dir> adds the same three cases run with the client of another built checkout
+// (e.g. the commit before a change: `git archive <commit> | tar -x -C <dir>`, copy node_modules
+// and the generated proto types, `npx tsc -b clients/ts`), interleaved in the same rounds, so a
+// before/after comparison sees the same machine load. Its ratios are against its own `off`.
 //
 //   npm run bench:tracing
 //   BENCH_RECORDS=100000 BENCH_ROUNDS=3 npm run bench:tracing
+//   BENCH_COMPARE=/tmp/before npm run bench:tracing
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table, writeResults } from './lib/report.mjs';
@@ -23,8 +33,8 @@ const { Tributary } = require('../clients/ts/dist/index.js');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'clients/ts/bin/tributary.js');
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
 
@@ -39,7 +49,7 @@ const sink = createServer((req, res) => {
 await new Promise((r) => sink.listen(0, '127.0.0.1', r));
 const otlp = `http://127.0.0.1:${sink.address().port}`;
 
-const MODES = [
+const SAMPLING = [
   { name: 'off', env: {} },
   {
     name: '1%',
@@ -51,11 +61,17 @@ const MODES = [
   },
   { name: '100%', env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_TRACES_SAMPLER: 'always_on' } },
 ];
+const COMPARE = process.env.BENCH_COMPARE;
+const MODES = SAMPLING.map((m) => ({ ...m, bin: BIN, baseline: 'off' }));
+if (COMPARE !== undefined) {
+  const bin = path.join(path.resolve(COMPARE), 'clients/ts/bin/tributary.js');
+  for (const m of SAMPLING) MODES.push({ ...m, name: `${m.name} (compare)`, bin, baseline: 'off (compare)' });
+}
 
-function perf(args, env) {
+function perf(bin, args, env) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--json'], {
+    const child = spawn(process.execPath, [bin, ...args, '--json'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...clean, OTEL_SERVICE_NAME: 'bench-tracing', ...env },
     });
@@ -79,17 +95,23 @@ const cluster = await LocalCluster.start({
   },
 });
 const bootstrap = cluster.bootstrap.join(',');
+const load = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
+const loadBefore = load();
+process.stderr.write(`load average before: ${loadBefore.join(', ')}\n`);
 const runs = Object.fromEntries(MODES.map((m) => [m.name, { produce: [], consume: [], bytes: [] }]));
 try {
   const client = new Tributary({ bootstrap: cluster.bootstrap });
   const admin = client.admin();
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of MODES) {
-      const topic = `bench-tracing-${round}-${mode.name.replace('%', 'pct')}`;
+    // Rotate the order: round 1 runs off, 1 %, 100 %; round 2 runs 1 %, 100 %, off; ...
+    const order = MODES.map((_, i) => MODES[(i + round - 1) % MODES.length]);
+    for (const mode of order) {
+      const topic = `bench-tracing-${round}-${mode.name.replace('%', 'pct').replace(/\W+/g, '-')}`;
       await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
       const before = exportedBytes;
       process.stderr.write(`round ${round}/${ROUNDS}, tracing ${mode.name}: produce ...`);
       const produced = await perf(
+        mode.bin,
         [
           'perf',
           'produce',
@@ -103,6 +125,7 @@ try {
       );
       process.stderr.write(` ${Math.round(produced.recordsPerSec).toLocaleString()}/s; consume ...`);
       const consumed = await perf(
+        mode.bin,
         [
           'perf',
           'consume',
@@ -128,25 +151,31 @@ try {
   sink.close();
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const base = { produce: median(runs.off.produce), consume: median(runs.off.consume) };
+const loadAfter = load();
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const cases = [];
 for (const mode of MODES) {
   for (const op of ['produce', 'consume']) {
-    const rps = median(runs[mode.name][op]);
+    const rounds = runs[mode.name][op];
+    const ratios = rounds.map((rps, i) => rps / runs[mode.baseline][op][i]);
     cases.push({
       name: `${op} ${RECORD_SIZE} B, tracing ${mode.name}`,
-      recordsPerSec: Math.round(rps),
-      rounds: runs[mode.name][op].map(Math.round),
+      recordsPerSec: Math.round(median(rounds)),
+      rounds: rounds.map(Math.round),
       otlpBytesPerRound: median(runs[mode.name].bytes),
-      baseline: `${op} ${RECORD_SIZE} B, tracing off`,
-      ratio: Math.round((rps / base[op]) * 1000) / 1000,
+      baseline: `${op} ${RECORD_SIZE} B, tracing ${mode.baseline}`,
+      ratio: Math.round(median(ratios) * 1000) / 1000,
+      roundRatios: ratios.map((r) => Math.round(r * 1000) / 1000),
     });
   }
 }
 console.log(
   table(
-    ['case', 'records/s (median)', 'vs off', 'rounds', 'OTLP bytes/round'],
+    ['case', 'records/s (median)', 'vs off (median of rounds)', 'rounds', 'OTLP bytes/round'],
     cases.map((c) => [
       c.name,
       c.recordsPerSec.toLocaleString(),
@@ -156,4 +185,12 @@ console.log(
     ]),
   ),
 );
-writeResults('tracing', cases, { records: RECORDS, rounds: ROUNDS, goal: '1% sampling costs at most 3%' });
+console.log(`load average before: ${loadBefore.join(', ')}; after: ${loadAfter.join(', ')}`);
+writeResults('tracing', cases, {
+  records: RECORDS,
+  rounds: ROUNDS,
+  ...(COMPARE === undefined ? {} : { compare: path.resolve(COMPARE) }),
+  loadAverageBefore: loadBefore,
+  loadAverageAfter: loadAfter,
+  goal: '1% sampling costs at most 3%',
+});

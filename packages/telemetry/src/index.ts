@@ -10,6 +10,13 @@ export {
   type RpcServerMetrics,
   type ServerTelemetry,
 } from './grpc-server-telemetry';
+export {
+  HeadSampler,
+  PresetTraceIdGenerator,
+  ratioUpperBound,
+  startSampledSpan,
+  traceIdWithAccumulation,
+} from './head-sampling';
 export { traceLogFields } from './log-context';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export {

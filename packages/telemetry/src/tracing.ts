@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TracingConfig } from './env-config';
+import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
 
 /** Name of the tracer every Tributary component takes its spans from. */
@@ -81,18 +82,26 @@ export function startTracing(
             : new OTLPTraceExporter({ url: config.tracesUrl, headers: { ...config.headers } }),
           { scheduledDelayMillis: config.exportDelayMs, maxQueueSize: 8192, maxExportBatchSize: 1024 },
         );
+  const sampler = samplerOf(config);
+  // The id generator lets the head sampler (head-sampling.ts) give a root span the trace id its
+  // cheap ratio draw chose, so unsampled spans are never started at all.
+  const idGenerator = new PresetTraceIdGenerator();
   const provider = new NodeTracerProvider({
     resource,
-    sampler: samplerOf(config),
+    sampler,
+    idGenerator,
     spanProcessors: [processor],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
+  const head = new HeadSampler(provider, sampler, config.sampler, config.samplerRatio, idGenerator);
+  registerHeadSampler(head);
   let stopped: Promise<void> | undefined;
   return {
     enabled: true,
     tracer: provider.getTracer(TRACER_NAME),
     flush: () => provider.forceFlush(),
     shutdown: () => {
+      registerHeadSampler(undefined, head);
       stopped ??= provider.shutdown().catch(() => undefined);
       return stopped;
     },

@@ -24,7 +24,7 @@ import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { type ClientOptions, tokenSource, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
 import { ProducerMetrics } from '../telemetry/producer-metrics';
-import { endSendSpans, startSendSpan } from '../telemetry/send-tracing';
+import { endSendSpans, SendTracing, type TracedSend } from '../telemetry/send-tracing';
 import { RecordAccumulator } from './accumulator';
 import { type SendCall, toRecordInput } from './batch';
 import { type ControllerCall, Idempotence } from './idempotence';
@@ -129,7 +129,8 @@ export class Producer {
         resolve,
         reject,
       };
-      let spans: ReturnType<typeof startSendSpan>[] | undefined;
+      const tracing = new SendTracing(topic, this.#clientId);
+      let spans: (TracedSend | undefined)[] | undefined;
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         let input: RecordInput;
@@ -143,7 +144,7 @@ export class Producer {
           reject(err);
           return;
         }
-        const traced = startSendSpan(topic, partition, input.key, input, this.#clientId);
+        const traced = tracing.record(partition, input.key, input);
         if (traced !== undefined) {
           spans ??= new Array(messages.length);
           spans[i] = traced;

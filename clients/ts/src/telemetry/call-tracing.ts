@@ -6,7 +6,7 @@
  * as it is.
  */
 import { type Attributes, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { SpanName, TRACER_NAME } from '@tributary/telemetry';
+import { SpanName, startSampledSpan, TRACER_NAME } from '@tributary/telemetry';
 
 /** Runs `call` inside a `call <target>` CLIENT span (when sampled). */
 export async function traceCall<T>(
@@ -14,14 +14,15 @@ export async function traceCall<T>(
   attributes: Attributes,
   call: () => Promise<T>,
 ): Promise<T> {
-  const span = trace.getTracer(TRACER_NAME).startSpan(SpanName.clientCall(target), {
-    kind: SpanKind.CLIENT,
-    attributes,
-  });
-  if (!span.isRecording()) {
-    span.end();
-    return call();
-  }
+  const span = startSampledSpan(
+    trace.getTracer(TRACER_NAME),
+    SpanName.clientCall(target),
+    SpanKind.CLIENT,
+    () => ({
+      attributes,
+    }),
+  );
+  if (span === undefined) return call();
   try {
     return await context.with(trace.setSpan(context.active(), span), call);
   } catch (err) {

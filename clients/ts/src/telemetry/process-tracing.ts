@@ -15,7 +15,14 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { Attr, contextFromHeaders, MESSAGING_SYSTEM, SpanName, TRACER_NAME } from '@tributary/telemetry';
+import {
+  Attr,
+  contextFromHeaders,
+  MESSAGING_SYSTEM,
+  SpanName,
+  startSampledSpan,
+  TRACER_NAME,
+} from '@tributary/telemetry';
 import type { ConsumerMessage } from '../consumer/types';
 
 const tracer = () => trace.getTracer(TRACER_NAME);
@@ -36,15 +43,14 @@ export function recordPoll(
   groupId: string | undefined,
   count: number,
 ): void {
-  const span = tracer().startSpan(SpanName.poll(topic), {
-    kind: SpanKind.CLIENT,
+  const span = startSampledSpan(tracer(), SpanName.poll(topic), SpanKind.CLIENT, () => ({
     attributes: {
       ...base(topic, partition, groupId),
       [Attr.messagingOperationType]: 'receive',
       [Attr.batchMessageCount]: count,
     },
-  });
-  span.end();
+  }));
+  span?.end();
 }
 
 function keyAttribute(key: unknown): Record<string, string> {
@@ -72,22 +78,22 @@ export function processMessage<T>(
 ): Promise<T> | T {
   const producer = contextFromHeaders(message.headers);
   if (producer === undefined) return fn();
-  const sc = trace.getSpanContext(producer)!;
-  const span = tracer().startSpan(
+  const span = startSampledSpan(
+    tracer(),
     SpanName.process(message.topic),
-    {
-      kind: SpanKind.CONSUMER,
-      links: [{ context: sc }],
+    SpanKind.CONSUMER,
+    () => ({
+      links: [{ context: trace.getSpanContext(producer)! }],
       attributes: {
         ...base(message.topic, message.partition, groupId),
         [Attr.messagingOperationType]: 'process',
         [Attr.kafkaOffset]: message.offset,
         ...keyAttribute(message.key),
       },
-    },
+    }),
     producer,
   );
-  return runIn(span, producer, fn);
+  return span === undefined ? fn() : runIn(span, producer, fn);
 }
 
 /** Runs `eachBatch`, inside a `process` span linked to every sampled record's producer context. */
@@ -109,18 +115,19 @@ export function processBatch<T>(
   if (links.length === 0) return fn();
   // One record: its producer's context is the parent (allowed by the conventions), else links only.
   const parent = messages.length === 1 && only !== undefined ? only : context.active();
-  const span = tracer().startSpan(
+  const span = startSampledSpan(
+    tracer(),
     SpanName.process(topic),
-    {
-      kind: SpanKind.CONSUMER,
+    SpanKind.CONSUMER,
+    () => ({
       links,
       attributes: {
         ...base(topic, partition, groupId),
         [Attr.messagingOperationType]: 'process',
         [Attr.batchMessageCount]: messages.length,
       },
-    },
+    }),
     parent,
   );
-  return runIn(span, parent, fn);
+  return span === undefined ? fn() : runIn(span, parent, fn);
 }

@@ -1,16 +1,19 @@
 /**
  * The producer's tracing, called from one place (`Producer.send`): a `send <topic>` PRODUCER
- * span per record, from the process's global OpenTelemetry tracer (the application's SDK, or the
- * one `startTelemetryFromEnv` set up; the API's no-op tracer otherwise). Only a sampled span
- * writes a `traceparent` header into its record and marks the send call, so the sender puts
- * its context on the produce request; an unsampled record costs no header bytes and no export.
+ * span per sampled record, from the process's global OpenTelemetry tracer (the application's
+ * SDK, or the one `startClientTracing` set up; the API's no-op tracer otherwise). Only a sampled
+ * span writes a `traceparent` header into its record and marks the send call, so the sender puts
+ * its context on the produce request. A record that is not sampled costs no span, no ids and no
+ * header bytes: the decision is taken first (`startSampledSpan`, head-sampling.ts in
+ * @tributary/telemetry), a random draw per record under `*traceidratio`.
  */
-import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RecordInput } from '@tributary/record-batch';
 import {
   Attr,
   MESSAGING_SYSTEM,
   SpanName,
+  startSampledSpan,
   TRACER_NAME,
   traceContextField,
   traceHeaders,
@@ -20,39 +23,67 @@ import type { RecordMetadata } from '../producer/types';
 /** The W3C context a traced send puts on its produce request (proto `TraceContext`). */
 export type RequestTraceContext = { traceparent: string; tracestate: string };
 
+/** A sampled record's span and the context its produce request carries. */
+export type TracedSend = { span: Span; context: RequestTraceContext };
+
 /**
- * Starts the send span of one record (partition chosen) and, when sampled, adds its
- * `traceparent` header to `input`. Returns the span only when it records.
+ * The tracing of one `send` call: what is the same for all its records (tracer, span name,
+ * the application's active context) is looked up once.
  */
+export class SendTracing {
+  readonly #tracer = trace.getTracer(TRACER_NAME);
+  readonly #name: string;
+  readonly #parent: Context = context.active();
+
+  constructor(
+    private readonly topic: string,
+    private readonly clientId: string,
+  ) {
+    this.#name = SpanName.send(topic);
+  }
+
+  /**
+   * Starts the send span of one record (partition chosen) when it is sampled and adds its
+   * `traceparent` header to `input`; undefined (and nothing made) when it is not.
+   */
+  record(partition: number, key: Buffer | null | undefined, input: RecordInput): TracedSend | undefined {
+    const span = startSampledSpan(
+      this.#tracer,
+      this.#name,
+      SpanKind.PRODUCER,
+      () => ({
+        attributes: {
+          [Attr.messagingSystem]: MESSAGING_SYSTEM,
+          [Attr.messagingOperationType]: 'send',
+          [Attr.destinationName]: this.topic,
+          [Attr.partitionId]: String(partition),
+          [Attr.clientId]: this.clientId,
+          ...(key ? { [Attr.kafkaMessageKey]: key.toString() } : {}),
+        },
+      }),
+      this.#parent,
+    );
+    if (span === undefined) return undefined;
+    const sc = span.spanContext();
+    const field = traceContextField(sc);
+    if (field === undefined) {
+      span.end();
+      return undefined;
+    }
+    input.headers = [...(input.headers ?? []), ...traceHeaders(sc)];
+    return { span, context: field };
+  }
+}
+
+/** Starts the send span of one record outside a `send` call (tests); see `SendTracing.record`. */
 export function startSendSpan(
   topic: string,
   partition: number,
   key: Buffer | null | undefined,
   input: RecordInput,
   clientId: string,
-): { span: Span; context: RequestTraceContext } | undefined {
-  // Attributes are built only for a span that records: with tracing off (the no-op tracer) or
-  // an unsampled record, building them per record was 10 % of a producer's CPU (bench:profile).
-  // The samplers tracing.ts configures decide on the parent and trace id alone; an
-  // application's own attribute-based sampler would see none at start (they follow at once).
-  const span = trace.getTracer(TRACER_NAME).startSpan(SpanName.send(topic), { kind: SpanKind.PRODUCER });
-  if (!span.isRecording()) return undefined;
-  span.setAttributes({
-    [Attr.messagingSystem]: MESSAGING_SYSTEM,
-    [Attr.messagingOperationType]: 'send',
-    [Attr.destinationName]: topic,
-    [Attr.partitionId]: String(partition),
-    [Attr.clientId]: clientId,
-    ...(key ? { [Attr.kafkaMessageKey]: key.toString() } : {}),
-  });
-  const sc = span.spanContext();
-  const context = traceContextField(sc);
-  if (context === undefined) {
-    span.end();
-    return undefined;
-  }
-  input.headers = [...(input.headers ?? []), ...traceHeaders(sc)];
-  return { span, context };
+): TracedSend | undefined {
+  return new SendTracing(topic, clientId).record(partition, key, input);
 }
 
 /** Ends the send spans of one `send` call with each record's offset, or with its error. */

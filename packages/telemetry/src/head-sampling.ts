@@ -1,0 +1,177 @@
+/**
+ * Head sampling before any span exists, so a record (or batch, or call) that is not sampled
+ * costs no span at all: no trace or span id, no `NonRecordingSpan`, no attribute object.
+ *
+ * The SDK decides only inside `startSpan`, after it has made ids and sanitised attributes (about
+ * 1.6 µs, a third of a record's whole budget at 200,000 records/s). When the process's tracer
+ * provider is the one `startTracing` registered, we know its sampler and decide first, the
+ * same way the SDK would:
+ * - with a parent span in the context, the configured sampler itself is asked with the parent's
+ *   trace id (cheap: parent-based samplers read the parent's flag, the ratio sampler reads the
+ *   trace id), and it gives the same answer inside `startSpan` later;
+ * - for a root span, `*traceidratio` draws one random 32-bit number and compares it with the
+ *   ratio's bound. Only when it passes is a span started, with a trace id built so that the
+ *   SDK's `TraceIdRatioBasedSampler` (which XORs the id's four 32-bit words and compares the
+ *   result with the same bound) accepts it: the trace keeps the trace-id-ratio property, so a
+ *   downstream `traceidratio` sampler with a ratio as high decides the same way.
+ *
+ * With any other tracer provider (an application's own SDK, or the API's no-op one) the span is
+ * started and dropped when it does not record, as before.
+ */
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  ProxyTracerProvider,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import { RandomIdGenerator, type Sampler, SamplingDecision } from '@opentelemetry/sdk-trace-base';
+import type { SamplerName } from './env-config';
+
+/** The SDK's id generator, able to hand out one chosen trace id to the next root span. */
+export class PresetTraceIdGenerator extends RandomIdGenerator {
+  #next: string | undefined;
+  constructor() {
+    super();
+    const random = this.generateTraceId;
+    this.generateTraceId = () => {
+      const preset = this.#next;
+      if (preset === undefined) return random();
+      this.#next = undefined;
+      return preset;
+    };
+  }
+  /** The trace id the next root span gets (consumed by it). */
+  preset(traceId: string | undefined): void {
+    this.#next = traceId;
+  }
+}
+
+const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+const random32 = () => (Math.random() * 2 ** 32) >>> 0;
+
+/**
+ * A random trace id whose four 32-bit words XOR to `accumulation`, the value the SDK's
+ * `TraceIdRatioBasedSampler` compares with its bound.
+ */
+export function traceIdWithAccumulation(accumulation: number): string {
+  let a = random32();
+  const b = random32();
+  const c = random32();
+  if (a === 0 && b === 0 && c === 0 && accumulation === 0) a = 1; // all-zero ids are invalid
+  const d = (accumulation ^ a ^ b ^ c) >>> 0;
+  return hex8(a) + hex8(b) + hex8(c) + hex8(d);
+}
+
+/** The bound the SDK's ratio sampler compares a trace id's accumulation with. */
+export const ratioUpperBound = (ratio: number): number =>
+  ratio >= 1 ? 0x100000000 : ratio <= 0 ? 0 : Math.floor(ratio * 0xffffffff);
+
+/** The decisions one `startTracing` provider would take, made without starting a span. */
+export class HeadSampler {
+  readonly #bound: number;
+  /** What a root span gets: sampled always, never, or by trace-id ratio. */
+  readonly #root: 'on' | 'off' | 'ratio';
+
+  constructor(
+    readonly provider: TracerProvider,
+    private readonly sampler: Sampler,
+    samplerName: SamplerName,
+    ratio: number,
+    private readonly ids: PresetTraceIdGenerator,
+  ) {
+    this.#bound = ratioUpperBound(ratio);
+    this.#root = samplerName.endsWith('always_on')
+      ? 'on'
+      : samplerName.endsWith('always_off')
+        ? 'off'
+        : this.#bound === 0
+          ? 'off'
+          : this.#bound === 0x100000000
+            ? 'on'
+            : 'ratio';
+  }
+
+  /**
+   * Starts a span only if the SDK would sample it; undefined otherwise, having made nothing.
+   * `options` is called only for a sampled span, so its attributes cost nothing when dropped.
+   */
+  start(tracer: Tracer, name: string, options: () => SpanOptions, parent: Context): Span | undefined {
+    const parentContext = trace.getSpanContext(parent);
+    if (parentContext !== undefined && isSpanContextValid(parentContext)) {
+      const { decision } = this.sampler.shouldSample(
+        parent,
+        parentContext.traceId,
+        name,
+        SpanKind.INTERNAL,
+        {},
+        [],
+      );
+      if (decision !== SamplingDecision.RECORD_AND_SAMPLED) return undefined;
+      return tracer.startSpan(name, options(), parent);
+    }
+    if (this.#root === 'off') return undefined;
+    if (this.#root === 'ratio') {
+      const accumulation = random32();
+      if (accumulation >= this.#bound) return undefined;
+      this.ids.preset(traceIdWithAccumulation(accumulation));
+    }
+    try {
+      return tracer.startSpan(name, options(), parent);
+    } finally {
+      this.ids.preset(undefined);
+    }
+  }
+}
+
+let registered: HeadSampler | undefined;
+
+/** Called by `startTracing`; at its shutdown with undefined and the one it registered. */
+export function registerHeadSampler(sampler: HeadSampler | undefined, replacing?: HeadSampler): void {
+  if (replacing !== undefined && registered !== replacing) return;
+  registered = sampler;
+}
+
+/** The head sampler of the global tracer provider, if `startTracing` registered it. */
+function currentHeadSampler(): HeadSampler | undefined {
+  if (registered === undefined) return undefined;
+  const global = trace.getTracerProvider();
+  const delegate = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  return delegate === registered.provider ? registered : undefined;
+}
+
+/**
+ * The one way Tributary starts a span that may be sampled out: a recording span, or undefined
+ * when the span would not be sampled, in which case (with a provider `startTracing` made) no
+ * span, id or attribute object was made at all. `options` (attributes, links, start time) is
+ * built only for a sampled span. `parent` defaults to the active context.
+ *
+ * Under any other provider (an application's SDK, or the API's no-op one when tracing is off)
+ * the span is started with its kind alone and the options are applied only if it records, so
+ * tracing off costs a no-op span and no attribute object (the application's sampler sees no
+ * attributes or links at start, and `startTime` is not applied there).
+ */
+export function startSampledSpan(
+  tracer: Tracer,
+  name: string,
+  kind: SpanKind,
+  options: () => SpanOptions,
+  parent: Context = context.active(),
+): Span | undefined {
+  const head = currentHeadSampler();
+  if (head !== undefined) return head.start(tracer, name, () => ({ kind, ...options() }), parent);
+  const span = tracer.startSpan(name, { kind }, parent);
+  if (!span.isRecording()) {
+    span.end();
+    return undefined;
+  }
+  const { attributes, links } = options();
+  if (attributes !== undefined) span.setAttributes(attributes);
+  if (links !== undefined) span.addLinks(links);
+  return span;
+}
