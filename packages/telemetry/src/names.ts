@@ -20,6 +20,12 @@ export const Attr = {
   clusterId: 'tributary.cluster.id',
   acks: 'tributary.produce.acks',
   highWatermark: 'tributary.high_watermark',
+  fetchPartitions: 'tributary.fetch.partitions',
+  fetchBytes: 'tributary.fetch.bytes',
+  groupGenerationId: 'tributary.group.generation_id',
+  groupMemberId: 'tributary.group.member_id',
+  groupJoinReason: 'tributary.group.join_reason',
+  groupAssignedPartitions: 'tributary.group.assigned_partitions',
   rpcSystem: 'rpc.system',
   rpcService: 'rpc.service',
   rpcMethod: 'rpc.method',
@@ -46,6 +52,16 @@ export const SpanName = {
   append: (topic: string) => `append ${topic}`,
   /** Broker: acks=all, wait until the high watermark covers the appended batches (INTERNAL). */
   replicationWait: (topic: string) => `replication wait ${topic}`,
+  /**
+   * Client: a consumer's membership change on its GroupSession stream, from the join it writes
+   * (or the revoke a rebalance starts with) until the new assignment is applied (CLIENT).
+   */
+  join: (group: string) => `join ${group}`,
+  /**
+   * Broker: one response on a FetchStream, from the moment records were ready (the min_bytes /
+   * max_wait_ms wait included) until it is written (SERVER), named like the unary call's span.
+   */
+  fetchStreamResponse: 'tributary.v1.BrokerService/FetchStream',
   /**
    * Client: one admin or group call routed to the active controller or to a group's coordinator
    * (CLIENT), retries included; the service's `rpc` span is its child.

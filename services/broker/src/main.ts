@@ -10,6 +10,7 @@ import {
 } from '@tributary/service-kit';
 import { ClusterMetadata, REPLICAS_CAUGHT_UP, ReplicaAssignmentFollower, ReplicaReadiness } from './cluster';
 import { controlledShutdown } from './cluster/controlled-shutdown';
+import { fetchObserver } from './fetch/fetch-telemetry';
 import { brokerDataPlaneHandlers } from './handlers/broker-service';
 import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
@@ -96,6 +97,7 @@ void runService({
               metadata: metadataView,
               metrics,
               produceObserver: produceObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
+              fetchObserver: fetchObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
             }),
             Metadata: metadataHandler(metadata, config['cluster.name']),
           }),

@@ -41,7 +41,8 @@ export class FetchStreamSession {
 
   constructor(
     private readonly deps: FetchDeps & { config: DataPlaneConfig },
-    private readonly send: (res: FetchStreamResponse) => void,
+    /** Writes a response; `readySinceMs` is when its records were first ready (for its span). */
+    private readonly send: (res: FetchStreamResponse, readySinceMs: number) => void,
   ) {}
 
   /** Applies one client message; throws INVALID_REQUEST for a protocol violation (ends the stream). */
@@ -154,11 +155,12 @@ export class FetchStreamSession {
         continue;
       }
       const res = this.#build(true);
+      const since = readySince;
       readySince = undefined;
       if (res.topics.length === 0) continue;
       this.#responses -= 1;
       this.#bytes -= res.bytes;
-      this.send({ topics: res.topics });
+      this.send({ topics: res.topics }, since);
     }
   }
 

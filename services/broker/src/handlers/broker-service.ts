@@ -8,12 +8,12 @@ import type {
   BrokerServiceHandlers,
   FetchStreamRequest__Output,
   FetchStreamResponse,
-  FetchTopicResponse,
   ProduceStreamRequest__Output,
   ProduceStreamResponse,
 } from '@tributary/proto';
 import { handleFetch, handleListOffsets } from '../fetch/fetch';
 import { FetchStreamSession } from '../fetch/fetch-stream';
+import type { FetchObserver } from '../fetch/fetch-telemetry';
 import type { BrokerMetrics } from '../metrics';
 import { prepareProduce } from '../produce/produce';
 import type { ProduceObserver } from '../produce/produce-telemetry';
@@ -25,23 +25,10 @@ export interface DataPlaneDeps {
   readonly metadata: MetadataView;
   /** Produce metrics and spans (produce-telemetry.ts). */
   readonly produceObserver?: ProduceObserver;
-  /** Counts fetch responses and the bytes they carry per topic. */
+  /** Unary Fetch latency. */
   readonly metrics?: BrokerMetrics;
-}
-
-/** Counts a fetch response to a consumer and its record bytes per topic. */
-function countFetch(
-  metrics: BrokerMetrics | undefined,
-  kind: string,
-  res: { topics?: FetchTopicResponse[] },
-): void {
-  if (metrics === undefined) return;
-  metrics.fetchResponses.inc({ kind });
-  for (const t of res.topics ?? []) {
-    let bytes = 0;
-    for (const p of t.partitions ?? []) bytes += (p.recordBatches as Buffer | undefined)?.length ?? 0;
-    if (bytes > 0) metrics.bytesOut.inc({ topic: t.topic ?? '' }, bytes);
-  }
+  /** Fetch response metrics and FetchStream spans (fetch-telemetry.ts). */
+  readonly fetchObserver?: FetchObserver;
 }
 
 export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServiceHandlers> {
@@ -79,15 +66,16 @@ export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServ
       handleFetch(call.request, d).then(
         (res) => {
           stop?.();
-          countFetch(metrics, 'unary', res);
+          deps.fetchObserver?.unary(res);
           callback(null, res);
         },
         (err) => callback(toGrpcError(err)),
       );
     },
     FetchStream(call: grpc.ServerDuplexStream<FetchStreamRequest__Output, FetchStreamResponse>) {
-      const session = new FetchStreamSession(d, (res) => {
-        countFetch(metrics, 'stream', res);
+      const observe = deps.fetchObserver?.stream(call.metadata);
+      const session = new FetchStreamSession(d, (res, readySinceMs) => {
+        observe?.(res, readySinceMs);
         if (!call.cancelled && !call.writableEnded) call.write(res);
       });
       let ended = false;
