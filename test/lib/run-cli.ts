@@ -11,10 +11,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `tributary ...args` with `stdin`; rejects (after killing it) if it runs past `timeoutMs`. */
-export function tributary(args: string[], stdin = '', timeoutMs = 30_000): Promise<CliResult> {
+/**
+ * `tributary ...args` with `stdin` (and `env`, default this process's); rejects (after killing
+ * it) if it runs past `timeoutMs`.
+ */
+export function tributary(
+  args: string[],
+  stdin = '',
+  timeoutMs = 30_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

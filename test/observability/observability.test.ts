@@ -21,6 +21,7 @@ import {
   startPrometheus,
   waitFor,
 } from '@tributary/test-kit';
+import { tributary } from '../lib/run-cli';
 
 const SCRAPE_SECONDS = 2;
 const LAG_MAX_MS = 2000;
@@ -164,6 +165,92 @@ describe('observability', () => {
     expect(tag(processSpan, Attr.consumerGroup)).toMatch(/^traced-group-/);
     expect(tag(processSpan, 'span.kind')).toBe('consumer');
     expect(tag(send, 'span.kind')).toBe('producer');
+  });
+
+  it('the CLI’s produce and consume: send → produce → process in one trace; the join and the broker’s FetchStream spans', async () => {
+    const suffix = Date.now().toString(36);
+    const topic = `cli-traced-${suffix}`;
+    const group = `cli-group-${suffix}`;
+    await client.admin().createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3 }]);
+    const env = {
+      ...process.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl,
+      OTEL_SERVICE_NAME: 'observability-test-cli',
+    };
+    const b = ['--bootstrap', cluster.bootstrap.join(',')];
+    const produced = await tributary(['produce', topic, '--acks', 'all', ...b], 'hello\n', 60_000, env);
+    expect(produced).toMatchObject({ code: 0 });
+    const consumed = await tributary(
+      [
+        'consume',
+        topic,
+        '--group',
+        group,
+        '--from-beginning',
+        '--max-messages',
+        '1',
+        '--format',
+        'json',
+        ...b,
+      ],
+      '',
+      60_000,
+      env,
+    );
+    expect(consumed).toMatchObject({ code: 0 });
+    const record = JSON.parse(consumed.stdout.trim()) as { headers: Record<string, string> };
+    const traceId = record.headers.traceparent!.split('-')[1]!;
+
+    const jaegerTrace = async (url: string, has: (t: JaegerTrace) => boolean) => {
+      const res = await fetch(url);
+      if (!res.ok) return undefined;
+      return ((await res.json()) as { data: JaegerTrace[] }).data.find(has);
+    };
+    const names = (t: JaegerTrace) => new Set(t.spans.map((s) => s.operationName));
+    const wanted = [`send ${topic}`, 'produce', `process ${topic}`];
+    const found = await waitFor(
+      () =>
+        jaegerTrace(`${jaeger.queryUrl}/api/traces/${traceId}`, (t) => wanted.every((n) => names(t).has(n))),
+      { timeoutMs: 30_000, intervalMs: 500, description: `trace ${traceId} to hold ${wanted.join(', ')}` },
+    );
+    const byName = (name: string) => found.spans.find((s) => s.operationName === name)!;
+    const service = (s: JaegerSpan) => found.processes[s.processID]!.serviceName;
+    expect(service(byName(`send ${topic}`))).toBe('observability-test-cli');
+    expect(service(byName(`process ${topic}`))).toBe('observability-test-cli');
+    expect(byName('produce').references.map((r) => r.spanID)).toContain(byName(`send ${topic}`).spanID);
+    expect(byName(`process ${topic}`).references.map((r) => r.spanID)).toContain(
+      byName(`send ${topic}`).spanID,
+    );
+    expect(tag(byName(`process ${topic}`), Attr.consumerGroup)).toBe(group);
+
+    // The consume command's group join, join → assignment, as its own trace.
+    const join = await waitFor(
+      () =>
+        jaegerTrace(
+          `${jaeger.queryUrl}/api/traces?service=observability-test-cli&operation=${encodeURIComponent(`join ${group}`)}&limit=5`,
+          (t) => names(t).has(`join ${group}`),
+        ),
+      { timeoutMs: 30_000, intervalMs: 500, description: `a join ${group} span` },
+    );
+    const joinSpan = join.spans.find((s) => s.operationName === `join ${group}`)!;
+    expect(tag(joinSpan, Attr.consumerGroup)).toBe(group);
+    expect(tag(joinSpan, 'span.kind')).toBe('client');
+    expect(Number(tag(joinSpan, 'tributary.group.assigned_partitions'))).toBe(1);
+
+    // The broker served the consumer's FetchStream: one span per response (its own sampler's
+    // roots here: the cluster runs parentbased_always_on).
+    const fetchOp = 'tributary.v1.BrokerService/FetchStream';
+    const fetched = await waitFor(
+      () =>
+        jaegerTrace(
+          `${jaeger.queryUrl}/api/traces?service=tributary-broker&operation=${encodeURIComponent(fetchOp)}&limit=20`,
+          (t) => t.spans.some((s) => s.operationName === fetchOp && tag(s, Attr.destinationName) === topic),
+        ),
+      { timeoutMs: 30_000, intervalMs: 500, description: `a ${fetchOp} span for ${topic}` },
+    );
+    const fetchSpan = fetched.spans.find((s) => s.operationName === fetchOp)!;
+    expect(tag(fetchSpan, 'span.kind')).toBe('server');
+    expect(Number(tag(fetchSpan, 'tributary.fetch.bytes'))).toBeGreaterThan(0);
   });
 
   it('a traced admin createTopics has the controller’s CreateTopics span in its trace', async () => {

@@ -1,6 +1,7 @@
 /** `tributary consume TOPIC ...`: prints records, one per line, until a limit, a timeout or Ctrl-C. */
 import type { Consumer } from '../consumer/consumer';
 import type { ConsumerMessage } from '../consumer/types';
+import { processMessage } from '../telemetry/process-tracing';
 import type { Tributary } from '../tributary';
 import type { ConsumeArgs } from './commands/records';
 import type { Output } from './output';
@@ -84,7 +85,9 @@ export async function consume(t: Tributary, c: ConsumeCommand, io: Output): Prom
     await start(t, c, consumer);
     if (!timedOut) {
       for await (const m of consumer) {
-        io.out(formatMessage(m, c.format, c.printKey));
+        // Printing is this consumer's processing: a record its producer sampled gets a
+        // `process` span (child of and linked to the send) when OTEL_* turns tracing on.
+        await processMessage(m, c.group, () => io.out(formatMessage(m, c.format, c.printKey)));
         count++;
         armIdle();
         if (c.maxMessages !== undefined && count >= c.maxMessages) break;

@@ -1,10 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   type GroupSessionRequest__Output,
   type GroupSessionResponse,
   getServiceDefinition,
   SERVER_OPTIONS,
 } from '@tributary/proto';
+import { startTracing, tracingConfigFromEnv } from '@tributary/telemetry';
 import { Cluster } from '../rpc/cluster';
 import { GroupSession, type GroupSessionHandler } from './group-session';
 import type { TopicPartition } from './types';
@@ -217,5 +220,72 @@ describe('GroupSession (against a scripted coordinator)', () => {
     await expect(started).rejects.toMatchObject({ errorName: 'INCONSISTENT_GROUP_PROTOCOL' });
     expect(r.handler.failures).toHaveLength(1);
     await session.leave('test');
+  });
+
+  it('traces each membership change as a `join <group>` span, join → assignment, with the group name', async () => {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing(tracingConfigFromEnv({ OTEL_TRACES_SAMPLER: 'always_on' }, 'unit'), {
+      exporter,
+    });
+    try {
+      const r = recorder();
+      const activeInAssigned: unknown[] = [];
+      const assigned = r.handler.assigned;
+      r.handler.assigned = (gen, partitions) => {
+        activeInAssigned.push(trace.getSpan(context.active()));
+        return assigned(gen, partitions);
+      };
+      const session = new GroupSession(cluster, config, r.handler);
+      const app = trace.getTracer('app').startSpan('subscribe');
+      const started = context.with(trace.setSpan(context.active(), app), () => session.start());
+      const s0 = await fake.until(() => fake.sessions[0]);
+      await fake.until(() => s0.received[0]?.kind === 'join');
+      expect(exporter.getFinishedSpans().filter((s) => s.name === 'join g')).toHaveLength(0);
+      s0.call.write({
+        joined: { memberId: 'm-1', generationId: 0, assignor: 'range', heartbeatIntervalMs: 1000 },
+      });
+      s0.call.write({ assignment: { generationId: 1, partitions: tps(0, 1, 2) } });
+      await started;
+      app.end();
+      // The consumer's work after the assignment is not part of the join's trace.
+      expect(activeInAssigned).toEqual([undefined]);
+      const [first] = exporter.getFinishedSpans().filter((s) => s.name === 'join g');
+      expect(first!.kind).toBe(SpanKind.CLIENT);
+      expect(first!.parentSpanContext?.spanId).toBe(app.spanContext().spanId);
+      expect(first!.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.consumer.group.name': 'g',
+        'messaging.operation.name': 'join',
+        'tributary.group.join_reason': 'join',
+        'tributary.group.member_id': 'm-1',
+        'tributary.group.generation_id': 1,
+        'tributary.group.assigned_partitions': 3,
+      });
+      expect(first!.events.map((e) => e.name)).toEqual(['joined']);
+
+      // A rebalance another member started: revoke → revoke_done → assignment is one span.
+      s0.call.write({ revoke: { generationId: 1, partitions: tps(2) } });
+      await fake.until(() => r.events.includes('revoking 1 2'));
+      r.release();
+      await fake.until(() => fake.kinds(0).includes('revokeDone'));
+      s0.call.write({ assignment: { generationId: 2, partitions: tps(0, 1) } });
+      await fake.until(() => r.events.includes('assigned 2 0,1'));
+      const joins = exporter.getFinishedSpans().filter((s) => s.name === 'join g');
+      expect(joins).toHaveLength(2);
+      expect(joins[1]!.parentSpanContext).toBeUndefined();
+      expect(joins[1]!.attributes).toMatchObject({
+        'tributary.group.join_reason': 'rebalance',
+        'tributary.group.generation_id': 2,
+        'tributary.group.assigned_partitions': 2,
+      });
+      expect(joins[1]!.events.map((e) => e.name)).toEqual(['revoked']);
+      await session.leave('test');
+    } finally {
+      await tracing.shutdown();
+      trace.disable();
+    }
   });
 });

@@ -15,10 +15,12 @@
  * commit finishes before the next assignment is applied.
  */
 import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { fromGrpcError, TributaryError } from '@tributary/errors';
 import type { GroupSessionRequest, GroupSessionResponse__Output } from '@tributary/proto';
 import { Backoff } from '../internal/retry';
 import type { Cluster } from '../rpc/cluster';
+import { JoinTracing } from '../telemetry/join-tracing';
 import type { TopicPartition } from './types';
 
 /** What the session needs to join. */
@@ -76,6 +78,8 @@ export class GroupSession {
   private assignmentWaiters: Array<() => void> = [];
   /** Fires a session timeout after the last word from a coordinator (see "Fencing by time"). */
   private fenceTimer: NodeJS.Timeout | undefined;
+  /** The `join <group>` span of the membership change in progress (telemetry/join-tracing.ts). */
+  private readonly joinTracing: JoinTracing;
 
   constructor(
     private readonly cluster: Cluster,
@@ -83,18 +87,20 @@ export class GroupSession {
     private readonly handler: GroupSessionHandler,
   ) {
     this.reconnectBackoff = new Backoff(cluster.retry);
+    this.joinTracing = new JoinTracing(config.groupId);
   }
 
   /** Opens the stream and joins; resolves once the first assignment has been applied. */
   async start(): Promise<void> {
     const first = new Promise<void>((resolve, reject) => this.joinedWaiters.push({ resolve, reject }));
-    await this.connect(false);
+    await context.with(this.joinTracing.begin('join'), () => this.connect(false));
     await first;
   }
 
   /** Changes the subscription (a rebalance follows). */
   resubscribe(topics: readonly string[]): void {
     this.config = { ...this.config, topics };
+    this.joinTracing.begin('resubscribe');
     this.write({ join: this.joinMessage() });
   }
 
@@ -126,6 +132,7 @@ export class GroupSession {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.fenceTimer);
     clearInterval(this.heartbeat);
+    this.joinTracing.end();
     const stream = this.stream;
     this.stream = undefined;
     if (stream === undefined) return;
@@ -187,13 +194,20 @@ export class GroupSession {
     }
     const stream = this.cluster.coordinatorClient(address).GroupSession();
     this.stream = stream;
-    stream.on('data', (msg: GroupSessionResponse__Output) => {
-      this.chain = this.chain
-        .then(() => this.onMessage(stream, msg))
-        .catch((err) => this.onHandlerError(err));
-    });
-    stream.on('error', (err) => this.onStreamEnd(stream, fromGrpcError(err)));
-    stream.on('end', () => this.onStreamEnd(stream, undefined));
+    // The stream's events run in the context its connection was made in (the join span's, via
+    // the socket's async context); the consumer's work they start (fetch streams, handlers)
+    // must not become part of that trace, so they run with no active span.
+    stream.on('data', (msg: GroupSessionResponse__Output) =>
+      context.with(ROOT_CONTEXT, () => {
+        this.chain = this.chain
+          .then(() => this.onMessage(stream, msg))
+          .catch((err) => this.onHandlerError(err));
+      }),
+    );
+    stream.on('error', (err) =>
+      context.with(ROOT_CONTEXT, () => this.onStreamEnd(stream, fromGrpcError(err))),
+    );
+    stream.on('end', () => context.with(ROOT_CONTEXT, () => this.onStreamEnd(stream, undefined)));
     stream.write({ join: this.joinMessage() });
   }
 
@@ -226,6 +240,7 @@ export class GroupSession {
 
   /** A non-retriable failure: `start()` rejects with it and the consumer stops. */
   private fail(err: TributaryError): void {
+    this.joinTracing.end(err);
     for (const w of this.joinedWaiters.splice(0)) w.reject(err);
     this.handler.failed(err);
   }
@@ -240,6 +255,7 @@ export class GroupSession {
     this.stream = undefined;
     clearInterval(this.heartbeat);
     if (this.closing) return;
+    this.joinTracing.interrupted(err?.errorName ?? 'stream ended');
     if (err !== undefined && !err.retriable && err.errorName !== 'UNKNOWN_SERVER_ERROR') {
       this.fail(err);
       return;
@@ -249,7 +265,10 @@ export class GroupSession {
 
   private scheduleReconnect(): void {
     if (this.closing) return;
-    this.reconnectTimer = setTimeout(() => void this.connect(true), this.reconnectBackoff.next());
+    this.reconnectTimer = setTimeout(
+      () => void context.with(this.joinTracing.begin('rejoin'), () => this.connect(true)),
+      this.reconnectBackoff.next(),
+    );
   }
 
   private async onMessage(stream: Stream, msg: GroupSessionResponse__Output): Promise<void> {
@@ -263,6 +282,7 @@ export class GroupSession {
         this.memberId = j.memberId;
         this.assignor = j.assignor;
         if (!this.assignedOnce || !sameMember) this.generationId = j.generationId;
+        this.joinTracing.joined(j.memberId, j.generationId);
         this.reconnectBackoff.reset();
         this.heardFromCoordinator();
         clearInterval(this.heartbeat);
@@ -278,7 +298,9 @@ export class GroupSession {
         const a = msg.assignment!;
         this.generationId = a.generationId;
         this.assignedOnce = true;
-        await this.handler.assigned(a.generationId, flatten(a.partitions));
+        const partitions = flatten(a.partitions);
+        await this.handler.assigned(a.generationId, partitions);
+        this.joinTracing.assigned(a.generationId, partitions.length);
         for (const w of this.joinedWaiters.splice(0)) w.resolve();
         for (const w of this.assignmentWaiters.splice(0)) w();
         return;
@@ -288,6 +310,8 @@ export class GroupSession {
         return;
       case 'revoke': {
         const r = msg.revoke!;
+        this.joinTracing.begin('rebalance');
+        this.joinTracing.revoked(r.generationId, flatten(r.partitions).length);
         await this.handler.revoked(r.generationId, flatten(r.partitions));
         this.write({ revokeDone: { generationId: r.generationId, partitions: r.partitions } });
         return;
