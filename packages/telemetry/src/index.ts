@@ -17,6 +17,7 @@ export {
   startSampledSpan,
   traceIdWithAccumulation,
 } from './head-sampling';
+export { inMemoryTracer, TEST_PARENT } from './in-memory-tracer';
 export { traceLogFields } from './log-context';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export {

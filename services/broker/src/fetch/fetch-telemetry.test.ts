@@ -1,21 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import type { FetchTopicResponse } from '@tributary/proto';
+import { inMemoryTracer, TEST_PARENT } from '@tributary/telemetry';
 import { Registry } from 'prom-client';
 import { createBrokerMetrics } from '../metrics';
 import { fetchObserver } from './fetch-telemetry';
 
-const exporter = new InMemorySpanExporter();
-const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer(
-  't',
-);
-const TRACE = '0af7651916cd43dd8448eb211c80319c';
-const CONSUMER_SPAN = 'b7ad6b7169203331';
+const { tracer, exporter } = inMemoryTracer();
+const { traceId: TRACE, spanId: CONSUMER_SPAN } = TEST_PARENT;
 
 const response = (): { topics: FetchTopicResponse[] } => ({
   topics: [

@@ -1,20 +1,12 @@
 import { SpanKind } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import type { ProduceRequest__Output } from '@tributary/proto';
+import { inMemoryTracer, TEST_PARENT } from '@tributary/telemetry';
 import { Registry } from 'prom-client';
 import { createBrokerMetrics } from '../metrics';
 import { produceObserver } from './produce-telemetry';
 
-const exporter = new InMemorySpanExporter();
-const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer(
-  't',
-);
-const TRACE = '0af7651916cd43dd8448eb211c80319c';
-const SEND = 'b7ad6b7169203331';
+const { tracer, exporter } = inMemoryTracer();
+const { traceId: TRACE, spanId: SEND } = TEST_PARENT;
 
 const request = (traced: boolean): ProduceRequest__Output =>
   ({
