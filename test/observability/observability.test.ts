@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { type ConsumerMessage, stringSerde, Tributary } from '@tributary/client';
+import { createClient } from '@tributary/proto';
 import { Attr, startTracing, type Tracing, tracingConfigFromEnv } from '@tributary/telemetry';
 import {
   freePort,
@@ -167,7 +168,7 @@ describe('observability', () => {
     expect(tag(send, 'span.kind')).toBe('producer');
   });
 
-  it('the CLI’s produce and consume: send → produce → process in one trace; the join and the broker’s FetchStream spans', async () => {
+  it('the CLI’s produce and consume: send → produce → process in one trace; the join span; a FetchStream response span', async () => {
     const suffix = Date.now().toString(36);
     const topic = `cli-traced-${suffix}`;
     const group = `cli-group-${suffix}`;
@@ -237,19 +238,46 @@ describe('observability', () => {
     expect(tag(joinSpan, 'span.kind')).toBe('client');
     expect(Number(tag(joinSpan, 'tributary.group.assigned_partitions'))).toBe(1);
 
-    // The broker served the consumer's FetchStream: one span per response (its own sampler's
-    // roots here: the cluster runs parentbased_always_on).
+    // A FetchStream (the streaming fetch; the TS consumer long-polls the unary Fetch) opened
+    // inside a sampled span: the leader's span for its response is that span's child.
+    const [info] = await client.admin().describeTopics([topic]);
+    const leader = cluster.brokers.find((n) => n.id === String(info!.partitions[0]!.leader))!;
+    const broker = createClient('BrokerService', leader.address);
+    const reader = trace.getTracer('observability-test');
+    const streamTraceId = await reader.startActiveSpan('read a fetch stream', async (root) => {
+      try {
+        const call = broker.fetchStream();
+        const response = new Promise((resolve, reject) => {
+          call.once('data', resolve);
+          call.once('error', reject);
+        });
+        call.write({
+          start: {
+            settings: { maxWaitMs: 50, minBytes: 1 },
+            partitions: [{ topic, partition: 0, fetchOffset: 0 }],
+            credit: { responses: 1, bytes: 1 << 20 },
+          },
+        });
+        await response;
+        call.end();
+        return root.spanContext().traceId;
+      } finally {
+        root.end();
+      }
+    });
+    broker.close();
+    await tracing.flush();
     const fetchOp = 'tributary.v1.BrokerService/FetchStream';
-    const fetched = await waitFor(
-      () =>
-        jaegerTrace(
-          `${jaeger.queryUrl}/api/traces?service=tributary-broker&operation=${encodeURIComponent(fetchOp)}&limit=20`,
-          (t) => t.spans.some((s) => s.operationName === fetchOp && tag(s, Attr.destinationName) === topic),
-        ),
-      { timeoutMs: 30_000, intervalMs: 500, description: `a ${fetchOp} span for ${topic}` },
+    const streamTrace = await waitFor(
+      () => jaegerTrace(`${jaeger.queryUrl}/api/traces/${streamTraceId}`, (t) => names(t).has(fetchOp)),
+      { timeoutMs: 30_000, intervalMs: 500, description: `trace ${streamTraceId} to hold ${fetchOp}` },
     );
-    const fetchSpan = fetched.spans.find((s) => s.operationName === fetchOp)!;
+    const fetchSpan = streamTrace.spans.find((s) => s.operationName === fetchOp)!;
+    const rootSpan = streamTrace.spans.find((s) => s.operationName === 'read a fetch stream')!;
+    expect(streamTrace.processes[fetchSpan.processID]!.serviceName).toBe('tributary-broker');
+    expect(fetchSpan.references.map((r) => r.spanID)).toContain(rootSpan.spanID);
     expect(tag(fetchSpan, 'span.kind')).toBe('server');
+    expect(tag(fetchSpan, Attr.destinationName)).toBe(topic);
     expect(Number(tag(fetchSpan, 'tributary.fetch.bytes'))).toBeGreaterThan(0);
   });
 
