@@ -52,8 +52,8 @@ export class PresetTraceIdGenerator extends RandomIdGenerator {
   }
 }
 
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 const random32 = () => (Math.random() * 2 ** 32) >>> 0;
+const ID_BYTES = Buffer.allocUnsafe(16);
 
 /**
  * A random trace id whose four 32-bit words XOR to `accumulation`, the value the SDK's
@@ -64,8 +64,11 @@ export function traceIdWithAccumulation(accumulation: number): string {
   const b = random32();
   const c = random32();
   if (a === 0 && b === 0 && c === 0 && accumulation === 0) a = 1; // all-zero ids are invalid
-  const d = (accumulation ^ a ^ b ^ c) >>> 0;
-  return hex8(a) + hex8(b) + hex8(c) + hex8(d);
+  ID_BYTES.writeUInt32BE(a, 0);
+  ID_BYTES.writeUInt32BE(b, 4);
+  ID_BYTES.writeUInt32BE(c, 8);
+  ID_BYTES.writeUInt32BE((accumulation ^ a ^ b ^ c) >>> 0, 12);
+  return ID_BYTES.toString('hex');
 }
 
 /** The bound the SDK's ratio sampler compares a trace id's accumulation with. */
