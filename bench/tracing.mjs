@@ -8,7 +8,9 @@
 // collector's. Rounds interleave the cases, and each round starts with a different one, so slow
 // drift of a shared machine's load falls on every case alike. Each case's ratio is the median,
 // over rounds, of its throughput divided by the same round's tracing-off throughput. The load
-// average is printed and recorded before and after the run.
+// average is printed and recorded before and after the run. Besides records/s it records CPU
+// per record: the client's (`cpuMs` of `perf --json`) and the broker's (from /proc/<pid>/stat
+// around each run), steadier than throughput on a shared machine; cost = CPU ratio − 1.
 // Writes bench/results/tracing.json. Goal: 1 % costs at most 3 %.
 //
 // BENCH_COMPARE=<dir> adds the same three cases run with the client of another built checkout
@@ -20,6 +22,7 @@
 //   BENCH_RECORDS=100000 BENCH_ROUNDS=3 npm run bench:tracing
 //   BENCH_COMPARE=/tmp/before npm run bench:tracing
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
@@ -98,7 +101,25 @@ const bootstrap = cluster.bootstrap.join(',');
 const load = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
 const loadBefore = load();
 process.stderr.write(`load average before: ${loadBefore.join(', ')}\n`);
-const runs = Object.fromEntries(MODES.map((m) => [m.name, { produce: [], consume: [], bytes: [] }]));
+/** CPU ms a process has used (utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms). */
+const cpuMsOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const brokerPid = cluster.brokers[0].process.pid;
+const OPS = ['produce', 'consume'];
+const runs = Object.fromEntries(
+  MODES.map((m) => [
+    m.name,
+    {
+      produce: [],
+      consume: [],
+      bytes: [],
+      cpu: { produce: [], consume: [] },
+      brokerCpu: { produce: [], consume: [] },
+    },
+  ]),
+);
 try {
   const client = new Tributary({ bootstrap: cluster.bootstrap });
   const admin = client.admin();
@@ -110,6 +131,7 @@ try {
       await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
       const before = exportedBytes;
       process.stderr.write(`round ${round}/${ROUNDS}, tracing ${mode.name}: produce ...`);
+      const brokerBefore = cpuMsOf(brokerPid);
       const produced = await perf(
         mode.bin,
         [
@@ -124,6 +146,7 @@ try {
         mode.env,
       );
       process.stderr.write(` ${Math.round(produced.recordsPerSec).toLocaleString()}/s; consume ...`);
+      const brokerBetween = cpuMsOf(brokerPid);
       const consumed = await perf(
         mode.bin,
         [
@@ -140,8 +163,15 @@ try {
         mode.env,
       );
       process.stderr.write(` ${Math.round(consumed.recordsPerSec).toLocaleString()}/s\n`);
-      runs[mode.name].produce.push(produced.recordsPerSec);
-      runs[mode.name].consume.push(consumed.recordsPerSec);
+      const brokerAfter = cpuMsOf(brokerPid);
+      const r = runs[mode.name];
+      r.produce.push(produced.recordsPerSec);
+      r.consume.push(consumed.recordsPerSec);
+      // µs of CPU per record: client process, broker process.
+      r.cpu.produce.push((produced.cpuMs * 1000) / RECORDS);
+      r.cpu.consume.push((consumed.cpuMs * 1000) / RECORDS);
+      r.brokerCpu.produce.push(((brokerBetween - brokerBefore) * 1000) / RECORDS);
+      r.brokerCpu.consume.push(((brokerAfter - brokerBetween) * 1000) / RECORDS);
       runs[mode.name].bytes.push(exportedBytes - before);
     }
   }
@@ -158,28 +188,48 @@ const median = (xs) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const cases = [];
+const round3 = (x) => Math.round(x * 1000) / 1000;
 for (const mode of MODES) {
-  for (const op of ['produce', 'consume']) {
-    const rounds = runs[mode.name][op];
-    const ratios = rounds.map((rps, i) => rps / runs[mode.baseline][op][i]);
+  for (const op of OPS) {
+    const r = runs[mode.name];
+    const base = runs[mode.baseline];
+    const rounds = r[op];
+    const ratios = rounds.map((rps, i) => rps / base[op][i]);
+    const cpuRatios = r.cpu[op].map((c, i) => c / base.cpu[op][i]);
     cases.push({
       name: `${op} ${RECORD_SIZE} B, tracing ${mode.name}`,
       recordsPerSec: Math.round(median(rounds)),
       rounds: rounds.map(Math.round),
       otlpBytesPerRound: median(runs[mode.name].bytes),
       baseline: `${op} ${RECORD_SIZE} B, tracing ${mode.baseline}`,
-      ratio: Math.round(median(ratios) * 1000) / 1000,
-      roundRatios: ratios.map((r) => Math.round(r * 1000) / 1000),
+      ratio: round3(median(ratios)),
+      roundRatios: ratios.map(round3),
+      clientCpuUsPerRecord: round3(median(r.cpu[op])),
+      clientCpuRatio: round3(median(cpuRatios)),
+      roundClientCpuRatios: cpuRatios.map(round3),
+      brokerCpuUsPerRecord: round3(median(r.brokerCpu[op])),
     });
   }
 }
 console.log(
   table(
-    ['case', 'records/s (median)', 'vs off (median of rounds)', 'rounds', 'OTLP bytes/round'],
+    [
+      'case',
+      'records/s (median)',
+      'vs off (median of rounds)',
+      'client CPU µs/record',
+      'client CPU vs off',
+      'broker CPU µs/record',
+      'rounds (records/s)',
+      'OTLP bytes/round',
+    ],
     cases.map((c) => [
       c.name,
       c.recordsPerSec.toLocaleString(),
       `${(c.ratio * 100).toFixed(1)} %`,
+      c.clientCpuUsPerRecord.toFixed(2),
+      `${(c.clientCpuRatio * 100).toFixed(1)} %`,
+      c.brokerCpuUsPerRecord.toFixed(2),
       c.rounds.join(', '),
       c.otlpBytesPerRound.toLocaleString(),
     ]),

@@ -15,6 +15,11 @@ export interface PerfResult {
   recordsPerSec: number;
   mbPerSec: number;
   latencyMs: { avg: number; max: number; p50: number; p95: number; p99: number; p999: number };
+  /**
+   * CPU time this process used over the measured window (user + system), ms: on a shared
+   * machine a steadier measure of the client's own cost than records/s.
+   */
+  cpuMs: number;
 }
 
 /** Percentile by nearest rank over sorted values. */
@@ -29,6 +34,7 @@ export function summarize(
   bytes: number,
   elapsedMs: number,
   latencies: Float64Array,
+  cpuSince?: NodeJS.CpuUsage,
 ): PerfResult {
   const sorted = latencies.slice().sort();
   let sum = 0;
@@ -47,8 +53,14 @@ export function summarize(
       p99: round(percentile(sorted, 0.99)),
       p999: round(percentile(sorted, 0.999)),
     },
+    cpuMs: cpuSince === undefined ? 0 : round(cpuMsSince(cpuSince)),
   };
 }
+
+const cpuMsSince = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 
 function bar(enabled: boolean, total: number): SingleBar | undefined {
   if (!enabled) return undefined;
@@ -75,6 +87,7 @@ export async function perfProduce(t: Tributary, c: PerfProduceArgs, io: Output):
   let done = 0;
   let failure: unknown;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let windowStart = start;
   let windowCount = 0;
   try {
@@ -116,7 +129,13 @@ export async function perfProduce(t: Tributary, c: PerfProduceArgs, io: Output):
     await producer.disconnect().catch(() => {});
   }
   if (failure !== undefined) throw failure;
-  const result = summarize(c.numRecords, c.numRecords * c.recordSize, performance.now() - start, latencies);
+  const result = summarize(
+    c.numRecords,
+    c.numRecords * c.recordSize,
+    performance.now() - start,
+    latencies,
+    cpuStart,
+  );
   io.out(
     c.json
       ? json(result)
@@ -140,6 +159,7 @@ export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output):
   let bytes = 0;
   const timer = setTimeout(() => void consumer.disconnect(), c.timeoutMs);
   let start = performance.now();
+  let cpuStart = process.cpuUsage();
   try {
     if (c.group !== undefined) await consumer.subscribe({ topics: [c.topic], fromBeginning: true });
     else {
@@ -149,6 +169,7 @@ export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output):
       );
     }
     start = performance.now();
+    cpuStart = process.cpuUsage();
     await new Promise<void>((resolve, reject) => {
       consumer
         .run({
@@ -177,7 +198,7 @@ export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output):
       `Consumed only ${count} of ${c.messages} records within --timeout-ms ${c.timeoutMs}; is the topic that long?`,
     );
   }
-  const result = summarize(count, bytes, elapsed, latencies.subarray(0, count));
+  const result = summarize(count, bytes, elapsed, latencies.subarray(0, count), cpuStart);
   io.out(
     c.json
       ? json(result)
