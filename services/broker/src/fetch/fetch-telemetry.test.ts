@@ -1,12 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { FetchTopicResponse } from '@tributary/proto';
-import { inMemoryTracer, TEST_PARENT } from '@tributary/telemetry';
+import { startTracing, TEST_PARENT, tracingConfigFromEnv } from '@tributary/telemetry';
 import { Registry } from 'prom-client';
 import { createBrokerMetrics } from '../metrics';
 import { fetchObserver } from './fetch-telemetry';
 
-const { tracer, exporter } = inMemoryTracer();
+// The broker's own tracing setup (startTracing, so head sampling applies), exporting to memory.
+const exporter = new InMemorySpanExporter();
+const tracing = startTracing(tracingConfigFromEnv({}, 'tributary-broker'), { exporter });
+const tracer = tracing.tracer;
+afterAll(() => tracing.shutdown());
 const { traceId: TRACE, spanId: CONSUMER_SPAN } = TEST_PARENT;
 
 const response = (): { topics: FetchTopicResponse[] } => ({
