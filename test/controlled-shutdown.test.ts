@@ -1,7 +1,8 @@
 import { Tributary } from '@tributary/client';
-import { connectEtcd, type EtcdConnection, isPartitionState, keys, parseRecord } from '@tributary/registry';
+import { connectEtcd, type EtcdConnection, isPartitionState, parseRecord } from '@tributary/registry';
 import { LocalCluster, waitFor } from '@tributary/test-kit';
 import { readPartition } from './data-plane-helpers';
+import { expectedValues, startLeaderSampler, startPartitionWriters } from './lib/ordered-workload';
 
 /**
  * Issue 12, item 3: controlled shutdown. A rolling restart of all three brokers, one at a time
@@ -36,8 +37,6 @@ describe('controlled shutdown', () => {
     const kvs = await etcd.ns.getAll().prefix(`partitions/${topic}/`).exec();
     return kvs.kvs.map((kv) => parseRecord(kv.key.toString(), kv.value, isPartitionState));
   };
-  const liveBrokers = async () =>
-    new Set((await etcd.ns.getAll().prefix(keys.brokersPrefix()).keys()).map((k) => Number(k.split('/')[1])));
 
   it('rolls all three brokers under acks=all: no failed send, never offline, every record once and in order', async () => {
     const admin = client.admin();
@@ -52,45 +51,18 @@ describe('controlled shutdown', () => {
     ]);
     const producer = client.producer({ lingerMs: 2 });
 
-    // The workload: each partition gets "p:0", "p:1", ... in order, a few sends in flight.
-    const sent = new Array<number>(PARTITIONS).fill(0);
-    const acked = new Array<number>(PARTITIONS).fill(0);
-    const failures: string[] = [];
-    let writing = true;
-    const writer = async (partition: number) => {
-      while (writing) {
-        const value = `${partition}:${sent[partition]!++}`;
-        try {
-          await producer.send({ topic, messages: [{ partition, value }] });
-          acked[partition]!++;
-        } catch (err) {
-          failures.push(`${value}: ${(err as Error).message}`);
-        }
-      }
-    };
-    const writers = Array.from({ length: PARTITIONS }, (_, p) => writer(p));
-
-    // The sampler: every partition has a live leader at every sampled moment.
-    const offline: string[] = [];
-    let samples = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const [live, now] = await Promise.all([liveBrokers(), states(topic)]);
-        now.forEach((s, p) => {
-          if (s.leader < 0 || !live.has(s.leader))
-            offline.push(`sample ${samples}: partition ${p} leader ${s.leader}`);
-        });
-        samples++;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    // The workload: each partition gets "p:0", "p:1", ... in order; every partition's leader is
+    // sampled every 50 ms.
+    const writers = startPartitionWriters(producer, topic, PARTITIONS);
+    const sampler = startLeaderSampler(etcd, topic);
 
     const allInSync = async () => (await states(topic)).every((s) => s.isr.length === 3);
-    const ackedTotal = () => acked.reduce((a, b) => a + b, 0);
-    await waitFor(() => ackedTotal() > 200, { timeoutMs: 20_000, description: 'the producer to get going' });
+    await waitFor(() => writers.total() > 200, {
+      timeoutMs: 20_000,
+      description: 'the producer to get going',
+    });
     for (const broker of cluster.brokers) {
-      const before = ackedTotal();
+      const before = writers.total();
       await broker.stop();
       expect(broker.process!.stdout).toMatch(/controlled shutdown done/);
       broker.start();
@@ -99,22 +71,21 @@ describe('controlled shutdown', () => {
         timeoutMs: 30_000,
         description: `every ISR whole again after broker ${broker.id}`,
       });
-      await waitFor(() => ackedTotal() > before + 100, {
+      await waitFor(() => writers.total() > before + 100, {
         timeoutMs: 20_000,
         description: 'writes to go on after the restart',
       });
     }
-    writing = false;
-    await Promise.all(writers);
-    sampling = false;
-    await sampler;
+    await writers.stop();
+    await sampler.stop();
 
-    expect(failures).toEqual([]);
-    expect(offline).toEqual([]);
-    expect(samples).toBeGreaterThan(20);
+    expect(writers.failures).toEqual([]);
+    expect(sampler.offline).toEqual([]);
+    expect(sampler.samples()).toBeGreaterThan(20);
     for (let p = 0; p < PARTITIONS; p++) {
-      const records = await readPartition(cluster.bootstrap, topic, p, 0, acked[p]!);
-      expect(records.map((r) => r.value)).toEqual(Array.from({ length: acked[p]! }, (_, i) => `${p}:${i}`));
+      const acked = writers.acked[p]!;
+      const records = await readPartition(cluster.bootstrap, topic, p, 0, acked);
+      expect(records.map((r) => r.value)).toEqual(expectedValues(p, acked));
     }
   });
 

@@ -15,6 +15,7 @@ import {
 } from '@tributary/registry';
 import { LocalCluster, waitFor } from '@tributary/test-kit';
 import { readPartition } from './data-plane-helpers';
+import { expectedValues, startLeaderSampler, startPartitionWriters } from './lib/ordered-workload';
 import { tributary } from './lib/run-cli';
 
 /**
@@ -33,7 +34,13 @@ describe('partition reassignment', () => {
   let tmp: string;
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({ brokers: 3, controllers: 2, coordinators: 0, leaseTtlSeconds: 3 });
+    cluster = await LocalCluster.start({
+      brokers: 3,
+      controllers: 2,
+      coordinators: 0,
+      leaseTtlSeconds: 3,
+      metrics: true,
+    });
     client = new Tributary({ bootstrap: cluster.bootstrap, clientId: 'reassignment-test' });
     etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
     tmp = mkdtempSync(join(tmpdir(), 'tributary-reassign-'));
@@ -61,8 +68,6 @@ describe('partition reassignment', () => {
     (await etcd.ns.getAll().prefix(`topics/${topic}`).strings()) as Record<string, string>;
   const rawPartitions = async (topic: string) =>
     (await etcd.ns.getAll().prefix(keys.partitionsPrefix(topic)).strings()) as Record<string, string>;
-  const liveBrokers = async () =>
-    new Set((await etcd.ns.getAll().prefix(keys.brokersPrefix()).keys()).map((k) => Number(k.split('/')[1])));
   const partitionDirs = (broker: number, topic: string) => {
     const dir = join(cluster.dataRoot, `broker-${broker}`);
     return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith(`${topic}-`)) : [];
@@ -136,22 +141,8 @@ describe('partition reassignment', () => {
     expect(added.id).toBe('3');
     const producer = client.producer({ lingerMs: 2 });
 
-    const sent = new Array<number>(PARTITIONS).fill(0);
-    const acked = new Array<number>(PARTITIONS).fill(0);
-    const failures: string[] = [];
-    let writing = true;
-    const writer = async (partition: number) => {
-      while (writing) {
-        const value = `${partition}:${sent[partition]!++}`;
-        try {
-          await producer.send({ topic, messages: [{ partition, value }] });
-          acked[partition]!++;
-        } catch (err) {
-          failures.push(`${value}: ${(err as Error).message}`);
-        }
-      }
-    };
-    const writers = Array.from({ length: PARTITIONS }, (_, p) => writer(p));
+    const writers = startPartitionWriters(producer, topic, PARTITIONS);
+    const { acked } = writers;
 
     // A reader, assigned every partition from offset 0, while the move happens.
     const read: string[][] = Array.from({ length: PARTITIONS }, () => []);
@@ -167,22 +158,9 @@ describe('partition reassignment', () => {
       }
     })();
 
-    const offline: string[] = [];
-    let samples = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const [live, now] = await Promise.all([liveBrokers(), states(topic)]);
-        now.forEach((s, p) => {
-          if (s.leader < 0 || !live.has(s.leader))
-            offline.push(`sample ${samples}: partition ${p} leader ${s.leader}`);
-        });
-        samples++;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const sampler = startLeaderSampler(etcd, topic);
 
-    const total = () => acked.reduce((a, b) => a + b, 0);
+    const total = writers.total;
     await waitFor(() => total() > 1000, { timeoutMs: 30_000, description: 'some data before the move' });
     // Broker 0 leaves, broker 3 takes its place (first when 0 was first: leadership moves too).
     const before = await record(topic);
@@ -225,30 +203,28 @@ describe('partition reassignment', () => {
       description: 'writes to go on after the move',
     });
 
-    writing = false;
-    await Promise.all(writers);
+    await writers.stop();
     reading = false;
     await waitFor(() => read.every((r, p) => r.length >= acked[p]!), {
       timeoutMs: 30_000,
       description: 'the reader to reach every acknowledged record',
     });
-    sampling = false;
-    await sampler;
+    await sampler.stop();
     await reader.disconnect();
     await readLoop;
 
-    expect(failures).toEqual([]);
-    expect(offline).toEqual([]);
-    expect(samples).toBeGreaterThan(10);
+    expect(writers.failures).toEqual([]);
+    expect(sampler.offline).toEqual([]);
+    expect(sampler.samples()).toBeGreaterThan(10);
     for (let p = 0; p < PARTITIONS; p++) {
-      const expected = Array.from({ length: acked[p]! }, (_, i) => `${p}:${i}`);
-      expect(read[p]!.slice(0, acked[p]!)).toEqual(expected);
+      const expected = expectedValues(p, acked[p]!);
+      expect(read[p]).toEqual(expected); // the reader saw each acknowledged record once, in order
       // Read back from the new replica set: the whole log, once each, in order.
       const back = await readPartition(cluster.bootstrap, topic, p, 0, acked[p]!);
       expect(back.map((r) => r.value)).toEqual(expected);
     }
     console.log(
-      `moved ${PARTITIONS} partitions in ${moveMs} ms under ${total()} acknowledged writes, ${samples} samples`,
+      `moved ${PARTITIONS} partitions in ${moveMs} ms under ${total()} acknowledged writes, ${sampler.samples()} samples`,
     );
   }, 180_000);
 
@@ -390,6 +366,15 @@ describe('partition reassignment', () => {
     expect(verify.stdout).toMatch(
       new RegExp(`is still in progress: adding \\[${spare}\\], removing \\[${original[1]}\\]`),
     );
+    // The active controller counts it.
+    const activeId = parseRecord(
+      keys.controllerKey(),
+      (await etcd.ns.get(keys.controllerKey()).exec()).kvs[0]!.value,
+      isControllerRegistration,
+    ).id;
+    const active = cluster.controllers.find((c) => c.id === activeId)!;
+    const metrics = await (await fetch(`http://127.0.0.1:${active.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^tributary_controller_reassigning_partitions({[^}]*})? 1$/m);
     const cancel = await tributary(['partitions', 'reassign', '--cancel', '--plan', plan, ...bootstrap()]);
     expect(cancel.code).toBe(0);
     expect(cancel.stdout).toMatch(/Cancelled the reassignment of 1 of 1 partition/);

@@ -76,7 +76,11 @@ void runService({
         const live = active.view.brokers();
         for (const [, partitions] of active.view.allPartitions())
           for (const [, p] of partitions)
-            yield { leader: p.value.leader, leaderLive: live.has(p.value.leader) };
+            yield {
+              leader: p.value.leader,
+              leaderLive: live.has(p.value.leader),
+              reassigning: p.value.reassignment !== undefined,
+            };
       },
     });
     const resign = (reason: string) => void election?.resign(reason);

@@ -10,7 +10,11 @@ export interface ControllerState {
   /** The controller epoch while this process is active. */
   epoch(): number | undefined;
   /** Every partition's leader and whether that leader is a live broker, while active. */
-  partitions(): Iterable<{ readonly leader: number; readonly leaderLive: boolean }>;
+  partitions(): Iterable<{
+    readonly leader: number;
+    readonly leaderLive: boolean;
+    readonly reassigning: boolean;
+  }>;
 }
 
 export function createControllerMetrics(registry: Registry, state: ControllerState) {
@@ -40,6 +44,16 @@ export function createControllerMetrics(registry: Registry, state: ControllerSta
         let n = 0;
         if (state.epoch() !== undefined)
           for (const p of state.partitions()) if (p.leader < 0 || !p.leaderLive) n++;
+        this.set(n);
+      },
+    }),
+    reassigningPartitions: new Gauge({
+      name: 'tributary_controller_reassigning_partitions',
+      help: 'Partitions being reassigned (KIP-455), as the active controller sees them; 0 on a standby.',
+      registers,
+      collect() {
+        let n = 0;
+        if (state.epoch() !== undefined) for (const p of state.partitions()) if (p.reassigning) n++;
         this.set(n);
       },
     }),

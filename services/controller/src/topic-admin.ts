@@ -168,7 +168,10 @@ export class TopicAdmin {
       const startIndex = startIndexOf(record.replicas, brokers);
       const added = assignReplicas({
         partitions: count - current,
-        replicationFactor: record.replicas[0]!.length,
+        // While partition 0 is being reassigned its replicas are the union of old and new.
+        replicationFactor:
+          record.replicas[0]!.length -
+          (this.view.partition(name, 0)?.value.reassignment?.removing.length ?? 0),
         brokers,
         firstPartition: current,
         ...(startIndex !== undefined ? { startIndex } : {}),
