@@ -29,6 +29,13 @@ interface SessionPartition {
   paused: boolean;
 }
 
+/** One partition's part of a response being built, applied by `#commit` once it is sent. */
+interface PartitionRead {
+  readonly part: SessionPartition;
+  readonly error: boolean;
+  readonly nextOffset: number;
+}
+
 export class FetchStreamSession {
   readonly #parts = new Map<string, SessionPartition>();
   #settings: FetchStreamSettings__Output = { maxWaitMs: 500, minBytes: 1, maxBytes: 0, recordFormat: 0 };
@@ -140,7 +147,7 @@ export class FetchStreamSession {
         await this.#sleep(60_000);
         continue;
       }
-      const built = this.#build(false);
+      const built = this.#build();
       if (built.bytes === 0 && !built.failed) {
         readySince = undefined;
         await this.#sleep(60_000);
@@ -154,23 +161,25 @@ export class FetchStreamSession {
         await this.#sleep(this.#settings.maxWaitMs - waited);
         continue;
       }
-      const res = this.#build(true);
+      // What was just read is what goes out: nothing awaited since, so nothing moved.
+      this.#commit(built.reads);
       const since = readySince;
       readySince = undefined;
-      if (res.topics.length === 0) continue;
+      if (built.topics.length === 0) continue;
       this.#responses -= 1;
-      this.#bytes -= res.bytes;
-      this.send({ topics: res.topics }, since);
+      this.#bytes -= built.bytes;
+      this.send({ topics: built.topics }, since);
     }
   }
 
-  /** Reads every active partition within the credits; with `commit`, advances positions and pauses failures. */
-  #build(commit: boolean): { topics: FetchTopicResponse[]; bytes: number; failed: boolean } {
+  /** Reads every active partition within the credits; positions move only in `#commit`. */
+  #build(): { topics: FetchTopicResponse[]; bytes: number; failed: boolean; reads: PartitionRead[] } {
     const records = this.#settings.recordFormat === 2;
     const maxBytes = this.#settings.maxBytes > 0 ? this.#settings.maxBytes : this.deps.config.fetchMaxBytes;
     let remaining = Math.min(maxBytes, this.#bytes);
     let total = 0;
     let failed = false;
+    const reads: PartitionRead[] = [];
     const byTopic = new Map<string, FetchTopicResponse>();
     for (const s of this.#parts.values()) {
       if (s.paused) continue;
@@ -181,10 +190,7 @@ export class FetchStreamSession {
       total += r.bytes;
       remaining -= r.bytes;
       failed ||= r.error;
-      if (commit) {
-        if (r.error) s.paused = true;
-        else s.offset = r.nextOffset;
-      }
+      reads.push({ part: s, error: r.error, nextOffset: r.nextOffset });
       let t = byTopic.get(s.topic);
       if (t === undefined) {
         t = { topic: s.topic, partitions: [] };
@@ -192,6 +198,14 @@ export class FetchStreamSession {
       }
       t.partitions!.push(r.response);
     }
-    return { topics: [...byTopic.values()], bytes: total, failed };
+    return { topics: [...byTopic.values()], bytes: total, failed, reads };
+  }
+
+  /** Advances the positions of partitions sent, and pauses the ones that failed. */
+  #commit(reads: readonly PartitionRead[]): void {
+    for (const { part, error, nextOffset } of reads) {
+      if (error) part.paused = true;
+      else part.offset = nextOffset;
+    }
   }
 }
