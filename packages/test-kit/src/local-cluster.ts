@@ -28,6 +28,9 @@ export function serviceMain(kind: ServiceKind): string {
 }
 
 /** One service process of a local cluster; `start()` again after a stop or kill restarts it. */
+/** Node flags for every service process this kit starts (see `ServiceNode.start`). */
+const NODE_FLAGS_VARIABLE = 'TRIBUTARY_SERVICE_NODE_FLAGS';
+
 export class ServiceNode {
   process: ManagedProcess | undefined;
 
@@ -63,12 +66,14 @@ export class ServiceNode {
   start(extraArgs: readonly string[] = []): ManagedProcess {
     if (this.process?.running) throw new Error(`${this.kind} ${this.id} is already running`);
     const main = serviceMain(this.kind);
-    const nodeFlags = (process.env['TRIBUTARY_SERVICE_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const nodeFlags = (process.env[NODE_FLAGS_VARIABLE] ?? '').split(' ').filter(Boolean);
+    // Not passed on: a service refuses TRIBUTARY_* variables that are not its settings.
+    const { [NODE_FLAGS_VARIABLE]: _, ...env } = this.env ?? process.env;
     this.process = new ManagedProcess(
       `${this.kind}-${this.id}`,
       process.execPath,
       [...nodeFlags, main, ...this.args, ...extraArgs],
-      { echo: this.echo, ...(this.env ? { env: this.env } : {}) },
+      { echo: this.echo, env },
     );
     return this.process;
   }
