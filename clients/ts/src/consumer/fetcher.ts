@@ -21,7 +21,8 @@
  *   record batch (records below the asked-for offset are skipped), and partition errors the
  *   fetcher cannot handle itself (OFFSET_OUT_OF_RANGE, or anything not retriable): such a
  *   partition is no longer read until `add`ed again.
- * - Prefetch: each leader broker may hold `maxPrefetchBytes` of delivered-but-unreleased bytes;
+ * - Prefetch: each leader broker may hold two responses' worth (`creditWindowBytes`) of
+ *   delivered-but-unreleased bytes;
  *   `release(batch)` gives its budget back.
  *
  * How: one FetchStream per leader broker (fetch-session.ts) carrying every partition this
