@@ -107,6 +107,7 @@ async function measure(setup) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-stages-'));
   const tributary = await startTributaryCluster(PORT_BASE + 510, { env: otel('parentbased_always_off') });
   let run;
+  let traced;
   const out = path.join(work, 'traced.jsonl');
   try {
     const { bootstrap } = tributary;
@@ -119,16 +120,16 @@ async function measure(setup) {
     );
     // Broker spans are exported every 200 ms; give the last batch time to arrive.
     await new Promise((r) => setTimeout(r, 1000));
+    traced = fs
+      .readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   } finally {
     await tributary.stop();
+    fs.rmSync(work, { recursive: true, force: true });
   }
   const overall = JSON.parse(run.stdout.trim().split('\n').pop());
-  const traced = fs
-    .readFileSync(out, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-  fs.rmSync(work, { recursive: true, force: true });
   const joined = traced.map((r) => stagesOf(r, setup.acks)).filter(Boolean);
   joined.sort((a, b) => a.total - b.total);
   const median = joined[Math.floor(joined.length / 2)];

@@ -65,42 +65,48 @@ async function profileCase(c) {
   const clientDir = path.join(work, 'client');
   const tributary = await startTributaryCluster(PORT_BASE + 400);
   const { etcd, cluster } = tributary;
-  // Node refuses --cpu-prof in NODE_OPTIONS: each broker is restarted with it, under the same
-  // arguments, once its registration is gone.
-  const registry = await connectEtcd({ endpoints: [etcd.endpoint], clusterName: cluster.clusterName });
   const profiled = [];
-  for (const b of cluster.brokers) {
-    await b.stop();
-    await waitFor(async () => (await registry.ns.get(keys.brokerKey(Number(b.id))).exec()).kvs.length === 0, {
-      timeoutMs: 15_000,
-    });
-    const proc = new ManagedProcess(
-      `broker-${b.id}-profiled`,
-      process.execPath,
-      ['--cpu-prof', `--cpu-prof-dir=${serverDir}`, serviceMain('broker'), ...b.args],
-      { echo: false },
-    );
-    profiled.push({ proc, name: `broker ${b.id}` });
-    await waitFor(async () => (await checkHealth(b.address)) === 'SERVING', {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-    });
-  }
-  registry.close();
-  const brokerPids = new Map(profiled.map(({ proc, name }) => [proc.pid, name]));
-  const bootstrap = cluster.bootstrap.join(',');
   let figures;
   try {
+    // Node refuses --cpu-prof in NODE_OPTIONS: each broker is restarted with it, under the same
+    // arguments, once its registration is gone.
+    const registry = await connectEtcd({ endpoints: [etcd.endpoint], clusterName: cluster.clusterName });
+    try {
+      for (const b of cluster.brokers) {
+        await b.stop();
+        await waitFor(
+          async () => (await registry.ns.get(keys.brokerKey(Number(b.id))).exec()).kvs.length === 0,
+          { timeoutMs: 15_000 },
+        );
+        const proc = new ManagedProcess(
+          `broker-${b.id}-profiled`,
+          process.execPath,
+          ['--cpu-prof', `--cpu-prof-dir=${serverDir}`, serviceMain('broker'), ...b.args],
+          { echo: false },
+        );
+        profiled.push({ proc, name: `broker ${b.id}` });
+        await waitFor(async () => (await checkHealth(b.address)) === 'SERVING', {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
+      }
+    } finally {
+      registry.close();
+    }
     const topic = `profile-${c.name}`;
-    await tributaryTools({ bootstrap }).createTopic(topic, c.partitions, 3);
+    await tributaryTools({ bootstrap: tributary.bootstrap }).createTopic(topic, c.partitions, 3);
     figures = await c.run(
-      tributaryTools({ bootstrap, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${clientDir}`] }),
+      tributaryTools({
+        bootstrap: tributary.bootstrap,
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${clientDir}`],
+      }),
       topic,
     );
   } finally {
     await Promise.all(profiled.map(({ proc }) => proc.stop(10_000)));
     await tributary.stop();
   }
+  const brokerPids = new Map(profiled.map(({ proc, name }) => [proc.pid, name]));
   const brokers = [...brokerPids].map(([pid, name]) => {
     const file = path.join(serverDir, profileOf(serverDir, pid));
     return { name, file, summary: summarizeProfile(file) };
