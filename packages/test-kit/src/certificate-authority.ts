@@ -21,6 +21,33 @@ function openssl(args: readonly string[]): void {
 }
 
 /**
+ * A new P-256 key in `keyFile` and a certificate for it in `certFile`, valid for a week, with
+ * common name `commonName`: self-signed, or signed by a CA given in `extra` (-CA, -CAkey, -addext).
+ */
+function newCertificate(
+  keyFile: string,
+  certFile: string,
+  commonName: string,
+  extra: readonly string[] = [],
+): void {
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl([
+    'req',
+    '-x509',
+    ...newKey,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '7',
+    '-subj',
+    `/CN=${commonName}`,
+    ...extra,
+  ]);
+}
+
+/**
  * A throwaway certificate authority in a directory, for the TLS of `npm run dev -- --tls` and of
  * tests: a P-256 CA valid for a week, and leaf certificates it signs for 127.0.0.1 and localhost
  * with both serverAuth and clientAuth, so one file pair serves a listener and that process's
@@ -41,23 +68,7 @@ export class CertificateAuthority {
   static create(dir: string, name = 'Tributary throwaway CA'): CertificateAuthority {
     mkdirSync(dir, { recursive: true });
     const ca = new CertificateAuthority(dir);
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      ca.#caKeyFile,
-      '-out',
-      ca.caFile,
-      '-days',
-      '7',
-      '-subj',
-      `/CN=${name}`,
-    ]);
+    newCertificate(ca.#caKeyFile, ca.caFile, name);
     return ca;
   }
 
@@ -77,22 +88,7 @@ export class CertificateAuthority {
     const tmp = { certFile: `${files.certFile}.${stamp}.tmp`, keyFile: `${files.keyFile}.${stamp}.tmp` };
     const hosts = options.hosts ?? ['127.0.0.1', 'localhost'];
     const san = hosts.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      tmp.keyFile,
-      '-out',
-      tmp.certFile,
-      '-days',
-      '7',
-      '-subj',
-      `/CN=${commonName}`,
+    newCertificate(tmp.keyFile, tmp.certFile, commonName, [
       '-CA',
       this.caFile,
       '-CAkey',
