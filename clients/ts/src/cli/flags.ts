@@ -46,13 +46,14 @@ export const COMMON_FLAGS: FlagSpec = {
   'tls-ca-file': { type: 'string' },
   'tls-cert-file': { type: 'string' },
   'tls-key-file': { type: 'string' },
+  'tls-server-name': { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
 /**
- * The client's TLS from --tls (public roots), --tls-ca-file, --tls-cert-file and --tls-key-file,
- * or from TRIBUTARY_TLS_CA_FILE / _CERT_FILE / _KEY_FILE when `values` are the environment's;
+ * The client's TLS from --tls (public roots), --tls-ca-file, --tls-cert-file, --tls-key-file and
+ * --tls-server-name, or from TRIBUTARY_TLS_CA_FILE / _CERT_FILE / _KEY_FILE / _SERVER_NAME;
  * undefined when none is set (plaintext).
  */
 export function tlsOptions(values: {
@@ -60,8 +61,10 @@ export function tlsOptions(values: {
   caFile?: string | undefined;
   certFile?: string | undefined;
   keyFile?: string | undefined;
+  serverName?: string | undefined;
 }): ClientTlsOptions | undefined {
   const files = {
+    ...(values.serverName ? { serverName: values.serverName } : {}),
     ...(values.caFile ? { caFile: values.caFile } : {}),
     ...(values.certFile ? { certFile: values.certFile } : {}),
     ...(values.keyFile ? { keyFile: values.keyFile } : {}),
@@ -123,6 +126,7 @@ export function parseFlags(
       caFile: v['tls-ca-file'] as string | undefined,
       certFile: v['tls-cert-file'] as string | undefined,
       keyFile: v['tls-key-file'] as string | undefined,
+      serverName: v['tls-server-name'] as string | undefined,
     });
     return {
       common: {

@@ -36,7 +36,9 @@ Usage: tributary <command> [options]      (every command takes --bootstrap HOST:
                                            --json for scripts, and TLS: --tls-ca-file FILE
                                            [--tls-cert-file FILE --tls-key-file FILE] or
                                            $TRIBUTARY_TLS_CA_FILE/_CERT_FILE/_KEY_FILE; --tls
-                                           alone trusts the public roots; and a bearer token:
+                                           alone trusts the public roots; --tls-server-name
+                                           NAME checks that name in the servers' certificates
+                                           instead of their hosts; and a bearer token:
                                            --token TOKEN or $TRIBUTARY_TOKEN)
 
 ${sections()}

@@ -41,6 +41,7 @@ type TlsEnv = {
   readonly TRIBUTARY_TLS_CA_FILE?: string | undefined;
   readonly TRIBUTARY_TLS_CERT_FILE?: string | undefined;
   readonly TRIBUTARY_TLS_KEY_FILE?: string | undefined;
+  readonly TRIBUTARY_TLS_SERVER_NAME?: string | undefined;
 };
 
 async function run({ command: c, spec }: Invocation, io: MainIO, env: TlsEnv & TokenEnv): Promise<void> {
@@ -72,6 +73,7 @@ function tlsFrom(flags: ClientTlsOptions | undefined, env: TlsEnv): { tls?: Clie
       caFile: env.TRIBUTARY_TLS_CA_FILE,
       certFile: env.TRIBUTARY_TLS_CERT_FILE,
       keyFile: env.TRIBUTARY_TLS_KEY_FILE,
+      serverName: env.TRIBUTARY_TLS_SERVER_NAME,
     });
   return tls === undefined ? {} : { tls };
 }

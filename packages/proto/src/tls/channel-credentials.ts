@@ -1,3 +1,4 @@
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CertificateFiles, type TlsFiles } from './certificate-files';
 
@@ -10,6 +11,12 @@ import { CertificateFiles, type TlsFiles } from './certificate-files';
 export interface ClientTlsOptions extends TlsFiles {
   /** How often the files are read again. @default 1000 */
   readonly reloadIntervalMs?: number;
+  /**
+   * The name every server's certificate must carry, checked instead of the host dialed: for
+   * servers reached by addresses their certificates cannot name (Kubernetes pod IPs).
+   * @default the host of each address
+   */
+  readonly serverName?: string;
   /** Told when the files changed or the changed files were unusable (the old ones stay in use). */
   readonly onReload?: (event: { changed: string[]; error?: string }) => void;
 }
@@ -25,13 +32,22 @@ export function createChannelCredentials(tls: ClientTlsOptions | undefined): grp
     ...(tls.reloadIntervalMs === undefined ? {} : { reloadIntervalMs: tls.reloadIntervalMs }),
     ...(tls.onReload === undefined ? {} : { onReload: tls.onReload }),
   });
+  const serverName = tls.serverName;
+  const verify =
+    serverName === undefined
+      ? {}
+      : {
+          checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+            checkServerIdentity(serverName, cert),
+        };
   if (tls.caFile === undefined) {
     // grpc-js watches only a CA from a provider; with the public roots the files are read once.
     const { cert, key } = files.current();
-    return grpc.credentials.createSsl(null, key ?? null, cert ?? null);
+    return grpc.credentials.createSsl(null, key ?? null, cert ?? null, verify);
   }
   return grpc.experimental.createCertificateProviderChannelCredentials(
     files,
     tls.certFile === undefined ? null : files,
+    verify,
   );
 }

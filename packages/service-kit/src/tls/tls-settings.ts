@@ -25,6 +25,10 @@ export const tlsSettings = {
     doc: 'Whether the gRPC listener asks clients for a certificate: `required` is mutual TLS; `requested` verifies one if sent.',
     default: 'none',
   }),
+  'tls.server.name': setting.string({
+    doc: 'Name the certificates of the services this one calls must carry, checked instead of the host dialed (for services advertised by pod IP). Empty: the host dialed.',
+    default: '',
+  }),
   'tls.reload.interval.ms': setting.int({
     doc: 'How often the TLS files are read again; a changed, valid certificate serves new connections without a restart.',
     default: 1000,
@@ -102,7 +106,11 @@ export function transportFromConfig(config: TlsConfig, logger: Logger): ServiceT
       tls: true,
       // Listener and links each poll the files; one logs, so a rotation is logged once.
       server: createServerCredentials({ ...files, clientAuth, reloadIntervalMs, onReload }),
-      links: createChannelCredentials({ ...files, reloadIntervalMs }),
+      links: createChannelCredentials({
+        ...files,
+        reloadIntervalMs,
+        ...(optional(config['tls.server.name']) ? { serverName: config['tls.server.name'] } : {}),
+      }),
       etcd,
       serverTls: { ...files, clientAuth, reloadIntervalMs },
     };
