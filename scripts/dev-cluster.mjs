@@ -6,6 +6,9 @@
 // `--tls` makes a throwaway CA and certificates under <data>/tls/ (new ones every run) and runs
 // etcd and every gRPC listener and link on TLS, listeners requiring client certificates
 // (docs/security.md); it prints the environment that points the CLI at it.
+// `--auth` turns on authentication and ACLs (auth.mode authorize) with a new token key under
+// <data>/token.key every run, super user User:admin, and prints an admin token for the CLI; the
+// Kafka listeners stay off (they have no authentication yet, docs/security.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     verbose: { type: 'boolean', default: false },
     observability: { type: 'boolean', default: false },
     tls: { type: 'boolean', default: false },
+    auth: { type: 'boolean', default: false },
     'prometheus-port': { type: 'string', default: '9090' },
     'jaeger-port': { type: 'string', default: '16686' },
     'otlp-port': { type: 'string', default: '4318' },
@@ -191,7 +195,9 @@ try {
     dataRoot,
     brokers: brokerCount,
     brokerPorts: brokerPorts.slice(0, brokerCount),
-    kafka: kafkaPorts.slice(0, brokerCount),
+    ...(args.auth
+      ? { auth: { mode: 'authorize', superUsers: ['User:admin'] } }
+      : { kafka: kafkaPorts.slice(0, brokerCount) }),
     controllerPorts: [port('controller-port', args['controller-port'])],
     coordinatorPorts: [port('coordinator-port', args['coordinator-port'])],
     echo: args.verbose,
@@ -255,8 +261,20 @@ if (ca) {
     `     export TRIBUTARY_BOOTSTRAP=127.0.0.1:${brokerPorts[0]} TRIBUTARY_TLS_CA_FILE=${ca.caFile} TRIBUTARY_TLS_CERT_FILE=${cli.certFile} TRIBUTARY_TLS_KEY_FILE=${cli.keyFile}`,
   );
 }
+if (args.auth) {
+  console.log(
+    `auth: tokens and ACLs on every service; super user User:admin; token key ${cluster.tokenKeyFile}`,
+  );
+  console.log('     an admin token for the CLI (24 h), and how to make others:');
+  console.log(`     export TRIBUTARY_TOKEN=${await cluster.token('User:admin', 24 * 3600)}`);
+  console.log(`     npx tributary auth token create --principal alice --key-file ${cluster.tokenKeyFile}`);
+}
+const kafkaClients =
+  cluster.kafkaBootstrap.length > 0
+    ? `Kafka clients ${cluster.kafkaBootstrap.join(',')}`
+    : 'no Kafka listener';
 console.log(
-  `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, Kafka clients ${cluster.kafkaBootstrap.join(',')}; Ctrl-C to stop`,
+  `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s — bootstrap 127.0.0.1:${brokerPorts[0]}, ${kafkaClients}; Ctrl-C to stop`,
 );
 
 const stop = async (signal) => {

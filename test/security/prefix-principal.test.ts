@@ -92,7 +92,9 @@ describe('a principal limited to one topic prefix', () => {
     const anonymous = await cli(['topics', 'list']);
     expect(anonymous.code).toBe(1);
     expect(anonymous.stderr.trim().split('\n')).toHaveLength(1);
-    expect(anonymous.stderr).toMatch(/AUTHENTICATION_FAILED: .*no credentials.*--token/);
+    expect(anonymous.stderr).toMatch(
+      /AUTHENTICATION_FAILED: BrokerService\/Metadata: no bearer token or client certificate was sent\. .*--token/,
+    );
 
     const beyond = await cli(['topics', 'delete', 'bob-payments'], alice);
     expect(beyond.code).toBe(1);

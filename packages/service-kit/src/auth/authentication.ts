@@ -44,7 +44,9 @@ export function authenticationInterceptor(
     if (OPEN_SERVICES.some((prefix) => method.path.startsWith(prefix)))
       return new grpc.ServerInterceptingCall(call);
     const refuse = (message: string) => {
-      const err = toGrpcError(new TributaryError('AUTHENTICATION_FAILED', `${method.path}: ${message}`));
+      // `/tributary.v1.BrokerService/Metadata` → `BrokerService/Metadata`, as authorization names it.
+      const name = method.path.slice(method.path.lastIndexOf('.') + 1);
+      const err = toGrpcError(new TributaryError('AUTHENTICATION_FAILED', `${name}: ${message}`));
       call.sendStatus({ code: err.code!, details: err.details!, metadata: err.metadata! });
     };
     return new grpc.ServerInterceptingCall(call, {
@@ -54,8 +56,7 @@ export function authenticationInterceptor(
             const header = metadata.get(AUTHORIZATION_METADATA_KEY)[0];
             if (header === undefined) {
               const principal = certificatePrincipal(call.getAuthContext());
-              if (principal === undefined)
-                return refuse('no credentials (a bearer token or a client certificate)');
+              if (principal === undefined) return refuse('no bearer token or client certificate was sent');
               principals.set(metadata, principal);
               return nextMetadata(metadata);
             }
