@@ -73,6 +73,18 @@ describe('partition reassignment', () => {
     return existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith(`${topic}-`)) : [];
   };
   const bootstrap = () => ['--bootstrap', cluster.bootstrap.join(',')];
+  /** An RF=2 topic of one partition holding `records` records of 1 kB, and a broker it is not on. */
+  const onePartitionTopic = async (prefix: string, records: number) => {
+    const topic = unique(prefix);
+    await client.admin().createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
+    const producer = client.producer();
+    const value = 'x'.repeat(1000);
+    for (let sent = 0; sent < records; sent += 100) {
+      await producer.send({ topic, messages: Array.from({ length: 100 }, () => ({ partition: 0, value })) });
+    }
+    const replicas = (await record(topic)).replicas[0]!;
+    return { topic, replicas, spare: [0, 1, 2, 3].find((b) => !replicas.includes(b))! };
+  };
 
   it('bad input (unknown topic or partition, unknown broker, duplicates, empty list) gets a clear per-partition error and changes nothing', async () => {
     const admin = client.admin();
@@ -286,16 +298,8 @@ describe('partition reassignment', () => {
 
   it('a controller failover in the middle of a throttled move: the new controller completes it', async () => {
     const admin = client.admin();
-    const topic = unique('failover');
-    await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
-    const producer = client.producer();
-    const value = 'x'.repeat(1000);
-    for (let i = 0; i < 6; i++) {
-      await producer.send({ topic, messages: Array.from({ length: 100 }, () => ({ partition: 0, value })) });
-    }
-    const [current] = (await record(topic)).replicas;
-    const spare = [0, 1, 2, 3].find((b) => !current!.includes(b))!;
-    const target = [spare, current![1]!];
+    const { topic, replicas: current, spare } = await onePartitionTopic('failover', 600);
+    const target = [spare, current[1]!];
     // ~600 kB at 100 kB/s: the move takes several seconds, the failover happens inside them.
     const [outcome] = await admin.alterPartitionReassignments([{ topic, partition: 0, replicas: target }], {
       throttleBytesPerSec: 100_000,
@@ -332,15 +336,7 @@ describe('partition reassignment', () => {
 
   it('a cancelled move returns the partition to its original replicas, in order, and the adding replica deletes its copy', async () => {
     const admin = client.admin();
-    const topic = unique('cancel');
-    await admin.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 2 }]);
-    const producer = client.producer();
-    const value = 'y'.repeat(1000);
-    for (let i = 0; i < 5; i++) {
-      await producer.send({ topic, messages: Array.from({ length: 100 }, () => ({ partition: 0, value })) });
-    }
-    const original = (await record(topic)).replicas[0]!;
-    const spare = [0, 1, 2, 3].find((b) => !original.includes(b))!;
+    const { topic, replicas: original, spare } = await onePartitionTopic('cancel', 500);
     const plan = join(tmp, 'cancel.json');
     writeFileSync(
       plan,
