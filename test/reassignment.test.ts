@@ -323,7 +323,11 @@ describe('partition reassignment', () => {
       description: 'the new controller to complete the move',
     });
     const standby = cluster.controllers.find((c) => c !== node)!;
-    expect(standby.process!.stdout).toMatch(/reassignment completed/);
+    // Its log line follows the write (it waits for its own view first).
+    await waitFor(() => /reassignment completed/.test(standby.process!.stdout), {
+      timeoutMs: 10_000,
+      description: 'the new controller to log the completion',
+    });
     const [state] = await states(topic);
     expect((await record(topic)).replicas[0]).toEqual(target);
     expect(state!.leader).toBe(spare);
