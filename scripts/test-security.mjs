@@ -14,5 +14,12 @@ const stop = (message) => {
   process.exit(1);
 };
 if (run(process.execPath, ['scripts/ensure-etcd.mjs']).status !== 0) stop('etcd is not available');
+// The TLS tests make their throwaway CA and certificates with the system's openssl.
+const hasOpenssl = () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+if (!hasOpenssl() && process.getuid?.() === 0) {
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', 'openssl']);
+}
+if (!hasOpenssl()) stop('openssl is not installed; run: sudo apt-get install -y openssl');
 if (run('npm', ['run', 'build', '--silent']).status !== 0) stop('the build failed');
 runJestSuite('security');
