@@ -20,6 +20,7 @@ import { createServer } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { e2eArgs } from './lib/e2e-protocol.mjs';
 import { runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
 import { startTributaryCluster } from './lib/tributary-cluster.mjs';
@@ -115,7 +116,18 @@ async function measure(setup) {
     await tributaryTools({ bootstrap }).createTopic(topic, 1, setup.replicationFactor);
     run = await runMeasured(
       process.execPath,
-      [E2E, bootstrap, topic, String(RATE * SECONDS), '100', String(RATE), setup.acks, String(RATE)],
+      [
+        E2E,
+        ...e2eArgs({
+          bootstrap,
+          topic,
+          records: RATE * SECONDS,
+          recordSize: 100,
+          rate: RATE,
+          acks: setup.acks,
+          warmup: RATE,
+        }),
+      ],
       { env: { ...otel('parentbased_traceidratio', SAMPLE), BENCH_TRACE_OUT: out } },
     );
     // Broker spans are exported every 200 ms; give the last batch time to arrive.

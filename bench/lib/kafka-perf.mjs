@@ -4,6 +4,7 @@
 // of kafka-producer-perf-test.sh and kafka-run-class.sh.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { e2eArgs, e2eResult } from './e2e-protocol.mjs';
 import { runMeasured } from './proc-usage.mjs';
 
 const E2E_SOURCE = path.join(
@@ -104,19 +105,8 @@ export function kafkaTools({ libs, bootstrap }) {
         peakRssBytes: run.peakRssBytes,
       };
     },
-    async endToEnd({ topic, records, recordSize, rate, acks, warmup }) {
-      const run = await java('-Xmx512m', [
-        E2E_SOURCE,
-        bootstrap,
-        topic,
-        String(records),
-        String(recordSize),
-        String(rate),
-        acks,
-        String(warmup),
-      ]);
-      const json = run.stdout.trim().split('\n').pop();
-      return { ...JSON.parse(json), cpuSeconds: run.cpuSeconds, peakRssBytes: run.peakRssBytes };
+    async endToEnd(options) {
+      return e2eResult(await java('-Xmx512m', [E2E_SOURCE, ...e2eArgs({ bootstrap, ...options })]));
     },
   };
 }

@@ -4,6 +4,7 @@
 // makes for Kafka.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { e2eArgs, e2eResult } from './e2e-protocol.mjs';
 import { runMeasured } from './proc-usage.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,20 +61,10 @@ export function tributaryTools({ bootstrap, nodeArgs = [] }) {
         peakRssBytes: run.peakRssBytes,
       };
     },
-    async endToEnd({ topic, records, recordSize, rate, acks, warmup }) {
-      const run = await runMeasured(process.execPath, [
-        ...nodeArgs,
-        E2E,
-        bootstrap,
-        topic,
-        String(records),
-        String(recordSize),
-        String(rate),
-        acks,
-        String(warmup),
-      ]);
-      const json = run.stdout.trim().split('\n').pop();
-      return { ...JSON.parse(json), cpuSeconds: run.cpuSeconds, peakRssBytes: run.peakRssBytes };
+    async endToEnd(options) {
+      return e2eResult(
+        await runMeasured(process.execPath, [...nodeArgs, E2E, ...e2eArgs({ bootstrap, ...options })]),
+      );
     },
   };
 }
