@@ -311,11 +311,6 @@ try {
     const uidOf = Object.fromEntries(claims.map((c) => [c.metadata.name, c.metadata.uid]));
     await helm(['upgrade', RELEASE, chart, ...WAIT, '--reuse-values', '--set', 'broker.replicas=3']);
     await waitFor(async () => (await get('pods', BROKERS)).length === 3, 'three broker pods');
-    const sts = await getOne('statefulset', STS);
-    assert(
-      sts.spec.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Retain',
-      `retention policy: ${JSON.stringify(sts.spec.persistentVolumeClaimRetentionPolicy)}`,
-    );
     claims = await get('pvc', BROKERS);
     for (const ordinal of [3, 4]) {
       const name = `data-${STS}-${ordinal}`;
@@ -325,7 +320,18 @@ try {
         claim.status.phase === 'Bound' && !claim.metadata.deletionTimestamp,
         `${name}: ${claim.status.phase}`,
       );
+      // With whenScaled: Delete the controller would hand the claim to the garbage collector by
+      // making its removed pod the owner; a retained claim has no owner at all.
+      assert(
+        !claim.metadata.ownerReferences?.length,
+        `${name} is owned: ${JSON.stringify(claim.metadata.ownerReferences)}`,
+      );
     }
+    const sts = await getOne('statefulset', STS);
+    assert(
+      sts.spec.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Retain',
+      `retention policy: ${JSON.stringify(sts.spec.persistentVolumeClaimRetentionPolicy)}`,
+    );
   });
 
   await check('helm uninstall removes everything but the claims', async () => {
