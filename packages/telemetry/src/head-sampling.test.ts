@@ -14,7 +14,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { tracingConfigFromEnv } from './env-config';
-import { ratioUpperBound, startSampledSpan, traceIdWithAccumulation } from './head-sampling';
+import { ratioUpperBound, SampledSpans, startSampledSpan, traceIdWithAccumulation } from './head-sampling';
 import { startTracing, TRACER_NAME, type Tracing } from './tracing';
 
 const exporter = new InMemorySpanExporter();
@@ -101,6 +101,25 @@ describe('head sampling (no span for what the sampler drops)', () => {
     ).toBeUndefined();
     expect(startSampledSpan(tracer, 'root', SpanKind.INTERNAL, () => ({}))).toBeUndefined();
     expect(started()).toBe(1);
+  });
+
+  it('SampledSpans (one send call): a draw per span for roots, the parent’s decision for all under one', () => {
+    start({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' });
+    const { tracer, started } = countingTracer();
+    const roots = new SampledSpans(tracer, 'send t', SpanKind.PRODUCER);
+    let kept = 0;
+    for (let i = 0; i < 20_000; i++) if (roots.next() && roots.start(() => ({}))?.isRecording()) kept++;
+    expect(kept).toBeGreaterThan(100);
+    expect(kept).toBeLessThan(300);
+    expect(started()).toBe(kept);
+    const underSampled = new SampledSpans(tracer, 'send t', SpanKind.PRODUCER, remoteParent(true));
+    const underUnsampled = new SampledSpans(tracer, 'send t', SpanKind.PRODUCER, remoteParent(false));
+    for (let i = 0; i < 100; i++) {
+      expect(underSampled.next()).toBe(true);
+      underSampled.start(() => ({}))?.end();
+      expect(underUnsampled.next()).toBe(false);
+    }
+    expect(started()).toBe(kept + 100);
   });
 
   it('always_on starts every span; always_off none', () => {

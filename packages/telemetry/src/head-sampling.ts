@@ -101,10 +101,10 @@ export class HeadSampler {
   }
 
   /**
-   * Starts a span only if the SDK would sample it; undefined otherwise, having made nothing.
-   * `options` is called only for a sampled span, so its attributes cost nothing when dropped.
+   * How spans under `parent` are sampled: all, none, or each by a ratio draw (roots under a
+   * `*traceidratio` sampler). With a parent, the configured sampler is asked once.
    */
-  start(tracer: Tracer, name: string, options: () => SpanOptions, parent: Context): Span | undefined {
+  modeUnder(parent: Context, name: string): 'all' | 'none' | 'ratio' {
     const parentContext = trace.getSpanContext(parent);
     if (parentContext !== undefined && isSpanContextValid(parentContext)) {
       const { decision } = this.sampler.shouldSample(
@@ -115,20 +115,22 @@ export class HeadSampler {
         {},
         [],
       );
-      if (decision !== SamplingDecision.RECORD_AND_SAMPLED) return undefined;
-      return tracer.startSpan(name, options(), parent);
+      return decision === SamplingDecision.RECORD_AND_SAMPLED ? 'all' : 'none';
     }
-    if (this.#root === 'off') return undefined;
-    if (this.#root === 'ratio') {
-      const accumulation = random32();
-      if (accumulation >= this.#bound) return undefined;
-      this.ids.preset(traceIdWithAccumulation(accumulation));
-    }
-    try {
-      return tracer.startSpan(name, options(), parent);
-    } finally {
-      this.ids.preset(undefined);
-    }
+    return this.#root === 'on' ? 'all' : this.#root === 'off' ? 'none' : 'ratio';
+  }
+
+  /** One root ratio draw: true (and the next root span's trace id preset) when sampled. */
+  draw(): boolean {
+    const accumulation = random32();
+    if (accumulation >= this.#bound) return false;
+    this.ids.preset(traceIdWithAccumulation(accumulation));
+    return true;
+  }
+
+  /** Forgets a preset trace id the span just started did not take. */
+  clearPreset(): void {
+    this.ids.preset(undefined);
   }
 }
 
@@ -149,15 +151,74 @@ function currentHeadSampler(): HeadSampler | undefined {
 }
 
 /**
- * The one way Tributary starts a span that may be sampled out: a recording span, or undefined
- * when the span would not be sampled, in which case (with a provider `startTracing` made) no
- * span, id or attribute object was made at all. `options` (attributes, links, start time) is
- * built only for a sampled span. `parent` defaults to the active context.
+ * Spans of one name and kind under one parent, sampled one by one: a `send` call's records.
+ * What is the same for all of them (the head sampler, the parent's decision) is resolved once,
+ * so an unsampled one costs one random draw, or nothing when the parent decides for all.
  *
- * Under any other provider (an application's SDK, or the API's no-op one when tracing is off)
- * the span is started with its kind alone and the options are applied only if it records, so
- * tracing off costs a no-op span and no attribute object (the application's sampler sees no
- * attributes or links at start, and `startTime` is not applied there).
+ * ```ts
+ * const sends = new SampledSpans(tracer, 'send orders', SpanKind.PRODUCER);
+ * for (const r of records) if (sends.next()) { const span = sends.start(() => ({ attributes })); ... }
+ * ```
+ *
+ * Under any other tracer provider (an application's SDK, or the API's no-op one when tracing is
+ * off) `next()` is always true and `start` starts the span with its kind alone, applying the
+ * options only if it records: tracing off costs a no-op span and no attribute object (the
+ * application's sampler then sees no attributes or links at start, and `startTime` is not
+ * applied there).
+ */
+export class SampledSpans {
+  readonly #head: HeadSampler | undefined;
+  readonly #mode: 'all' | 'none' | 'ratio' | 'ask';
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly name: string,
+    private readonly kind: SpanKind,
+    private readonly parent: Context = context.active(),
+  ) {
+    this.#head = currentHeadSampler();
+    this.#mode = this.#head === undefined ? 'ask' : this.#head.modeUnder(parent, name);
+  }
+
+  /** Whether the next span is sampled; when true, call `start` right after. */
+  next(): boolean {
+    switch (this.#mode) {
+      case 'none':
+        return false;
+      case 'ratio':
+        return this.#head!.draw();
+      default:
+        return true;
+    }
+  }
+
+  /** Starts the span `next()` said is sampled; undefined if it does not record after all. */
+  start(options: () => SpanOptions): Span | undefined {
+    if (this.#mode !== 'ask') {
+      try {
+        return this.tracer.startSpan(this.name, { kind: this.kind, ...options() }, this.parent);
+      } finally {
+        this.#head!.clearPreset();
+      }
+    }
+    const span = this.tracer.startSpan(this.name, { kind: this.kind }, this.parent);
+    if (!span.isRecording()) {
+      span.end();
+      return undefined;
+    }
+    const { attributes, links } = options();
+    if (attributes !== undefined) span.setAttributes(attributes);
+    if (links !== undefined) span.addLinks(links);
+    return span;
+  }
+}
+
+/**
+ * The one way Tributary starts a single span that may be sampled out: a recording span, or
+ * undefined when it would not be sampled, in which case (with a provider `startTracing` made)
+ * no span, id or attribute object was made at all. `options` (attributes, links, start time) is
+ * built only for a sampled span. `parent` defaults to the active context. See `SampledSpans`
+ * for many spans under one parent, and for providers `startTracing` did not make.
  */
 export function startSampledSpan(
   tracer: Tracer,
@@ -166,15 +227,6 @@ export function startSampledSpan(
   options: () => SpanOptions,
   parent: Context = context.active(),
 ): Span | undefined {
-  const head = currentHeadSampler();
-  if (head !== undefined) return head.start(tracer, name, () => ({ kind, ...options() }), parent);
-  const span = tracer.startSpan(name, { kind }, parent);
-  if (!span.isRecording()) {
-    span.end();
-    return undefined;
-  }
-  const { attributes, links } = options();
-  if (attributes !== undefined) span.setAttributes(attributes);
-  if (links !== undefined) span.addLinks(links);
-  return span;
+  const spans = new SampledSpans(tracer, name, kind, parent);
+  return spans.next() ? spans.start(options) : undefined;
 }

@@ -14,6 +14,7 @@ export {
   HeadSampler,
   PresetTraceIdGenerator,
   ratioUpperBound,
+  SampledSpans,
   startSampledSpan,
   traceIdWithAccumulation,
 } from './head-sampling';

@@ -7,13 +7,13 @@
  * header bytes: the decision is taken first (`startSampledSpan`, head-sampling.ts in
  * @tributary/telemetry), a random draw per record under `*traceidratio`.
  */
-import { type Context, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RecordInput } from '@tributary/record-batch';
 import {
   Attr,
   MESSAGING_SYSTEM,
+  SampledSpans,
   SpanName,
-  startSampledSpan,
   TRACER_NAME,
   traceContextField,
   traceHeaders,
@@ -27,19 +27,18 @@ export type RequestTraceContext = { traceparent: string; tracestate: string };
 export type TracedSend = { span: Span; context: RequestTraceContext };
 
 /**
- * The tracing of one `send` call: what is the same for all its records (tracer, span name,
- * the application's active context) is looked up once.
+ * The tracing of one `send` call: what is the same for all its records (tracer, span name, the
+ * application's active context, the head sampler's decision under it) is looked up once, so an
+ * unsampled record costs one random draw.
  */
 export class SendTracing {
-  readonly #tracer = trace.getTracer(TRACER_NAME);
-  readonly #name: string;
-  readonly #parent: Context = context.active();
+  readonly #spans: SampledSpans;
 
   constructor(
     private readonly topic: string,
     private readonly clientId: string,
   ) {
-    this.#name = SpanName.send(topic);
+    this.#spans = new SampledSpans(trace.getTracer(TRACER_NAME), SpanName.send(topic), SpanKind.PRODUCER);
   }
 
   /**
@@ -47,22 +46,17 @@ export class SendTracing {
    * `traceparent` header to `input`; undefined (and nothing made) when it is not.
    */
   record(partition: number, key: Buffer | null | undefined, input: RecordInput): TracedSend | undefined {
-    const span = startSampledSpan(
-      this.#tracer,
-      this.#name,
-      SpanKind.PRODUCER,
-      () => ({
-        attributes: {
-          [Attr.messagingSystem]: MESSAGING_SYSTEM,
-          [Attr.messagingOperationType]: 'send',
-          [Attr.destinationName]: this.topic,
-          [Attr.partitionId]: String(partition),
-          [Attr.clientId]: this.clientId,
-          ...(key ? { [Attr.kafkaMessageKey]: key.toString() } : {}),
-        },
-      }),
-      this.#parent,
-    );
+    if (!this.#spans.next()) return undefined;
+    const span = this.#spans.start(() => ({
+      attributes: {
+        [Attr.messagingSystem]: MESSAGING_SYSTEM,
+        [Attr.messagingOperationType]: 'send',
+        [Attr.destinationName]: this.topic,
+        [Attr.partitionId]: String(partition),
+        [Attr.clientId]: this.clientId,
+        ...(key ? { [Attr.kafkaMessageKey]: key.toString() } : {}),
+      },
+    }));
     if (span === undefined) return undefined;
     const sc = span.spanContext();
     const field = traceContextField(sc);
