@@ -238,7 +238,7 @@ describe('observability', () => {
     expect(tag(joinSpan, 'span.kind')).toBe('client');
     expect(Number(tag(joinSpan, 'tributary.group.assigned_partitions'))).toBe(1);
 
-    // A FetchStream (the streaming fetch; the TS consumer long-polls the unary Fetch) opened
+    // A FetchStream (the streaming fetch the consumer reads with) opened by hand
     // inside a sampled span: the leader's span for its response is that span's child.
     const [info] = await client.admin().describeTopics([topic]);
     const leader = cluster.brokers.find((n) => n.id === String(info!.partitions[0]!.leader))!;
