@@ -30,6 +30,7 @@ export class CoordinatorLease implements Step {
   readonly name = 'coordinator-registration';
   private held: EphemeralKey | undefined;
   private stopped = false;
+  private reacquiring = false;
 
   constructor(
     private readonly ns: () => Namespace,
@@ -88,7 +89,9 @@ export class CoordinatorLease implements Step {
   }
 
   private lost(err: Error): void {
-    if (this.stopped) return;
+    // One re-registration at a time: a second would find the first one's fresh key and wait
+    // for it as if it were stale.
+    if (this.stopped || this.reacquiring) return;
     this.logger.warn(
       { err: err.message },
       'coordinator lease lost; dropping every group and registering again',
@@ -99,6 +102,15 @@ export class CoordinatorLease implements Step {
   }
 
   private async reacquire(): Promise<void> {
+    this.reacquiring = true;
+    try {
+      await this.reacquireLoop();
+    } finally {
+      this.reacquiring = false;
+    }
+  }
+
+  private async reacquireLoop(): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
         const held = await this.acquire();
@@ -110,7 +122,12 @@ export class CoordinatorLease implements Step {
         this.logger.info({ lease: held.leaseId }, 'registered again');
         return;
       } catch (err) {
-        if (err instanceof KeyInUseError) {
+        // Our own registration under the old lease is not a duplicate: etcd was unreachable (or
+        // its leader stalled, and a new leader renews every lease) while the lease lived on.
+        // Wait for it to expire, as the service kit's registration step does.
+        const ownStaleKey =
+          err instanceof KeyInUseError && err.currentValue === serializeRecord(this.registration());
+        if (err instanceof KeyInUseError && !ownStaleKey) {
           this.listener.onDuplicate(this.inUse(err.currentValue));
           return;
         }
