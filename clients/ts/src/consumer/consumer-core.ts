@@ -27,6 +27,8 @@ export class ConsumerCore<K, V> {
   /** The deserializers are the identity (bytes): skip the calls on the hot path. */
   readonly #rawKeys: boolean;
   readonly #rawValues: boolean;
+  /** The last commit queued: commits go out one at a time, in the order they were made. */
+  #commitTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly cluster: Cluster,
@@ -35,6 +37,18 @@ export class ConsumerCore<K, V> {
     this.autoOffsetReset = options.autoOffsetReset;
     this.#rawKeys = (options.keyDeserializer as unknown) === bytesSerde.deserialize;
     this.#rawValues = (options.valueDeserializer as unknown) === bytesSerde.deserialize;
+  }
+
+  /**
+   * Runs `commit` once every commit queued before it has finished (failed or not). The
+   * coordinator serves concurrent calls in any order, so an older position sent alongside a
+   * newer one (an auto-commit tick beside a revoke's commit) could land last and move the
+   * group's offset back: the next owner would read those records again.
+   */
+  inCommitOrder<T>(commit: () => Promise<T>): Promise<T> {
+    const run = this.#commitTail.then(commit, commit);
+    this.#commitTail = run.catch(() => undefined);
+    return run;
   }
 
   /** Gives a batch's prefetch budget back to the source. */
