@@ -10,6 +10,7 @@
 //   npm run bench:scale
 //   BENCH_PARTITIONS=6,100,1000,10000 BENCH_SECONDS=5 BENCH_RESTART_BYTES=1g   (defaults)
 //   BENCH_RESTART_BYTES=10g for the 10 GB case (minutes of writing); 0 skips it.
+//   BENCH_ECHO=1 copies every service's log lines to this process's stdout (diagnosing a failed row).
 //
 // The 6-partition topic is the baseline: every other row's throughput ratio is against it.
 // Topics stay while later ones are measured (a broker holds all of them, as a real cluster
@@ -328,6 +329,7 @@ const cluster = await LocalCluster.start({
   controllers: 1,
   coordinators: 1,
   leaseTtlSeconds: LEASE_TTL,
+  echo: process.env.BENCH_ECHO === '1',
 });
 const t = new Tributary({ bootstrap: cluster.bootstrap, requestTimeoutMs: 30_000 });
 const cases = [];

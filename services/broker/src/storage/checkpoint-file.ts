@@ -38,7 +38,7 @@ export class CheckpointFile {
   ) {}
 
   /** Replaces the file with `entries`, atomically (and durably, when `durable`). */
-  write(entries: readonly (readonly number[])[]): void {
+  write(entries: readonly (readonly number[])[], durable = this.durable): void {
     const lines = [String(VERSION), String(entries.length)];
     for (const e of entries) {
       if (e.length !== this.fieldsPerEntry)
@@ -49,12 +49,12 @@ export class CheckpointFile {
     const fd = fs.openSync(tmp, 'w');
     try {
       fs.writeSync(fd, `${lines.join('\n')}\n`);
-      if (this.durable) fs.fsyncSync(fd);
+      if (durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, this.filePath);
-    if (this.durable) fsyncDir(path.dirname(this.filePath));
+    if (durable) fsyncDir(path.dirname(this.filePath));
   }
 
   /** The entries, or undefined if the file is absent or malformed. */

@@ -30,3 +30,21 @@ test('Kafka LeaderEpochFileCache semantics, persisted atomically', () => {
   expect(new LeaderEpochCache(file).entries).toEqual([]);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a new epoch is on file at once (without fsync); sync and later changes keep the file whole', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'epochs-'));
+  const file = path.join(dir, 'leader-epoch-checkpoint');
+  const cache = new LeaderEpochCache(file);
+  cache.assign(1, 0);
+  cache.assign(2, 5);
+  expect(new LeaderEpochCache(file).entries).toEqual([
+    { epoch: 1, startOffset: 0 },
+    { epoch: 2, startOffset: 5 },
+  ]);
+  cache.sync();
+  cache.sync();
+  cache.truncateFromEnd(5);
+  expect(new LeaderEpochCache(file).entries).toEqual([{ epoch: 1, startOffset: 0 }]);
+  expect(fs.readdirSync(dir)).toEqual(['leader-epoch-checkpoint']);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -5,7 +5,13 @@
  * converge instead of keeping different records at the same offsets.
  *
  * On disk: `leader-epoch-checkpoint`, a CheckpointFile of `<epoch> <startOffset>` lines, rewritten
- * atomically on every change (epoch changes are rare: once per leader election).
+ * atomically on every change (epoch changes are rare: once per leader election). A new epoch
+ * (`assign`) is written without fsync, and made durable by `sync` when the log flushes (before
+ * its recovery point moves), as Kafka does since KAFKA-15046: an epoch lost in a crash starts at
+ * or above the recovery point, where recovery scans the batches and assigns their epochs again
+ * (log-loader.ts). One fsync'd file and directory per partition made a broker taking the
+ * leadership of 3,000 partitions block its event loop for tens of seconds (docs/scale.md).
+ * Truncations are still written durably (rare, and what they drop must stay dropped).
  *
  * Invariants: epochs strictly increase and start offsets strictly increase along the entries.
  * Concurrency: synchronous; owned by one PartitionLog.
@@ -30,6 +36,8 @@ export interface EpochEndOffset {
 export class LeaderEpochCache {
   #entries: EpochEntry[];
   readonly #file: CheckpointFile | undefined;
+  /** The file holds entries written without fsync. */
+  #unsynced = false;
 
   /** Loads the cache from `filePath` (or starts empty); without a path the cache is memory-only. */
   constructor(filePath?: string) {
@@ -56,7 +64,12 @@ export class LeaderEpochCache {
   assign(epoch: number, startOffset: number): void {
     const latest = this.#entries.at(-1);
     if (latest !== undefined && latest.epoch === epoch && startOffset >= latest.startOffset) return;
-    if (this.#add({ epoch, startOffset })) this.#flush();
+    if (this.#add({ epoch, startOffset })) this.#flush(false);
+  }
+
+  /** Makes what `assign` wrote durable (the log is flushing); nothing to do when it is. */
+  sync(): void {
+    if (this.#unsynced) this.#flush();
   }
 
   /**
@@ -115,7 +128,12 @@ export class LeaderEpochCache {
     return true;
   }
 
-  #flush(): void {
-    this.#file?.write(this.#entries.map((e) => [e.epoch, e.startOffset]));
+  #flush(durable = true): void {
+    if (this.#file === undefined) return;
+    this.#file.write(
+      this.#entries.map((e) => [e.epoch, e.startOffset]),
+      durable,
+    );
+    this.#unsynced = !durable;
   }
 }

@@ -33,6 +33,12 @@ export class LogFlusher {
     private readonly checkpoint: OffsetCheckpoint,
     private readonly clock: Clock,
     recoveryPoint: number,
+    /**
+     * Runs before each recovery-point checkpoint: what depends on the log below the recovery
+     * point being durable (the leader epochs written without fsync) is synced here, since
+     * recovery will not scan below it again.
+     */
+    private readonly beforeCheckpoint: () => void = () => undefined,
   ) {
     this.#recoveryPoint = recoveryPoint;
     this.#checkpointed = checkpoint.read() ?? 0;
@@ -109,6 +115,7 @@ export class LogFlusher {
   }
 
   #write(offset: number): void {
+    this.beforeCheckpoint();
     this.checkpoint.write(offset);
     this.#checkpointed = offset;
   }

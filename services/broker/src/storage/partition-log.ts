@@ -101,6 +101,7 @@ export class PartitionLog implements PartitionReader {
       new OffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_CHECKPOINT)),
       clock,
       loaded.recoveryPoint,
+      () => this.#epochs.sync(),
     );
     this.#onBackgroundError =
       options.onBackgroundError ??
