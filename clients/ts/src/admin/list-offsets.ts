@@ -30,16 +30,20 @@ export async function listOffsets(
       throw itemError(t?.errorCode ?? 3, t?.errorMessage ?? `Unknown topic ${topic}`, { topic });
     }
     const brokers = new Map(md.brokers.map((b) => [b.brokerId, `${b.host}:${b.port}`]));
+    // By partition number once, so grouping 10,000 partitions is linear, not a scan per partition.
+    const leaderOf = new Map(t.partitions.map((x) => [x.partition, x.leaderId]));
     const byLeader = new Map<string, number[]>();
     for (const p of pending) {
-      const pm = t.partitions.find((x) => x.partition === p);
-      const address = pm === undefined ? undefined : brokers.get(pm.leaderId);
+      const leaderId = leaderOf.get(p);
+      const address = leaderId === undefined ? undefined : brokers.get(leaderId);
       if (address === undefined) {
         throw new TributaryError('LEADER_NOT_AVAILABLE', `Partition ${topic}-${p} has no live leader`, {
           context: { topic, partition: p },
         });
       }
-      byLeader.set(address, [...(byLeader.get(address) ?? []), p]);
+      const list = byLeader.get(address);
+      if (list === undefined) byLeader.set(address, [p]);
+      else list.push(p);
     }
     const spec =
       query.spec === 'earliest'
