@@ -19,7 +19,7 @@ import { KAFKA_UNSUPPORTED_VERSION } from '@tributary/errors';
 import type { KafkaApi } from './api';
 import { API_VERSIONS_KEY, frameResponse } from './protocol/request-header';
 import { type Message, writeStruct } from './protocol/schema';
-import { WireWriter } from './protocol/wire';
+import type { WireWriter } from './protocol/wire';
 import { decodeRequest } from './request-decoder';
 import type { ServedApi } from './served-api';
 
@@ -128,7 +128,7 @@ export class KafkaConnection {
   }
 
   /** Runs one request; resolves to its framed answer, or undefined for none (or a closed connection). */
-  async #handle(frame: Buffer): Promise<Buffer | undefined> {
+  async #handle(frame: Buffer): Promise<Buffer[] | undefined> {
     const decoded = decodeRequest(frame, this.#apis);
     if (decoded.kind === 'malformed') {
       this.#fail({ reason: decoded.reason, apiKey: decoded.header?.apiKey }, 'malformed request; closing');
@@ -138,7 +138,7 @@ export class KafkaConnection {
     if (decoded.kind === 'unsupported') {
       if (header.apiKey === API_VERSIONS_KEY && decoded.api !== undefined) {
         // KIP-511: answer in v0 with the versions we serve so the client can pick one.
-        return frameResponse(header, false, this.#encode(decoded.api, 0, this.#unsupportedApiVersions()));
+        return frameResponse(header, false, this.#encoder(decoded.api, 0, this.#unsupportedApiVersions()));
       }
       this.#fail(
         { apiKey: header.apiKey, apiVersion: header.apiVersion, clientId: header.clientId },
@@ -151,7 +151,7 @@ export class KafkaConnection {
       const response = await served.handle(decoded.body, { header, version: header.apiVersion });
       if (response === undefined) return undefined;
       const flexible = header.apiVersion >= served.api.flexibleFrom;
-      return frameResponse(header, flexible, this.#encode(served.api, header.apiVersion, response));
+      return frameResponse(header, flexible, this.#encoder(served.api, header.apiVersion, response));
     } catch (err) {
       this.#fail({ api: served.api.name, err: String(err) }, 'request handler failed; closing');
       return undefined;
@@ -169,14 +169,24 @@ export class KafkaConnection {
     };
   }
 
-  #encode(api: KafkaApi, version: number, body: Message): Buffer {
-    const w = new WireWriter();
-    writeStruct(w, api.response, body, version, version >= api.flexibleFrom);
-    return w.bytes();
+  #encoder(api: KafkaApi, version: number, body: Message): (w: WireWriter) => void {
+    return (w) => writeStruct(w, api.response, body, version, version >= api.flexibleFrom);
   }
 
-  #send(frame: Buffer): void {
-    if (!this.#closed) this.options.socket.write(frame);
+  /**
+   * Writes one response in one gathered write (writev): corked, its pieces (header and small
+   * fields, and the record batches as read from the log) leave together without being joined.
+   */
+  #send(pieces: readonly Buffer[]): void {
+    if (this.#closed) return;
+    const socket = this.options.socket;
+    if (pieces.length === 1) {
+      socket.write(pieces[0]!);
+      return;
+    }
+    socket.cork();
+    for (const piece of pieces) socket.write(piece);
+    socket.uncork();
   }
 
   /** Logs once for this connection and closes it. */

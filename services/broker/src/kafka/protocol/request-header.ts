@@ -35,13 +35,22 @@ export function skipHeaderTaggedFields(r: WireReader): void {
 /** The API key of ApiVersions, whose response header is always v0. */
 export const API_VERSIONS_KEY = 18;
 
-/** A response frame: 4-byte size, header, then `body`. */
-export function frameResponse(header: RequestHeader, flexible: boolean, body: Buffer): Buffer {
+/**
+ * A response frame: 4-byte size, header, then the body `writeBody` writes, as pieces for one
+ * gathered socket write (record batches of a Fetch response are not copied; see WireWriter).
+ */
+export function frameResponse(
+  header: RequestHeader,
+  flexible: boolean,
+  writeBody: (w: WireWriter) => void,
+): Buffer[] {
   const w = new WireWriter();
   w.int32(0).int32(header.correlationId);
   if (flexible && header.apiKey !== API_VERSIONS_KEY) w.uvarint(0);
-  w.raw(body);
-  const frame = Buffer.from(w.bytes());
-  frame.writeInt32BE(frame.length - 4, 0);
-  return frame;
+  writeBody(w);
+  const size = w.length - 4;
+  const pieces = w.chunks();
+  // The size prefix is in the first piece: nothing is referenced before the header is written.
+  pieces[0]!.writeInt32BE(size, 0);
+  return pieces;
 }

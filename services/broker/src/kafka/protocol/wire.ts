@@ -105,10 +105,23 @@ export class WireReader {
   }
 }
 
-/** Appends primitives to a growing buffer. */
+/**
+ * Byte strings at least this long are referenced by `WireWriter.raw`, not copied: a Fetch
+ * response's record batches (up to max.partition.fetch.bytes per partition, 1 MiB by default) go
+ * from the log read to the socket as they are, in one gathered write (see `chunks`).
+ */
+export const REFERENCE_MIN_BYTES = 16 * 1024;
+
+/**
+ * Appends primitives to a growing buffer. Large byte strings (`REFERENCE_MIN_BYTES`) are kept
+ * as references, so the output is a list of pieces (`chunks`); `bytes` joins them.
+ */
 export class WireWriter {
   #buf = Buffer.allocUnsafe(256);
   #pos = 0;
+  /** Finished pieces before `#buf`: earlier parts of it and referenced byte strings. */
+  #chunks: Buffer[] = [];
+  #chunkBytes = 0;
 
   #room(n: number): number {
     if (this.#pos + n > this.#buf.length) {
@@ -119,6 +132,11 @@ export class WireWriter {
     const at = this.#pos;
     this.#pos += n;
     return at;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#chunkBytes + this.#pos;
   }
 
   int8(v: number): this {
@@ -167,7 +185,17 @@ export class WireWriter {
     Buffer.from(hex, 'hex').copy(this.#buf, at);
     return this;
   }
+  /**
+   * Appends `bytes`; from `REFERENCE_MIN_BYTES` on by reference, so they must not change until
+   * the output is written.
+   */
   raw(bytes: Uint8Array): this {
+    if (bytes.length >= REFERENCE_MIN_BYTES) {
+      this.#cut();
+      this.#chunks.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      this.#chunkBytes += bytes.length;
+      return this;
+    }
     const at = this.#room(bytes.length);
     this.#buf.set(bytes, at);
     return this;
@@ -188,8 +216,30 @@ export class WireWriter {
   arrayLength(n: number, compact: boolean): this {
     return compact ? this.uvarint(n + 1) : this.int32(n);
   }
-  /** The bytes written so far (a view, valid until the next write). */
+  /** Ends the current piece; later writes go to a new buffer, so the piece stays as it is. */
+  #cut(): void {
+    if (this.#pos === 0) return;
+    this.#chunks.push(this.#buf.subarray(0, this.#pos));
+    this.#chunkBytes += this.#pos;
+    this.#buf = Buffer.allocUnsafe(256);
+    this.#pos = 0;
+  }
+
+  /**
+   * The bytes written so far as one buffer: a view (valid until the next write) unless a large
+   * byte string was referenced, then a copy of every piece.
+   */
   bytes(): Buffer {
-    return this.#buf.subarray(0, this.#pos);
+    const tail = this.#buf.subarray(0, this.#pos);
+    return this.#chunks.length === 0 ? tail : Buffer.concat([...this.#chunks, tail], this.length);
+  }
+
+  /**
+   * The bytes written so far as pieces in order, large byte strings as the caller's own buffers
+   * (for a gathered socket write without copying them). The writer must not be used afterwards.
+   */
+  chunks(): Buffer[] {
+    this.#cut();
+    return this.#chunks;
   }
 }
