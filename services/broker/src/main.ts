@@ -154,6 +154,12 @@ void runService({
           port: kafkaListen.port,
           maxFrameBytes: config['kafka.request.max.bytes'],
           logger: logger.child({ component: 'kafka-listener' }),
+          observer: {
+            responded(api, seconds, bytes) {
+              metrics?.kafkaRequestDuration.observe({ api }, seconds);
+              metrics?.kafkaResponseBytes.inc({ api }, bytes);
+            },
+          },
           served: servedApis({
             dataPlane: { replicas, metadata: metadataView },
             metadata,

@@ -50,6 +50,21 @@ export function createBrokerMetrics(registry: Registry, partitions: PartitionSta
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    kafkaRequestDuration: new Histogram({
+      name: 'tributary_broker_kafka_request_duration_seconds',
+      help:
+        'Kafka listener: time from a request read whole to its response written to the socket ' +
+        '(a Fetch long poll included), by API: the broker’s share of a Kafka client’s round trip.',
+      labelNames: ['api'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    kafkaResponseBytes: new Counter({
+      name: 'tributary_broker_kafka_response_bytes_total',
+      help: 'Kafka listener: response bytes written, frames included, by API.',
+      labelNames: ['api'] as const,
+      registers,
+    }),
     bytesIn: new Counter({
       name: 'tributary_broker_topic_bytes_in_total',
       help: 'Record batch bytes appended by producers, per topic.',

@@ -32,12 +32,19 @@ export interface ConnectionLogger {
   debug(fields: object, msg: string): void;
 }
 
+/** What a connection reports of each response it writes (the broker's metrics). */
+export interface KafkaConnectionObserver {
+  /** A response of `api` left: `seconds` from its request read whole to written, `bytes` with its frame. */
+  responded(api: string, seconds: number, bytes: number): void;
+}
+
 export interface KafkaConnectionOptions {
   readonly socket: Socket;
   readonly served: ReadonlyMap<number, ServedApi>;
   /** Largest request frame accepted (Kafka's socket.request.max.bytes). */
   readonly maxFrameBytes: number;
   readonly logger: ConnectionLogger;
+  readonly observer?: KafkaConnectionObserver;
 }
 
 export class KafkaConnection {
@@ -109,12 +116,13 @@ export class KafkaConnection {
         if (this.#closed) return;
         // The answer is written after every earlier one (they are all awaited before it).
         const earlier = this.#inFlight.map((r) => r.done);
+        const readAt = performance.now();
         const answer = this.#handle(frame);
         const entry = {
           produce,
           done: answer.then(async (out) => {
             await Promise.all(earlier);
-            if (out !== undefined) this.#send(out);
+            if (out !== undefined) this.#send(out, frame.readInt16BE(0), readAt);
           }),
         };
         void entry.done.finally(() => {
@@ -177,15 +185,24 @@ export class KafkaConnection {
    * Writes one response in one gathered write (writev): corked, its pieces (header and small
    * fields, and the record batches as read from the log) leave together without being joined.
    */
-  #send(pieces: readonly Buffer[]): void {
+  #send(pieces: readonly Buffer[], apiKey: number, readAt: number): void {
     if (this.#closed) return;
     const socket = this.options.socket;
+    const observer = this.options.observer;
+    let written: (() => void) | undefined;
+    if (observer !== undefined) {
+      let bytes = 0;
+      for (const piece of pieces) bytes += piece.length;
+      const api = this.#apis.get(apiKey)?.name ?? String(apiKey);
+      written = () => observer.responded(api, (performance.now() - readAt) / 1000, bytes);
+    }
     if (pieces.length === 1) {
-      socket.write(pieces[0]!);
+      socket.write(pieces[0]!, written);
       return;
     }
     socket.cork();
-    for (const piece of pieces) socket.write(piece);
+    for (let i = 0; i < pieces.length; i++)
+      socket.write(pieces[i]!, i === pieces.length - 1 ? written : undefined);
     socket.uncork();
   }
 

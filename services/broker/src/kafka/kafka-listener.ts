@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { type ServerTlsOptions, watchServerTls } from '@tributary/service-kit';
-import { type ConnectionLogger, KafkaConnection } from './kafka-connection';
+import { type ConnectionLogger, KafkaConnection, type KafkaConnectionObserver } from './kafka-connection';
 import type { ServedApi } from './served-api';
 
 export interface KafkaListenerOptions {
@@ -16,6 +16,8 @@ export interface KafkaListenerOptions {
   readonly served: ReadonlyMap<number, ServedApi>;
   readonly maxFrameBytes: number;
   readonly logger: ConnectionLogger;
+  /** Told of every response written (request duration and bytes by API). */
+  readonly observer?: KafkaConnectionObserver;
   /** Serve over TLS from these files (the broker's gRPC listener's), following their changes. */
   readonly tls?: ServerTlsOptions;
 }
@@ -35,6 +37,7 @@ export class KafkaListener {
         served: this.options.served,
         maxFrameBytes: this.options.maxFrameBytes,
         logger: this.options.logger,
+        observer: this.options.observer,
       });
       this.#connections.add(connection);
       socket.on('close', () => this.#connections.delete(connection));
