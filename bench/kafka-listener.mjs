@@ -1,23 +1,35 @@
-// Kafka listener benchmark (performance item 4): Kafka's own ProducerPerformance and
+// Kafka listener benchmark (issue 21, item 4): Kafka's own ProducerPerformance and
 // ConsumerPerformance (the Java tools behind kafka-producer-perf-test / kafka-consumer-perf-test,
 // Maven artifacts in .tools/kafka/libs as resolved by `npm run test:kafka-compat`) against the
 // brokers' Kafka listeners, beside `tributary perf produce` / `tributary perf consume` over gRPC
-// (the baseline) against the same cluster in the same run.
+// (the baseline) against the same cluster, as interleaved pairs in one run.
 //
-//   npm run bench:kafka-listener      (BENCH_RECORDS=200000 for a quicker run; BENCH_RF=3 for one
-//                                      replication factor; BENCH_RESULTS=0 writes no results file)
+//   npm run bench:kafka-listener      (BENCH_RECORDS=200000 for a quicker run; BENCH_PAIRS=1;
+//                                      BENCH_RF=1 for one replication factor; BENCH_TUNED=0 leaves
+//                                      out the tuned consumer; BENCH_RESULTS=0 writes no file)
 //
-// Cases: 100 B records, the same count for both, RF=1 acks=1 and RF=3 acks=all, one partition,
-// the same batching (batch.size 64 KiB, linger.ms 5: the Tributary client's defaults). Consumers read in a group from the beginning; the
-// figure for ConsumerPerformance is its fetch rate (fetch.nMsg.sec: join time left out), and
-// `tributary perf consume` starts its clock after subscribing, so both measure fetching alone.
-// ratio = listener / gRPC records per second (goal: >= 0.8).
-import { spawn } from 'node:child_process';
+// Cases, per replication factor (RF=1 acks=1, RF=3 acks=all; one partition; 100 B records):
+// - produce: BENCH_PAIRS pairs, each tool into a fresh topic, the order alternating; the same
+//   batching (batch.size 64 KiB, linger.ms 5: the Tributary client's defaults).
+// - consume: BENCH_PAIRS pairs reading the same topic (the first one ProducerPerformance wrote)
+//   from the beginning in a fresh group, the order alternating; ConsumerPerformance's figure is
+//   its fetch rate (fetch.nMsg.sec: the group join left out), and `tributary perf consume` starts
+//   its clock after subscribing, so both measure fetching alone.
+// - consume tuned: ConsumerPerformance with --fetch-size 8 MiB (max.partition.fetch.bytes; the
+//   default, 1 MiB, is what the goal is about), in the same pairs.
+// ratio = median listener rec/s / median gRPC rec/s (goal: >= 0.8); pairRatios are per pair.
+// For each Kafka consume run the brokers' own figures say where a round trip goes: fetches and
+// bytes per fetch (tributary_broker_kafka_* metrics), the broker's time per fetch (p50 of
+// tributary_broker_kafka_request_duration_seconds: request read to response written) and its CPU
+// per fetch (/proc, every broker process, so an upper bound), against the client's round trip
+// per fetch (ConsumerPerformance's fetch time / fetches). CPU of clients and brokers per run too.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseConsumerPerformance, parseProducerPerformance } from './lib/kafka-perf.mjs';
+import { cpuSeconds, runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -28,8 +40,10 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'clients/ts/bin/tributary.js');
 const LIBS = path.join(ROOT, '.tools/kafka/libs');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
+const TUNED = process.env.BENCH_TUNED !== '0';
+const TUNED_FETCH_BYTES = 8 * 1024 * 1024;
 const RECORD_SIZE = 100;
-// BENCH_RF=3 runs only that replication factor (e.g. under NODE_OPTIONS=--cpu-prof).
 // The same flags mean the same thing to ProducerPerformance and `tributary perf produce`.
 const PERF_FLAGS = [
   '--num-records',
@@ -51,87 +65,70 @@ if (!existsSync(LIBS)) {
   process.exit(1);
 }
 
-/** Runs a command to its end; resolves its stdout, rejects with its stderr tail. */
-function runTool(command, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(
-            new Error(
-              `${path.basename(command)} ${args.slice(0, 6).join(' ')} exited ${code}:\n${err.slice(-2000)}${out.slice(-1000)}`,
-            ),
-          ),
-    );
-  });
-}
-
 const java = (mainClass, args) =>
-  runTool('java', [
-    '-Xmx512m',
-    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-    '-cp',
-    `${LIBS}/*`,
-    mainClass,
-    ...args,
-  ]);
-const tributaryCli = async (args) => JSON.parse(await runTool(process.execPath, [BIN, ...args, '--json']));
+  runMeasured(
+    'java',
+    ['-Xmx512m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', `${LIBS}/*`, mainClass, ...args],
+    { cwd: ROOT },
+  );
+const tributaryCli = async (args) =>
+  JSON.parse((await runMeasured(process.execPath, [BIN, ...args, '--json'], { cwd: ROOT })).stdout);
 
-/** ProducerPerformance's summary line: "N records sent, R records/sec (M MB/sec), A ms avg latency, ..., P ms 99th, ...". */
-function parseProducerPerformance(out) {
-  const line = out
-    .trim()
-    .split('\n')
-    .reverse()
-    .find((l) => l.includes('records sent'));
-  const m =
-    line &&
-    /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency.*?([\d.]+) ms 99th/.exec(line);
-  if (!m) throw new Error(`no summary in ProducerPerformance output:\n${out.slice(-1000)}`);
-  return {
-    recordsPerSec: Number(m[1]),
-    mbPerSec: Number(m[2]),
-    avgLatencyMs: Number(m[3]),
-    p99LatencyMs: Number(m[4]),
-  };
+/** The Kafka listener's Fetch figures summed over the brokers' /metrics: count, seconds, bytes, buckets. */
+async function fetchMetrics(cluster) {
+  const total = { count: 0, seconds: 0, bytes: 0, buckets: new Map() };
+  for (const broker of cluster.brokers) {
+    const text = await (await fetch(broker.metricsUrl)).text();
+    for (const line of text.split('\n')) {
+      if (!line.includes('api="Fetch"')) continue;
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (line.startsWith('tributary_broker_kafka_request_duration_seconds_count')) total.count += value;
+      else if (line.startsWith('tributary_broker_kafka_request_duration_seconds_sum')) total.seconds += value;
+      else if (line.startsWith('tributary_broker_kafka_response_bytes_total')) total.bytes += value;
+      else if (line.startsWith('tributary_broker_kafka_request_duration_seconds_bucket')) {
+        const le = Number(/le="([^"]+)"/.exec(line)[1]);
+        total.buckets.set(le, (total.buckets.get(le) ?? 0) + value);
+      }
+    }
+  }
+  return total;
 }
 
-/** ConsumerPerformance's CSV: header then values; fetch.nMsg.sec and fetch.MB.sec leave out the group join. */
-function parseConsumerPerformance(out) {
-  const lines = out
-    .trim()
-    .split('\n')
-    .filter((l) => l.includes(','));
-  const head = lines.findIndex((l) => l.includes('fetch.nMsg.sec'));
-  if (head < 0 || !lines[head + 1])
-    throw new Error(`no result in ConsumerPerformance output:\n${out.slice(-1000)}`);
-  const names = lines[head].split(',').map((s) => s.trim());
-  const values = lines[head + 1].split(',').map((s) => s.trim());
-  const get = (n) => Number(values[names.indexOf(n)]);
-  return {
-    recordsPerSec: get('fetch.nMsg.sec'),
-    mbPerSec: get('fetch.MB.sec'),
-    records: get('data.consumed.in.nMsg'),
-  };
+/** A quantile of the difference of two cumulative histograms, interpolated as histogram_quantile does. */
+function quantileBetween(before, after, q) {
+  const les = [...after.buckets.keys()].sort((a, b) => a - b);
+  const count = after.count - before.count;
+  let lower = 0;
+  let below = 0;
+  for (const le of les) {
+    const n = after.buckets.get(le) - (before.buckets.get(le) ?? 0);
+    if (n >= q * count) {
+      if (!Number.isFinite(le)) return lower;
+      return lower + ((le - lower) * (q * count - below)) / Math.max(1, n - below);
+    }
+    lower = le;
+    below = n;
+  }
+  return lower;
 }
+
+const brokerCpu = (cluster) => cluster.brokers.reduce((s, b) => s + cpuSeconds(b.process.pid), 0);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (n, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main() {
   const loadBefore = os.loadavg();
-  const bar = progress(SETUPS.length * 4, 'steps');
+  const consumersPerPair = TUNED ? 3 : 2;
+  const bar = progress(SETUPS.length * PAIRS * (2 + consumersPerPair), 'runs');
   const cluster = await LocalCluster.start({
     brokers: 3,
     controllers: 1,
     coordinators: 1,
     kafka: true,
+    metrics: true,
     extraArgs: {
       broker: ['--log.level', 'warn', ...(process.env.BENCH_BROKER_ARGS ?? '').split(' ').filter(Boolean)],
     },
@@ -141,98 +138,140 @@ async function main() {
   const grpcBootstrap = cluster.bootstrap.join(',');
   const cases = [];
   let step = 0;
+  let unique = 0;
+  const fresh = (prefix) => `bench-${prefix}-${Date.now().toString(36)}-${unique++}`;
   try {
     for (const setup of SETUPS) {
-      const tag = setup.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-      const kafkaTopic = `bench-kafka-${tag}-${Date.now().toString(36)}`;
-      const grpcTopic = `bench-grpc-${tag}-${Date.now().toString(36)}`;
-      await admin.admin().createTopics([
-        { name: kafkaTopic, numPartitions: 1, replicationFactor: setup.rf },
-        { name: grpcTopic, numPartitions: 1, replicationFactor: setup.rf },
-      ]);
+      const createTopic = async (name) =>
+        admin.admin().createTopics([{ name, numPartitions: 1, replicationFactor: setup.rf }]);
 
-      bar.update(step, `${setup.name}: Kafka ProducerPerformance`);
-      const kProduce = parseProducerPerformance(
-        await java('org.apache.kafka.tools.ProducerPerformance', [
-          '--topic',
-          kafkaTopic,
-          ...PERF_FLAGS,
-          '--producer-props',
-          `bootstrap.servers=${kafkaBootstrap}`,
-          `acks=${setup.acks}`,
-          // The Tributary client's defaults (Kafka's own are 16 KiB), so both send the same batches.
-          'batch.size=65536',
-          'linger.ms=5',
-        ]),
-      );
-      bar.update(++step, `${setup.name}: tributary perf produce`);
-      const gProduce = await tributaryCli([
-        'perf',
-        'produce',
-        grpcTopic,
-        ...PERF_FLAGS,
-        '--acks',
-        setup.acks,
-        '--bootstrap',
-        grpcBootstrap,
-      ]);
-      bar.update(++step, `${setup.name}: Kafka ConsumerPerformance`);
-      const kConsume = parseConsumerPerformance(
-        await java('org.apache.kafka.tools.ConsumerPerformance', [
-          '--bootstrap-server',
-          kafkaBootstrap,
-          '--topic',
-          kafkaTopic,
-          '--messages',
-          String(RECORDS),
-          '--group',
-          `bench-${kafkaTopic}`,
-          '--timeout',
-          '120000',
-        ]),
-      );
-      if (kConsume.records < RECORDS)
-        throw new Error(`ConsumerPerformance read ${kConsume.records} of ${RECORDS}`);
-      bar.update(++step, `${setup.name}: tributary perf consume`);
-      const gConsume = await tributaryCli([
-        'perf',
-        'consume',
-        grpcTopic,
-        '--messages',
-        String(RECORDS),
-        '--group',
-        `bench-${grpcTopic}`,
-        '--timeout-ms',
-        '120000',
-        '--bootstrap',
-        grpcBootstrap,
-      ]);
-      bar.update(++step, setup.name);
-      for (const [kind, k, g] of [
-        ['produce', kProduce, gProduce],
-        ['consume', kConsume, gConsume],
-      ]) {
-        cases.push({
-          name: `${kind} ${setup.name}, ${RECORD_SIZE} B, ${RECORDS} records`,
-          kind,
-          replicationFactor: setup.rf,
-          acks: setup.acks,
-          records: RECORDS,
-          recordSize: RECORD_SIZE,
-          recordsPerSec: k.recordsPerSec,
-          mbPerSec: k.mbPerSec,
-          ...(k.p99LatencyMs === undefined
-            ? {}
-            : { avgLatencyMs: k.avgLatencyMs, p99LatencyMs: k.p99LatencyMs }),
-          baseline: {
-            name: `tributary perf ${kind} (gRPC)`,
-            recordsPerSec: g.recordsPerSec,
-            mbPerSec: g.mbPerSec,
-            ...(kind === 'produce' ? { avgLatencyMs: g.latencyMs.avg, p99LatencyMs: g.latencyMs.p99 } : {}),
-          },
-          ratio: Math.round((k.recordsPerSec / g.recordsPerSec) * 1000) / 1000,
-        });
+      // Produce pairs, each run into its own topic.
+      const produced = { kafka: [], grpc: [] };
+      const topics = [];
+      for (let i = 0; i < PAIRS; i++) {
+        for (const side of i % 2 === 0 ? ['kafka', 'grpc'] : ['grpc', 'kafka']) {
+          const topic = fresh(side);
+          await createTopic(topic);
+          bar.update(step, `${setup.name}: produce pair ${i + 1}, ${side}`);
+          const load = os.loadavg()[0];
+          if (side === 'kafka') {
+            const run = await java('org.apache.kafka.tools.ProducerPerformance', [
+              '--topic',
+              topic,
+              ...PERF_FLAGS,
+              '--producer-props',
+              `bootstrap.servers=${kafkaBootstrap}`,
+              `acks=${setup.acks}`,
+              // The Tributary client's defaults (Kafka's own are 16 KiB), so both send the same batches.
+              'batch.size=65536',
+              'linger.ms=5',
+            ]);
+            topics.push(topic);
+            produced.kafka.push({
+              ...parseProducerPerformance(run.stdout),
+              clientCpuSeconds: run.cpuSeconds,
+              load,
+            });
+          } else {
+            const r = await tributaryCli([
+              'perf',
+              'produce',
+              topic,
+              ...PERF_FLAGS,
+              '--acks',
+              setup.acks,
+              '--bootstrap',
+              grpcBootstrap,
+            ]);
+            produced.grpc.push({ recordsPerSec: r.recordsPerSec, clientCpuSeconds: r.cpuMs / 1000, load });
+          }
+          bar.update(++step);
+        }
       }
+      cases.push(pairCase(`produce ${setup.name}`, setup, produced, 'tributary perf produce (gRPC)'));
+
+      // Consume pairs, all reading the same records.
+      const topic = topics[0];
+      const consumed = { kafka: [], grpc: [], tuned: [] };
+      for (let i = 0; i < PAIRS; i++) {
+        const order = TUNED ? ['kafka', 'grpc', 'tuned'] : ['kafka', 'grpc'];
+        for (const side of i % 2 === 0 ? order : order.reverse()) {
+          bar.update(step, `${setup.name}: consume pair ${i + 1}, ${side}`);
+          const load = os.loadavg()[0];
+          const cpuBefore = brokerCpu(cluster);
+          const metricsBefore = await fetchMetrics(cluster);
+          if (side === 'grpc') {
+            const r = await tributaryCli([
+              'perf',
+              'consume',
+              topic,
+              '--messages',
+              String(RECORDS),
+              '--group',
+              fresh('grpc-group'),
+              '--timeout-ms',
+              '120000',
+              '--bootstrap',
+              grpcBootstrap,
+            ]);
+            consumed.grpc.push({
+              recordsPerSec: r.recordsPerSec,
+              clientCpuSeconds: r.cpuMs / 1000,
+              brokerCpuSeconds: brokerCpu(cluster) - cpuBefore,
+              load,
+            });
+          } else {
+            const run = await java('org.apache.kafka.tools.ConsumerPerformance', [
+              '--bootstrap-server',
+              kafkaBootstrap,
+              '--topic',
+              topic,
+              '--messages',
+              String(RECORDS),
+              '--group',
+              fresh('kafka-group'),
+              '--timeout',
+              '120000',
+              ...(side === 'tuned' ? ['--fetch-size', String(TUNED_FETCH_BYTES)] : []),
+            ]);
+            const brokerCpuSeconds = brokerCpu(cluster) - cpuBefore;
+            const k = parseConsumerPerformance(run.stdout);
+            if (k.records < RECORDS) throw new Error(`ConsumerPerformance read ${k.records} of ${RECORDS}`);
+            const metricsAfter = await fetchMetrics(cluster);
+            const fetches = metricsAfter.count - metricsBefore.count;
+            consumed[side].push({
+              recordsPerSec: k.recordsPerSec,
+              clientCpuSeconds: run.cpuSeconds,
+              brokerCpuSeconds,
+              load,
+              fetches,
+              recordsPerFetch: Math.round(RECORDS / fetches),
+              bytesPerFetch: Math.round((metricsAfter.bytes - metricsBefore.bytes) / fetches),
+              roundTripMsPerFetch: round(k.fetchTimeMs / fetches),
+              brokerMsPerFetchP50: round(quantileBetween(metricsBefore, metricsAfter, 0.5) * 1000, 3),
+              brokerCpuMsPerFetch: round((brokerCpuSeconds * 1000) / fetches),
+            });
+          }
+          bar.update(++step);
+        }
+      }
+      cases.push(
+        pairCase(
+          `consume ${setup.name}`,
+          setup,
+          { kafka: consumed.kafka, grpc: consumed.grpc },
+          'tributary perf consume (gRPC)',
+        ),
+      );
+      if (TUNED)
+        cases.push(
+          pairCase(
+            `consume ${setup.name} --fetch-size 8 MiB`,
+            setup,
+            { kafka: consumed.tuned, grpc: consumed.grpc },
+            'tributary perf consume (gRPC), defaults',
+          ),
+        );
     }
   } finally {
     bar.stop();
@@ -243,16 +282,100 @@ async function main() {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   console.log(
     table(
-      ['case', 'Kafka tool via listener rec/s', 'tributary perf via gRPC rec/s', 'listener/gRPC'],
-      cases.map((c) => [c.name, fmt(c.recordsPerSec), fmt(c.baseline.recordsPerSec), c.ratio.toFixed(2)]),
+      ['case', 'Kafka tool via listener rec/s', 'tributary perf via gRPC rec/s', 'listener/gRPC', 'per pair'],
+      cases.map((c) => [
+        c.name,
+        fmt(c.recordsPerSec),
+        fmt(c.baseline.recordsPerSec),
+        c.ratio.toFixed(2),
+        c.pairRatios.map((r) => r.toFixed(2)).join(' '),
+      ]),
     ),
+  );
+  const roundTrips = cases.filter((c) => c.roundTrip !== undefined);
+  if (roundTrips.length > 0)
+    console.log(
+      table(
+        [
+          'Kafka consume case',
+          'fetches',
+          'KiB/fetch',
+          'records/fetch',
+          'round trip ms/fetch',
+          'broker ms/fetch p50',
+          'broker CPU ms/fetch',
+        ],
+        roundTrips.map((c) => [
+          c.name,
+          String(c.roundTrip.fetches),
+          String(Math.round(c.roundTrip.bytesPerFetch / 1024)),
+          String(c.roundTrip.recordsPerFetch),
+          String(c.roundTrip.roundTripMsPerFetch),
+          String(c.roundTrip.brokerMsPerFetchP50),
+          String(c.roundTrip.brokerCpuMsPerFetch),
+        ]),
+      ),
+    );
+  const loadAfter = os.loadavg();
+  console.log(
+    `load average: ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after`,
   );
   if (process.env.BENCH_RESULTS === '0') return;
   const file = writeResults('kafka-listener', cases, {
-    loadAverage: { before: loadBefore, after: os.loadavg() },
-    settings: { records: RECORDS, recordSize: RECORD_SIZE, partitions: 1, goal: 'ratio >= 0.8' },
+    loadAverage: { before: loadBefore, after: loadAfter },
+    settings: {
+      records: RECORDS,
+      recordSize: RECORD_SIZE,
+      partitions: 1,
+      pairs: PAIRS,
+      goal: 'ratio >= 0.8',
+    },
   });
   console.log(`results: ${path.relative(ROOT, file)}`);
+}
+
+/** One case from interleaved runs: medians of each side, the ratio of the medians and per pair. */
+function pairCase(name, setup, { kafka, grpc }, baselineName) {
+  const kind = name.split(' ')[0];
+  const medianOf = (runs, key) => round(median(runs.map((r) => r[key])));
+  const c = {
+    name: `${name}, ${RECORD_SIZE} B, ${RECORDS} records`,
+    kind,
+    replicationFactor: setup.rf,
+    acks: setup.acks,
+    records: RECORDS,
+    recordSize: RECORD_SIZE,
+    recordsPerSec: medianOf(kafka, 'recordsPerSec'),
+    clientCpuSeconds: medianOf(kafka, 'clientCpuSeconds'),
+    ...(kafka[0].brokerCpuSeconds === undefined
+      ? {}
+      : { brokerCpuSeconds: medianOf(kafka, 'brokerCpuSeconds') }),
+    runs: kafka,
+    baseline: {
+      name: baselineName,
+      recordsPerSec: medianOf(grpc, 'recordsPerSec'),
+      clientCpuSeconds: medianOf(grpc, 'clientCpuSeconds'),
+      ...(grpc[0].brokerCpuSeconds === undefined
+        ? {}
+        : { brokerCpuSeconds: medianOf(grpc, 'brokerCpuSeconds') }),
+      runs: grpc,
+    },
+  };
+  c.ratio = round(c.recordsPerSec / c.baseline.recordsPerSec, 3);
+  c.pairRatios = kafka.map((k, i) => round(k.recordsPerSec / grpc[i].recordsPerSec, 3));
+  if (kafka[0].fetches !== undefined) {
+    c.roundTrip = Object.fromEntries(
+      [
+        'fetches',
+        'bytesPerFetch',
+        'recordsPerFetch',
+        'roundTripMsPerFetch',
+        'brokerMsPerFetchP50',
+        'brokerCpuMsPerFetch',
+      ].map((k) => [k, medianOf(kafka, k)]),
+    );
+  }
+  return c;
 }
 
 await main();

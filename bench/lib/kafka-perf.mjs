@@ -44,7 +44,11 @@ export function parseConsumerPerformance(stdout) {
   const names = lines[header].split(',').map((s) => s.trim());
   const values = lines[header + 1].split(',').map((s) => s.trim());
   const field = (n) => Number(values[names.indexOf(n)]);
-  return { records: field('data.consumed.in.nMsg'), recordsPerSec: field('fetch.nMsg.sec') };
+  return {
+    records: field('data.consumed.in.nMsg'),
+    recordsPerSec: field('fetch.nMsg.sec'),
+    fetchTimeMs: field('fetch.time.ms'),
+  };
 }
 
 /** Kafka's tools against `bootstrap`, from the jars in `libs`. */
