@@ -224,19 +224,30 @@ describe('observability', () => {
     );
     expect(tag(byName(`process ${topic}`), Attr.consumerGroup)).toBe(group);
 
-    // The consume command's group join, join → assignment, as its own trace.
+    // The consume command's group join, join → assignment, as its own trace, holding the
+    // coordinator's JoinGroup and SyncGroup spans (the join message carries the context).
+    const joinNames = [`join ${group}`, `JoinGroup ${group}`, `SyncGroup ${group}`];
     const join = await waitFor(
       () =>
         jaegerTrace(
           `${jaeger.queryUrl}/api/traces?service=observability-test-cli&operation=${encodeURIComponent(`join ${group}`)}&limit=5`,
-          (t) => names(t).has(`join ${group}`),
+          (t) => joinNames.every((n) => names(t).has(n)),
         ),
-      { timeoutMs: 30_000, intervalMs: 500, description: `a join ${group} span` },
+      { timeoutMs: 30_000, intervalMs: 500, description: `a trace holding ${joinNames.join(', ')}` },
     );
     const joinSpan = join.spans.find((s) => s.operationName === `join ${group}`)!;
     expect(tag(joinSpan, Attr.consumerGroup)).toBe(group);
     expect(tag(joinSpan, 'span.kind')).toBe('client');
     expect(Number(tag(joinSpan, 'tributary.group.assigned_partitions'))).toBe(1);
+    for (const name of joinNames.slice(1)) {
+      const span = join.spans.find((s) => s.operationName === name)!;
+      expect(join.processes[span.processID]!.serviceName).toBe('tributary-group-coordinator');
+      expect(span.references.map((r) => r.spanID)).toContain(joinSpan.spanID);
+      expect(tag(span, 'span.kind')).toBe('server');
+      expect(tag(span, Attr.messagingSystem)).toBe('kafka');
+      expect(tag(span, Attr.consumerGroup)).toBe(group);
+      expect(tag(span, Attr.groupMemberId)).toBe(tag(joinSpan, Attr.groupMemberId));
+    }
 
     // A FetchStream (the streaming fetch the consumer reads with) opened by hand
     // inside a sampled span: the leader's span for its response is that span's child.

@@ -58,6 +58,18 @@ export const SpanName = {
    */
   join: (group: string) => `join ${group}`,
   /**
+   * Group coordinator: one `join` on a GroupSession stream, from its receipt (the group claimed
+   * or found) until the member is told it joined (SERVER), child of the member's `join <group>`.
+   * Named after Kafka's JoinGroup request, which this message replaces.
+   */
+  coordinatorJoin: (group: string) => `JoinGroup ${group}`,
+  /**
+   * Group coordinator: the rest of that membership change, from `joined` until the member's
+   * assignment is sent (the rebalance: other members' joins and revocations, the assignment, its
+   * fenced registry write) (SERVER, sibling of JoinGroup). Kafka's SyncGroup.
+   */
+  coordinatorSync: (group: string) => `SyncGroup ${group}`,
+  /**
    * Broker: one response on a FetchStream, from the moment records were ready (the min_bytes /
    * max_wait_ms wait included) until it is written (SERVER), named like the unary call's span.
    */

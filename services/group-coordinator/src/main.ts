@@ -173,6 +173,7 @@ void runService({
             maxPollIntervalMs: config['group.max.poll.interval.ms'],
           },
           logger: logger.child({ component: 'session' }),
+          tracer: telemetry.tracer,
         });
         sessionHandler(call);
       },

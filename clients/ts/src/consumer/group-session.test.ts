@@ -150,6 +150,8 @@ describe('GroupSession (against a scripted coordinator)', () => {
     const started = session.start();
     const s0 = await fake.until(() => fake.sessions[0]);
     await fake.until(() => s0.received[0]?.kind === 'join');
+    // Not traced (no tracer provider): no trace context on the wire.
+    expect(s0.received[0]!.join!.traceContext ?? undefined).toBeUndefined();
     expect(s0.received[0]!.join).toMatchObject({
       groupId: 'g',
       memberId: '',
@@ -265,6 +267,9 @@ describe('GroupSession (against a scripted coordinator)', () => {
         'tributary.group.assigned_partitions': 3,
       });
       expect(first!.events.map((e) => e.name)).toEqual(['joined']);
+      // The join message carries the span's context: the coordinator's spans are its children.
+      const { traceId, spanId } = first!.spanContext();
+      expect(s0.received[0]!.join!.traceContext).toMatchObject({ traceparent: `00-${traceId}-${spanId}-01` });
 
       // A rebalance another member started: revoke → revoke_done → assignment is one span.
       s0.call.write({ revoke: { generationId: 1, partitions: tps(2) } });

@@ -159,7 +159,9 @@ export class GroupSession {
 
   private joinMessage(): GroupSessionRequest['join'] {
     const c = this.config;
+    const traceContext = this.joinTracing.traceContext();
     return {
+      ...(traceContext === undefined ? {} : { traceContext }),
       groupId: c.groupId,
       memberId: this.memberId,
       groupInstanceId: c.groupInstanceId,

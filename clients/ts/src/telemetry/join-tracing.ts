@@ -4,9 +4,10 @@
  * GroupSession stream until the coordinator's new assignment has been applied, i.e. the time
  * the member spends without a settled assignment. It starts at the first join, a rejoin after a
  * broken stream or a lost membership, a resubscribe, or a revoke that opens a rebalance started
- * by another member; the coordinator's answers along the way are events. The membership stream
- * carries no trace context per message, so the coordinator has no span under it, but the
- * FindCoordinator call made while joining runs inside it (its served span is a child).
+ * by another member; the coordinator's answers along the way are events. A sampled span's context
+ * travels on the `join` message it sends (`trace_context`), so the coordinator's JoinGroup and
+ * SyncGroup spans are its children; the FindCoordinator call made while joining runs inside it
+ * too (its served span is a child).
  */
 import {
   type Context,
@@ -17,7 +18,14 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { Attr, MESSAGING_SYSTEM, SpanName, startSampledSpan, TRACER_NAME } from '@tributary/telemetry';
+import {
+  Attr,
+  MESSAGING_SYSTEM,
+  SpanName,
+  startSampledSpan,
+  TRACER_NAME,
+  traceContextField,
+} from '@tributary/telemetry';
 
 /** Why a membership change started. */
 export type JoinReason = 'join' | 'rejoin' | 'resubscribe' | 'rebalance';
@@ -54,6 +62,11 @@ export class JoinTracing {
     }
     this.#span.addEvent(reason);
     return trace.setSpan(ROOT_CONTEXT, this.#span);
+  }
+
+  /** The W3C context a `join` message carries: the open span's, when it is sampled. */
+  traceContext(): { traceparent: string; tracestate: string } | undefined {
+    return traceContextField(this.#span?.spanContext());
   }
 
   /** The coordinator accepted the join. */

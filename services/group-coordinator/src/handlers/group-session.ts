@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { TributaryError } from '@tributary/errors';
 import type {
   GroupCoordinatorServiceHandlers,
@@ -9,6 +10,7 @@ import { ASSIGNORS, DEFAULT_ASSIGNOR_PREFERENCE } from '../assignors';
 import type { GroupManager, OwnedGroup } from '../group-manager';
 import type { JoinRequest, MemberSession } from '../membership/member';
 import { fromTopicPartitions } from '../topic-partition';
+import { SessionTracing } from './session-tracing';
 import { checkGroupId, peerHost, wireCode } from './validate';
 
 /** Session timeouts a member may ask for, and the defaults for those it leaves at 0. */
@@ -76,20 +78,26 @@ export function groupSessionHandler(deps: {
   manager: GroupManager;
   settings: SessionSettings;
   logger: Logger;
+  /** The process's tracer: a traced `join` gets JoinGroup and SyncGroup spans (session-tracing.ts). */
+  tracer: Tracer;
 }): GroupCoordinatorServiceHandlers['GroupSession'] {
   return (call: Call) => {
     let ended = false;
     let bound: { owned: OwnedGroup; memberId: string } | undefined;
     let queue: Promise<void> = Promise.resolve();
     const host = peerHost(call.getPeer());
+    const tracing = new SessionTracing(deps.tracer);
 
     const session: MemberSession = {
       send(message) {
-        if (!ended) call.write(message);
+        if (ended) return;
+        tracing.sending(message);
+        call.write(message);
       },
       end(error) {
         if (ended) return;
         ended = true;
+        tracing.end(error);
         if (error) call.write({ error: { errorCode: wireCode(error.code), errorMessage: error.message } });
         call.end();
       },
@@ -107,6 +115,7 @@ export function groupSessionHandler(deps: {
 
     const broken = () => {
       ended = true;
+      tracing.end('the session ended');
       if (bound) bound.owned.group.sessionClosed(bound.memberId, session);
     };
 
@@ -114,6 +123,7 @@ export function groupSessionHandler(deps: {
       if (ended) return;
       if (message.kind === 'join') {
         const join = message.join!;
+        tracing.joinReceived(join);
         const request = toJoinRequest(join, host, deps.settings);
         if (bound && bound.owned.id !== join.groupId) {
           throw new TributaryError(
