@@ -50,7 +50,9 @@ export function etcdStep(options: {
  * holder of the same key refuses start-up with `inUseMessage`.
  * If the lease is lost (etcd unreachable past the TTL, or this process paused), the key is
  * re-created as soon as etcd answers again, unless another process took the id meanwhile — then
- * this process shuts down rather than run as a duplicate.
+ * this process shuts down rather than run as a duplicate. `onLost` hears of each loss before the
+ * re-registration starts (whatever else was written on that lease is gone with it), and
+ * `current()` gives the key held now, with its lease, for other keys that must go with it.
  */
 export function registrationStep(options: {
   name: string;
@@ -61,7 +63,8 @@ export function registrationStep(options: {
   logger: Logger;
   inUseMessage: (current: string | null) => string;
   onDuplicate: (reason: string) => void;
-}): Step & { current(): EphemeralKey | undefined } {
+  onLost?: () => void;
+}): Step & { stop(): Promise<void>; current(): EphemeralKey | undefined } {
   let held: EphemeralKey | undefined;
   let stopped = false;
   const acquire = () =>
@@ -79,6 +82,7 @@ export function registrationStep(options: {
     if (stopped || reacquiring) return;
     options.logger.warn({ key: options.key, err: err.message }, 'registration lease lost; registering again');
     held = undefined;
+    options.onLost?.();
     void reacquire();
   };
   const reacquire = async () => {
@@ -92,8 +96,13 @@ export function registrationStep(options: {
   const reacquireLoop = async () => {
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        held = await acquire();
-        options.logger.info({ key: options.key }, 'registered again');
+        const again = await acquire();
+        if (stopped) {
+          await again.release();
+          return;
+        }
+        held = again;
+        options.logger.info({ key: options.key, lease: again.leaseId }, 'registered again');
         return;
       } catch (err) {
         // Our own registration under the old lease (etcd was unreachable but the lease lives
@@ -131,11 +140,16 @@ export function registrationStep(options: {
           throw new Error(options.inUseMessage(err.currentValue), { cause: err });
         throw err;
       }
-      options.logger.info({ key: options.key, revision: held.createRevision }, 'registered');
+      options.logger.info(
+        { key: options.key, revision: held.createRevision, lease: held.leaseId },
+        'registered',
+      );
     },
     async stop() {
       stopped = true;
-      await held?.release();
+      const releasing = held;
+      held = undefined;
+      await releasing?.release();
     },
     current: () => held,
   };

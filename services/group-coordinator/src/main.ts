@@ -5,11 +5,12 @@ import {
   loadTributaryPackageDefinition,
   loadTributaryProto,
 } from '@tributary/proto';
-import { MetadataView } from '@tributary/registry';
+import { type CoordinatorRegistration, keys, MetadataView } from '@tributary/registry';
 import {
   etcdStep,
   grpcServerSteps,
   handlersWithUnimplemented,
+  registrationStep,
   runService,
   type Step,
 } from '@tributary/service-kit';
@@ -22,7 +23,6 @@ import { groupSessionHandler } from './handlers/group-session';
 import { commitOffsets, fetchOffsets, unary } from './handlers/offsets';
 import { wireCode } from './handlers/validate';
 import { createCoordinatorMetrics } from './metrics';
-import { CoordinatorLease } from './registry/coordinator-lease';
 import { coordinatorSettings } from './settings';
 import { parseTp } from './topic-partition';
 
@@ -76,17 +76,22 @@ void runService({
       },
     });
 
-    const lease = new CoordinatorLease(
-      ns,
-      id,
-      () => ({ version: 1, id, host: self.host, port: self.port, startedAt }),
-      config['lease.ttl.seconds'],
-      logger.child({ component: 'lease' }),
-      {
-        onLost: () => manager?.dropAll('coordinator lease lost'),
-        onDuplicate: (reason) => shutdown(reason, 1),
-      },
-    );
+    // One lease carries the registration and every key written for the groups (claims,
+    // members), so a dead coordinator's registration and claims vanish in one etcd revision and
+    // another coordinator can claim its groups at once; when it is lost, the groups are dropped
+    // before the registration is made again on a new lease.
+    const lease = registrationStep({
+      name: 'coordinator-registration',
+      etcd: etcd.get,
+      key: keys.coordinatorKey(id),
+      value: (): CoordinatorRegistration => ({ version: 1, id, host: self.host, port: self.port, startedAt }),
+      ttlSeconds: config['lease.ttl.seconds'],
+      logger: logger.child({ component: 'lease' }),
+      inUseMessage: (current) =>
+        `coordinator id ${id} is already registered by a live coordinator (${current})`,
+      onLost: () => manager?.dropAll('coordinator lease lost'),
+      onDuplicate: (reason) => shutdown(reason, 1),
+    });
     const startedAt = Date.now();
 
     const metadataStep: Step = {
@@ -117,7 +122,7 @@ void runService({
         manager = new GroupManager({
           ns,
           self,
-          leaseId: () => lease.leaseId,
+          leaseId: () => lease.current()?.leaseId,
           metadata: view(),
           clock,
           settings: {
