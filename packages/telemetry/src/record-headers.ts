@@ -47,7 +47,7 @@ const text = (v: HeaderLike['value']): string | undefined =>
  */
 export function contextFromHeaders(
   headers: readonly HeaderLike[] | undefined,
-  base: Context = context.active(),
+  base?: Context,
 ): Context | undefined {
   if (headers === undefined || headers.length === 0) return undefined;
   let parent: string | undefined;
@@ -59,6 +59,7 @@ export function contextFromHeaders(
   if (parent === undefined) return undefined;
   const carrier: Record<string, string> = { [TRACEPARENT_HEADER]: parent };
   if (state !== undefined) carrier[TRACESTATE_HEADER] = state;
-  const extracted = w3c.extract(base, carrier, defaultTextMapGetter);
+  // The active context only now: looking it up for every untraced record costs more than the scan.
+  const extracted = w3c.extract(base ?? context.active(), carrier, defaultTextMapGetter);
   return trace.getSpanContext(extracted) === undefined ? undefined : extracted;
 }

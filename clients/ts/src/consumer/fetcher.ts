@@ -344,7 +344,10 @@ export class Fetcher implements RecordSource {
       let records: DecodedRecord[] = [];
       if (!header.isControl) {
         try {
-          records = decodeRecordBatch(data, position).records.filter((rec) => rec.offset >= fetchOffset);
+          records = decodeRecordBatch(data, position).records;
+          // Only the first batch of a fetch can start below the fetch offset.
+          if (records.length > 0 && records[0]!.offset < fetchOffset)
+            records = records.filter((rec) => rec.offset >= fetchOffset);
         } catch (err) {
           this.#positions.delete(`${topic}/${r.partition}`);
           session.remove([pos]);

@@ -65,6 +65,20 @@ export class PartitionQueue {
     this.skipStale(released);
     const head = this.batches[0];
     if (head === undefined) return [];
+    const records = head.records;
+    if (
+      this.index === 0 &&
+      records.length > 0 &&
+      max >= records.length &&
+      records[0]!.offset >= this.position
+    ) {
+      // The whole batch from its first record (offsets ascend): hand it on without a copy.
+      const last = records[records.length - 1]!;
+      this.position = last.offset + 1;
+      this.leaderEpoch = head.leaderEpoch;
+      this.#release(head, released);
+      return records;
+    }
     const out: DecodedRecord[] = [];
     while (this.index < head.records.length && out.length < max) {
       const r = head.records[this.index++]!;
@@ -73,13 +87,16 @@ export class PartitionQueue {
       this.position = r.offset + 1;
       this.leaderEpoch = head.leaderEpoch;
     }
-    if (this.index >= head.records.length) {
-      this.batches.shift();
-      this.index = 0;
-      if (this.position < head.nextOffset && this.batches.length === 0) this.position = head.nextOffset;
-      released(head);
-    }
+    if (this.index >= head.records.length) this.#release(head, released);
     return out;
+  }
+
+  /** The head batch is all delivered: drop it and give its bytes back. */
+  #release(head: SourceBatch, released: (batch: SourceBatch) => void): void {
+    this.batches.shift();
+    this.index = 0;
+    if (this.position < head.nextOffset && this.batches.length === 0) this.position = head.nextOffset;
+    released(head);
   }
 
   /** Drops every fetched batch (after a seek, pause or revoke); returns their bytes to `released`. */
