@@ -1,0 +1,64 @@
+import type { DecodedRecord } from '@tributary/record-batch';
+import { PartitionQueue } from './partition-queue';
+import type { SourceBatch } from './record-source';
+
+const record = (offset: number): DecodedRecord => ({
+  offset,
+  timestamp: 0,
+  key: null,
+  value: Buffer.from(`v${offset}`),
+  headers: [],
+});
+
+function batch(fetchOffset: number, offsets: number[]): SourceBatch {
+  return {
+    topic: 't',
+    partition: 0,
+    fetchOffset,
+    nextOffset: offsets.at(-1)! + 1,
+    highWatermark: 100,
+    records: offsets.map(record),
+    leaderEpoch: 3,
+    bytes: 10 * offsets.length,
+  };
+}
+
+describe('PartitionQueue.take', () => {
+  it('hands a whole batch on as it is and releases it', () => {
+    const q = new PartitionQueue('t', 0, 0, 0);
+    const b = batch(0, [0, 1, 2]);
+    expect(q.accept(b)).toBe(true);
+    const released: SourceBatch[] = [];
+    const taken = q.take(Number.MAX_SAFE_INTEGER, (x) => released.push(x));
+    expect(taken).toBe(b.records);
+    expect(q.position).toBe(3);
+    expect(q.leaderEpoch).toBe(3);
+    expect(released).toEqual([b]);
+    expect(q.hasRecords()).toBe(false);
+  });
+
+  it('skips records below the position and takes at most `max`', () => {
+    const q = new PartitionQueue('t', 0, 2, 0);
+    const b = batch(2, [0, 1, 2, 3, 4]);
+    q.accept(b);
+    const released: SourceBatch[] = [];
+    expect(q.take(2, (x) => released.push(x)).map((r) => r.offset)).toEqual([2, 3]);
+    expect(released).toEqual([]);
+    expect(q.take(10, (x) => released.push(x)).map((r) => r.offset)).toEqual([4]);
+    expect(q.position).toBe(5);
+    expect(released).toEqual([b]);
+  });
+
+  it('takes the next batch whole once the first is done', () => {
+    const q = new PartitionQueue('t', 0, 0, 0);
+    const first = batch(0, [0, 1]);
+    const second = batch(2, [2, 3]);
+    q.accept(first);
+    q.accept(second);
+    const noop = () => {};
+    expect(q.take(1, noop).map((r) => r.offset)).toEqual([0]);
+    expect(q.take(10, noop).map((r) => r.offset)).toEqual([1]);
+    expect(q.take(10, noop)).toBe(second.records);
+    expect(q.position).toBe(4);
+  });
+});
