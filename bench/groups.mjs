@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -41,10 +42,16 @@ const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 9));
 const MEMBERS = 100;
 const CLIENT_PROCS = Math.max(1, Number(process.env.BENCH_CLIENT_PROCS ?? 2));
 const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 8));
+/** BENCH_COMMIT_INTERVAL_MS: a member's pause between commits (0: as fast as answered), for a latency at a set rate. */
+const COMMIT_INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 0);
+/** BENCH_COMMITS_ONLY=1: only the commit throughput cases (for A/B runs). */
+const COMMITS_ONLY = process.env.BENCH_COMMITS_ONLY === '1';
+/** Extra coordinator flags, e.g. `--offsets.commit.window.ms 0` for an A/B run. */
+const COORDINATOR_ARGS = (process.env.BENCH_COORDINATOR_ARGS ?? '').split(' ').filter(Boolean);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
+  return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)];
 };
 const waitUntil = async (condition, timeoutMs, what) => {
   const deadline = Date.now() + timeoutMs;
@@ -75,6 +82,8 @@ if (process.argv[2] === '--worker') {
       running = true;
       let commits = 0;
       let failures = 0;
+      const cpu0 = process.cpuUsage();
+      let firstError;
       const latencies = [];
       // `depth` commits in flight per member: 1 = await each commit (commitSync), more = commitAsync.
       await Promise.all(
@@ -88,14 +97,17 @@ if (process.argv[2] === '--worker') {
                 await m.commit(Object.fromEntries(partitions.map((p) => [p, ++offset])));
                 commits++;
                 if (latencies.length < 200_000) latencies.push(performance.now() - t);
-              } catch {
-                failures++;
+                if (COMMIT_INTERVAL_MS > 0) await new Promise((r) => setTimeout(r, COMMIT_INTERVAL_MS));
+              } catch (err) {
+                if (failures++ === 0) firstError = String(err?.message ?? err);
               }
             }
           });
         }),
       );
-      process.send({ type: 'done', commits, failures, latencies });
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      process.send({ type: 'done', commits, failures, latencies, cpuSeconds, firstError });
     } else if (msg.type === 'stop') {
       running = false;
     } else if (msg.type === 'leave') {
@@ -115,8 +127,15 @@ async function main() {
     controllers: 0,
     coordinators: 1,
     leaseTtlSeconds: 2,
+    metrics: true,
     extraArgs: {
-      'group-coordinator': ['--group.initial.rebalance.delay.ms', '500', '--log.level', 'warn'],
+      'group-coordinator': [
+        '--group.initial.rebalance.delay.ms',
+        '500',
+        '--log.level',
+        'warn',
+        ...COORDINATOR_ARGS,
+      ],
     },
   });
   const etcd = await connectEtcd({ endpoints: [cluster.etcd.endpoint], clusterName: cluster.clusterName });
@@ -136,7 +155,7 @@ async function main() {
       )
       .exec();
   const revision = async () => Number((await etcd.ns.get('bench').exec()).header.revision);
-  const bar = progress(3 * SECONDS + 3 * RUNS, 'steps');
+  const bar = progress(3 * SECONDS + (COMMITS_ONLY ? 0 : 3 * RUNS), 'steps');
   let steps = 0;
   const step = (label) => {
     steps++;
@@ -164,8 +183,23 @@ async function main() {
         });
       }
     });
+    // The coordinator's own view of each coalesced etcd write (its histogram's sum and count).
+    const writeStats = async () => {
+      const text = await (await fetch(cluster.coordinators[0].metricsUrl)).text();
+      const read = (suffix) =>
+        Number(
+          new RegExp(
+            `^tributary_coordinator_offset_commit_write_duration_seconds_${suffix}(?:\\{[^}]*\\})? (\\S+)$`,
+            'm',
+          ).exec(text)?.[1] ?? 0,
+        );
+      return { sum: read('sum'), count: read('count') };
+    };
     const throughput = async (depth) => {
       const r0 = await revision();
+      const w0 = await writeStats();
+      const coordinatorPid = cluster.coordinators[0].process.pid;
+      const c0 = cpuSeconds(coordinatorPid);
       const done = workers.map(
         (w) => new Promise((resolve) => w.on('message', (m) => m.type === 'done' && resolve(m))),
       );
@@ -180,7 +214,16 @@ async function main() {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const txns = (await revision()) - r0;
       const commits = results.reduce((n, r) => n + r.commits, 0);
+      const firstError = results.find((r) => r.firstError)?.firstError;
+      if (firstError) process.stderr.write(`\ncommit failures, the first: ${firstError}\n`);
+      const w1 = await writeStats();
+      const perCommitMs = (cpu) => Number(((1000 * cpu) / Math.max(1, commits)).toFixed(3));
       return {
+        cpuMsPerCommit: {
+          coordinator: perCommitMs(cpuSeconds(coordinatorPid) - c0),
+          members: perCommitMs(results.reduce((n, r) => n + r.cpuSeconds, 0)),
+        },
+        meanEtcdWriteMs: Number(((1000 * (w1.sum - w0.sum)) / Math.max(1, w1.count - w0.count)).toFixed(1)),
         commitsPerSec: Math.round(commits / seconds),
         coordinatorTxnsPerSec: Math.round(txns / seconds),
         commitsPerTxn: Number((commits / Math.max(1, txns)).toFixed(1)),
@@ -236,103 +279,105 @@ async function main() {
       ratio: Number((pipelined.commitsPerSec / etcdTxnsPerSec).toFixed(2)),
     });
 
-    // -- 2. kill -9 of a member → its partitions assigned to the others ------------------------
-    await putTopic('bench-kill', 12);
-    const memberOptions = {
-      coordinators,
-      groupId: 'bench-kill',
-      topics: ['bench-kill'],
-      sessionTimeoutMs: 10_000,
-    };
-    const procs = [0, 1, 2].map(() => spawnMemberProcess(memberOptions));
-    const cover = (list) => {
-      const all = list.flatMap((p) => p.view()?.owned ?? []);
-      return new Set(all).size === all.length && all.length === 12;
-    };
-    const killTimes = [];
-    try {
-      for (let run = 0; run < RUNS; run++) {
-        await waitUntil(
-          () => cover(procs) && procs.every((p) => p.view()?.owned.length === 4),
-          30_000,
-          'balanced',
-        );
-        const victim = procs.shift();
-        const t = process.hrtime.bigint();
-        victim.child.kill('SIGKILL');
-        await waitUntil(() => cover(procs), 30_000, 'reassignment');
-        killTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
-        procs.push(spawnMemberProcess(memberOptions));
-        step('kill -9');
-      }
-    } finally {
-      await Promise.all(procs.map((p) => p.kill('SIGTERM')));
-    }
-    cases.push({
-      name: 'member kill -9 → its partitions assigned to the survivors (3 member processes, 12 partitions)',
-      medianMs: Number(median(killTimes).toFixed(1)),
-      maxMs: Number(Math.max(...killTimes).toFixed(1)),
-      runs: killTimes.length,
-      sessionTimeoutMs: 10_000,
-    });
-
-    // -- 3. rebalance 10 → 11 members, eager vs cooperative-sticky -----------------------------
-    const rebalance = async (assignor) => {
-      const topic = `bench-rebalance-${assignor}`;
-      await putTopic(topic, 100);
-      const options = { coordinators, groupId: topic, topics: [topic], assignors: [assignor] };
-      const members = Array.from({ length: 10 }, () => new TestGroupMember(options));
-      let revoked = 0;
-      for (const m of members) {
-        m.onRevoke = async (partitions) => {
-          revoked += partitions.length;
-          await m.commit(Object.fromEntries(partitions.map((p) => [p, 1])));
-        };
-      }
-      await Promise.all(members.map((m) => m.start()));
-      const times = [];
-      const revokes = [];
-      for (let run = 0; run < RUNS; run++) {
-        await waitUntil(() => members.every((m) => m.owned.size === 10), 30_000, '10 × 10');
-        const generation = members[0].generation;
-        revoked = 0;
-        const extra = new TestGroupMember(options);
-        const t = process.hrtime.bigint();
-        await extra.start();
-        const all = [...members, extra];
-        await waitUntil(
-          () =>
-            all.every((m) => m.generation > generation) &&
-            new Set(all.flatMap((m) => [...m.owned])).size === 100,
-          30_000,
-          'rebalanced',
-        );
-        times.push(Number(process.hrtime.bigint() - t) / 1e6);
-        revokes.push(revoked);
-        await extra.leave();
-        step(assignor);
-      }
-      await Promise.all(members.map((m) => m.leave()));
-      return {
-        medianMs: Number(median(times).toFixed(1)),
-        maxMs: Number(Math.max(...times).toFixed(1)),
-        revoked: median(revokes),
+    if (!COMMITS_ONLY) {
+      // -- 2. kill -9 of a member → its partitions assigned to the others ------------------------
+      await putTopic('bench-kill', 12);
+      const memberOptions = {
+        coordinators,
+        groupId: 'bench-kill',
+        topics: ['bench-kill'],
+        sessionTimeoutMs: 10_000,
       };
-    };
-    const eager = await rebalance('range');
-    const sticky = await rebalance('cooperative-sticky');
-    cases.push({
-      name: 'rebalance 10 → 11 members, 100 partitions, eager (range)',
-      ...eager,
-      runs: RUNS,
-    });
-    cases.push({
-      name: 'rebalance 10 → 11 members, 100 partitions, cooperative-sticky',
-      ...sticky,
-      runs: RUNS,
-      baseline: { name: 'eager (range)', medianMs: eager.medianMs, revoked: eager.revoked },
-      ratio: Number((sticky.medianMs / eager.medianMs).toFixed(2)),
-    });
+      const procs = [0, 1, 2].map(() => spawnMemberProcess(memberOptions));
+      const cover = (list) => {
+        const all = list.flatMap((p) => p.view()?.owned ?? []);
+        return new Set(all).size === all.length && all.length === 12;
+      };
+      const killTimes = [];
+      try {
+        for (let run = 0; run < RUNS; run++) {
+          await waitUntil(
+            () => cover(procs) && procs.every((p) => p.view()?.owned.length === 4),
+            30_000,
+            'balanced',
+          );
+          const victim = procs.shift();
+          const t = process.hrtime.bigint();
+          victim.child.kill('SIGKILL');
+          await waitUntil(() => cover(procs), 30_000, 'reassignment');
+          killTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+          procs.push(spawnMemberProcess(memberOptions));
+          step('kill -9');
+        }
+      } finally {
+        await Promise.all(procs.map((p) => p.kill('SIGTERM')));
+      }
+      cases.push({
+        name: 'member kill -9 → its partitions assigned to the survivors (3 member processes, 12 partitions)',
+        medianMs: Number(median(killTimes).toFixed(1)),
+        maxMs: Number(Math.max(...killTimes).toFixed(1)),
+        runs: killTimes.length,
+        sessionTimeoutMs: 10_000,
+      });
+
+      // -- 3. rebalance 10 → 11 members, eager vs cooperative-sticky -----------------------------
+      const rebalance = async (assignor) => {
+        const topic = `bench-rebalance-${assignor}`;
+        await putTopic(topic, 100);
+        const options = { coordinators, groupId: topic, topics: [topic], assignors: [assignor] };
+        const members = Array.from({ length: 10 }, () => new TestGroupMember(options));
+        let revoked = 0;
+        for (const m of members) {
+          m.onRevoke = async (partitions) => {
+            revoked += partitions.length;
+            await m.commit(Object.fromEntries(partitions.map((p) => [p, 1])));
+          };
+        }
+        await Promise.all(members.map((m) => m.start()));
+        const times = [];
+        const revokes = [];
+        for (let run = 0; run < RUNS; run++) {
+          await waitUntil(() => members.every((m) => m.owned.size === 10), 30_000, '10 × 10');
+          const generation = members[0].generation;
+          revoked = 0;
+          const extra = new TestGroupMember(options);
+          const t = process.hrtime.bigint();
+          await extra.start();
+          const all = [...members, extra];
+          await waitUntil(
+            () =>
+              all.every((m) => m.generation > generation) &&
+              new Set(all.flatMap((m) => [...m.owned])).size === 100,
+            30_000,
+            'rebalanced',
+          );
+          times.push(Number(process.hrtime.bigint() - t) / 1e6);
+          revokes.push(revoked);
+          await extra.leave();
+          step(assignor);
+        }
+        await Promise.all(members.map((m) => m.leave()));
+        return {
+          medianMs: Number(median(times).toFixed(1)),
+          maxMs: Number(Math.max(...times).toFixed(1)),
+          revoked: median(revokes),
+        };
+      };
+      const eager = await rebalance('range');
+      const sticky = await rebalance('cooperative-sticky');
+      cases.push({
+        name: 'rebalance 10 → 11 members, 100 partitions, eager (range)',
+        ...eager,
+        runs: RUNS,
+      });
+      cases.push({
+        name: 'rebalance 10 → 11 members, 100 partitions, cooperative-sticky',
+        ...sticky,
+        runs: RUNS,
+        baseline: { name: 'eager (range)', medianMs: eager.medianMs, revoked: eager.revoked },
+        ratio: Number((sticky.medianMs / eager.medianMs).toFixed(2)),
+      });
+    }
   } finally {
     bar.stop();
     etcd.close();
@@ -350,7 +395,7 @@ async function main() {
     if (c.commitsPerSec !== undefined) {
       return [
         c.name,
-        `${c.commitsPerSec} commits/s, p50 ${c.p50LatencyMs} ms (${c.coordinatorTxnsPerSec} etcd txn/s, ${c.commitsPerTxn} commits/txn)`,
+        `${c.commitsPerSec} commits/s, p50 ${c.p50LatencyMs} ms (${c.coordinatorTxnsPerSec} etcd txn/s, ${c.commitsPerTxn} commits/txn, ${c.meanEtcdWriteMs} ms/write; CPU ms/commit coordinator ${c.cpuMsPerCommit.coordinator}, members ${c.cpuMsPerCommit.members})`,
         `${c.baseline.txnsPerSec} txn/s`,
         `${c.ratio}×`,
       ];
