@@ -17,6 +17,8 @@ import type { TpKey } from './topic-partition';
 export interface GroupManagerSettings {
   readonly initialRebalanceDelayMs: number;
   readonly commitWindowMs: number;
+  /** Coalesced offset writes of one group in flight at once (see CommitCoalescer). */
+  readonly commitMaxInFlight?: number;
   readonly maxTxnOps: number;
 }
 
@@ -191,6 +193,7 @@ export class GroupManager {
         }
         for (const { tp, record } of entries) offsets.set(tp, record);
       },
+      this.deps.settings.commitMaxInFlight ?? 1,
     );
     const group = new Group(
       {

@@ -128,6 +128,7 @@ void runService({
           settings: {
             initialRebalanceDelayMs: config['group.initial.rebalance.delay.ms'],
             commitWindowMs: config['offsets.commit.window.ms'],
+            commitMaxInFlight: config['offsets.commit.max.in.flight'],
             maxTxnOps: config['etcd.max.txn.ops'],
           },
           logger: logger.child({ component: 'groups' }),

@@ -43,6 +43,12 @@ export const coordinatorSettings = {
     min: 0,
     max: 1000,
   }),
+  'offsets.commit.max.in.flight': setting.int({
+    doc: "A group's coalesced offset writes in flight to etcd at once (never two holding the same partition); 1 writes one window at a time.",
+    default: 1,
+    min: 1,
+    max: 64,
+  }),
   'offsets.metadata.max.bytes': setting.int({
     doc: 'Largest metadata string stored with a committed offset (else OFFSET_METADATA_TOO_LARGE).',
     default: 4096,

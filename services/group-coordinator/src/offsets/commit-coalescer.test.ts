@@ -122,6 +122,87 @@ describe('CommitCoalescer', () => {
     await c;
   });
 
+  it('pipelines up to maxInFlight writes, never two holding the same key', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 0, write, 2);
+    const a = coalescer.commit(entries(['t/0', 'a@1']));
+    clock.advance(0);
+    await flushMicrotasks();
+    // t/1 goes at once beside the first write; t/0's next offset waits for the write holding t/0.
+    const b = coalescer.commit(entries(['t/0', 'a@2'], ['t/1', 'b@1']));
+    clock.advance(0);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)).toEqual([['a@1'], ['b@1']]);
+    const c = coalescer.commit(entries(['t/2', 'c@1']));
+    clock.advance(0);
+    await flushMicrotasks();
+    expect(writes).toHaveLength(2); // both slots busy
+    let bAnswered = false;
+    void b.then(() => {
+      bAnswered = true;
+    });
+    writes[1]!.resolve();
+    await flushMicrotasks();
+    clock.advance(0);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)[2]).toEqual(['c@1']); // a@2 still behind a@1
+    expect(bAnswered).toBe(false); // its t/0 entry is not written yet
+    writes[0]!.resolve();
+    await a;
+    await flushMicrotasks();
+    clock.advance(0);
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)[3]).toEqual(['a@2']);
+    writes[3]!.resolve();
+    writes[2]!.resolve();
+    await Promise.all([b, c]);
+    expect(coalescer.windows).toBe(4);
+  });
+
+  it('fails a commit whose entries span writes when one of them fails', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 0, write, 2);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    clock.advance(0);
+    await flushMicrotasks();
+    const b = coalescer.commit(entries(['t/0', 'b0'], ['t/1', 'b1']));
+    clock.advance(0);
+    await flushMicrotasks();
+    writes[1]!.reject(new Error('etcd unavailable'));
+    writes[0]!.resolve();
+    await a;
+    await flushMicrotasks();
+    clock.advance(0);
+    await flushMicrotasks();
+    writes[2]!.resolve();
+    await expect(b).rejects.toThrow('etcd unavailable');
+  });
+
+  it('drains every write in flight and everything pending', async () => {
+    const clock = new ManualClock();
+    const { writes, write } = manualWriter();
+    const coalescer = new CommitCoalescer(clock, 1000, write, 2);
+    const a = coalescer.commit(entries(['t/0', 'a']));
+    const drained1 = coalescer.drain();
+    await flushMicrotasks();
+    const b = coalescer.commit(entries(['t/1', 'b']));
+    const drained2 = coalescer.drain();
+    await flushMicrotasks();
+    expect(writes.map((w) => w.entries)).toEqual([['a'], ['b']]);
+    let done = false;
+    void drained2.then(() => {
+      done = true;
+    });
+    writes[1]!.resolve();
+    await b;
+    await flushMicrotasks();
+    expect(done).toBe(false);
+    writes[0]!.resolve();
+    await Promise.all([a, drained1, drained2]);
+  });
+
   it('fails pending commits and refuses new ones once closed', async () => {
     const clock = new ManualClock();
     const { write } = manualWriter();

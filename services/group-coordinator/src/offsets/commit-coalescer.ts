@@ -3,30 +3,44 @@ import type { Clock, TimerHandle } from '../clock';
 /** Writes one window's entries durably (one guarded etcd txn, split when too large). */
 export type BatchWriter<T> = (entries: readonly T[]) => Promise<void>;
 
-interface Waiter {
+/** One `commit` call: answered once each of its entries is durable, or failed with the first error. */
+interface PendingCommit {
+  outstanding: number;
+  failed: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
 
+/** The latest value of one key not yet written, and every commit waiting for it. */
+interface PendingEntry<T> {
+  value: T;
+  commits: PendingCommit[];
+}
+
 /**
  * Group commit for one consumer group's offset commits (ARCHITECTURE §6): etcd is not built for a
- * write per commit call, so every commit that arrives within `windowMs` of the first pending one
- * goes to etcd in one write, and each caller is answered only once that write has succeeded (or
- * failed: then every caller of the window gets the error). Entries are keyed: a later commit of the
- * same partition in the same window replaces the earlier one (both callers are answered by the
- * one write).
+ * write per commit call, so commits are gathered into windows and each window goes to etcd in one
+ * write; each caller is answered only once the writes holding its entries have succeeded (or
+ * failed: then it gets the error). Entries are keyed (one per partition): a later commit of a key
+ * not yet written replaces the earlier value, and both callers are answered by the one write.
  *
- * One write is in flight at a time, so windows reach etcd in order. Commits that arrive while a
- * write is in flight form the next window, which starts as soon as that write finishes if its
- * first commit has already waited `windowMs`. Under load the window therefore stretches to the
- * write's latency, and etcd sees one txn per group per round trip whatever the commit rate.
+ * Up to `maxInFlight` writes run at once (pipelining: a window need not wait for the previous
+ * write's etcd round trip), but never two writes holding the same key, so each partition's
+ * commits reach etcd in the order they were accepted: an entry whose key is in a write in flight
+ * waits for that write and goes in the next window after it. A window is written once its first
+ * commit has waited `windowMs` and a write slot is free; under load the windows therefore stretch
+ * to the writes' latency, and etcd sees at most `maxInFlight` txns per group per round trip
+ * whatever the commit rate. With `maxInFlight` 1 this is the one-write-at-a-time group commit.
  */
 export class CommitCoalescer<T> {
-  private pending = new Map<string, T>();
-  private waiters: Waiter[] = [];
+  private pending = new Map<string, PendingEntry<T>>();
+  /** Commit calls not yet answered, for `drain`. */
+  private readonly unanswered = new Set<Promise<void>>();
+  /** Keys of the writes in flight. */
+  private readonly writing = new Set<string>();
+  private inFlight = 0;
   private firstPendingAt = 0;
   private timer: TimerHandle | undefined;
-  private inFlight: Promise<void> | undefined;
   private closedWith: Error | undefined;
   /** Windows written so far (each one `write` call). */
   windows = 0;
@@ -37,18 +51,36 @@ export class CommitCoalescer<T> {
     private readonly clock: Clock,
     private readonly windowMs: number,
     private readonly write: BatchWriter<T>,
+    private readonly maxInFlight = 1,
   ) {}
 
-  /** Queues entries (by key) and resolves once they are durable; rejects with the write's error. */
+  /** Queues entries (by key) and resolves once they are durable; rejects with a write's error. */
   commit(entries: ReadonlyMap<string, T>): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    if (this.pending.size === 0 && this.waiters.length === 0) this.firstPendingAt = this.clock.now();
-    for (const [key, entry] of entries) this.pending.set(key, entry);
+    if (this.pending.size === 0) this.firstPendingAt = this.clock.now();
     this.commits++;
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.arm();
+    let call!: PendingCommit;
+    const answered = new Promise<void>((resolve, reject) => {
+      call = { outstanding: entries.size, failed: false, resolve, reject };
     });
+    if (entries.size === 0) call.resolve();
+    for (const [key, value] of entries) {
+      const entry = this.pending.get(key);
+      if (entry) {
+        entry.value = value;
+        entry.commits.push(call);
+      } else {
+        this.pending.set(key, { value, commits: [call] });
+      }
+    }
+    const tracked = answered.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.unanswered.add(tracked);
+    void tracked.then(() => this.unanswered.delete(tracked));
+    this.arm();
+    return answered;
   }
 
   /**
@@ -57,63 +89,83 @@ export class CommitCoalescer<T> {
    * for, so a busy group cannot hold a drain forever.
    */
   async drain(): Promise<void> {
-    if (this.closedWith) return;
-    if (this.waiters.length === 0) {
-      await this.inFlight?.catch(() => undefined);
-      return;
-    }
-    const marker = new Promise<void>((resolve) => this.waiters.push({ resolve, reject: () => resolve() }));
+    if (this.closedWith || this.unanswered.size === 0) return;
+    const before = [...this.unanswered];
     this.firstPendingAt = Number.NEGATIVE_INFINITY;
-    if (this.inFlight) this.arm();
-    else this.flush();
-    await marker;
+    this.clock.clear(this.timer);
+    this.timer = undefined;
+    if (this.inFlight < this.maxInFlight) this.flush();
+    this.arm();
+    await Promise.all(before);
   }
 
-  /** Fails everything pending with `err` and refuses further commits. */
+  /** Fails everything not yet written with `err` and refuses further commits. */
   close(err: Error): void {
     this.closedWith = err;
     this.clock.clear(this.timer);
     this.timer = undefined;
-    const waiters = this.waiters;
-    this.waiters = [];
+    const pending = this.pending;
     this.pending = new Map();
-    for (const waiter of waiters) waiter.reject(err);
+    for (const entry of pending.values()) for (const call of entry.commits) fail(call, err);
   }
 
   private arm(): void {
-    if (this.timer || this.inFlight || this.waiters.length === 0) return;
+    if (this.timer || this.closedWith || this.pending.size === 0 || this.inFlight >= this.maxInFlight) return;
+    // Even with no window left the write goes on a timer, so the commits of one tick share it.
     const wait = this.firstPendingAt + this.windowMs - this.clock.now();
-    this.timer = this.clock.schedule(
-      () => {
-        this.timer = undefined;
-        if (!this.inFlight) this.flush();
-      },
-      Math.max(0, wait),
-    );
+    this.timer = this.clock.schedule(() => this.fire(), Math.max(0, wait));
   }
 
-  private flush(): void {
-    this.clock.clear(this.timer);
+  private fire(): void {
     this.timer = undefined;
-    const entries = [...this.pending.values()];
-    const waiters = this.waiters;
-    this.pending = new Map();
-    this.waiters = [];
-    if (waiters.length === 0) return;
+    if (this.inFlight < this.maxInFlight) this.flush();
+    this.arm();
+  }
+
+  /** Writes every pending entry whose key is not in a write in flight. */
+  private flush(): void {
+    const keys: string[] = [];
+    const values: T[] = [];
+    const calls: PendingCommit[][] = [];
+    for (const [key, entry] of this.pending) {
+      if (this.writing.has(key)) continue;
+      keys.push(key);
+      values.push(entry.value);
+      calls.push(entry.commits);
+    }
+    if (keys.length === 0) return;
+    for (const key of keys) {
+      this.pending.delete(key);
+      this.writing.add(key);
+    }
+    // Entries left behind (their key is being written) have waited already: they go next.
+    if (this.pending.size > 0) this.firstPendingAt = Number.NEGATIVE_INFINITY;
     this.windows++;
-    this.inFlight = Promise.resolve()
-      .then(() => this.write(entries))
+    this.inFlight++;
+    Promise.resolve()
+      .then(() => this.write(values))
       .then(
         () => {
-          for (const waiter of waiters) waiter.resolve();
+          for (const list of calls) for (const call of list) succeed(call);
         },
         (err: Error) => {
-          for (const waiter of waiters) waiter.reject(err);
+          for (const list of calls) for (const call of list) fail(call, err);
         },
       )
       .finally(() => {
-        this.inFlight = undefined;
+        this.inFlight--;
+        for (const key of keys) this.writing.delete(key);
         this.arm();
       });
   }
+}
+
+function succeed(call: PendingCommit): void {
+  if (--call.outstanding === 0 && !call.failed) call.resolve();
+}
+
+function fail(call: PendingCommit, err: Error): void {
+  if (call.failed) return;
+  call.failed = true;
+  call.reject(err);
 }
