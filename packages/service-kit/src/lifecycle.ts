@@ -12,15 +12,18 @@ export interface Step {
 
 /**
  * Starts `steps` in order. If one fails, the ones already started are stopped in reverse and the
- * error is rethrown. Returns an idempotent `stop` that stops every started step in reverse, each
+ * error is rethrown. Returns how long each step took to start (ms, by name; the service logs
+ * them with its `started` line, so a slow start says which step it spent its time in) and an
+ * idempotent `stop` that stops every started step in reverse, each
  * bounded by `timeoutMs` in total, logging (not throwing) failures so every step gets its turn.
  */
 export async function startSteps(
   steps: readonly Step[],
   logger: Logger,
   timeoutMs: number,
-): Promise<{ stop: () => Promise<void> }> {
+): Promise<{ stop: () => Promise<void>; stepMs: Record<string, number> }> {
   const started: Step[] = [];
+  const stepMs: Record<string, number> = {};
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= stopInReverse(started, logger, timeoutMs);
@@ -36,9 +39,10 @@ export async function startSteps(
       throw err;
     }
     started.push(step);
-    logger.debug({ step: step.name, ms: Math.round(performance.now() - t0) }, 'started');
+    stepMs[step.name] = Math.round(performance.now() - t0);
+    logger.debug({ step: step.name, ms: stepMs[step.name] }, 'started');
   }
-  return { stop };
+  return { stop, stepMs };
 }
 
 async function stopInReverse(started: readonly Step[], logger: Logger, timeoutMs: number): Promise<void> {

@@ -138,6 +138,7 @@ export async function runService<S extends Settings>(
   let stopMetrics: (() => Promise<void>) | undefined;
 
   let stopAll: (() => Promise<void>) | undefined;
+  let stepMs: Record<string, number> = {};
   let pending: { reason: string; exitCode: number } | undefined;
   let exiting = false;
   const finish = (reason: string, exitCode: number, stop: () => Promise<void>) => {
@@ -165,10 +166,12 @@ export async function runService<S extends Settings>(
       config['shutdown.timeout.ms'] as number,
     );
     stopAll = started.stop;
+    stepMs = started.stepMs;
   } catch (err) {
     process.stderr.write(`tributary-${spec.service}: failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  logger.info('started');
+  // performance.now() counts from the process's start: Node's own boot and module loading included.
+  logger.info({ stepMs, sinceProcessStartMs: Math.round(performance.now()) }, 'started');
   if (pending) finish(pending.reason, pending.exitCode, stopAll);
 }

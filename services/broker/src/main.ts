@@ -202,7 +202,7 @@ void runService({
       name: 'storage',
       async start() {
         const report = await logs.start();
-        logger.info({ logs: report.logs.length, ms: Math.round(report.totalMs) }, 'logs opened');
+        logger.info(LogManager.summarize(report), 'logs opened');
       },
       stop: () => logs.stop(),
     };

@@ -19,8 +19,7 @@
  * Everything here is synchronous on Node's one thread; nothing needs a lock.
  */
 import { NotLeaderError, TributaryError } from '@tributary/errors';
-import type { PartitionLog } from '../storage';
-import { ProducerStateManager } from './producer-state';
+import type { PartitionLog, ProducerStateManager } from '../storage';
 
 export type Role = 'leader' | 'follower' | 'offline';
 
@@ -87,7 +86,6 @@ export class Partition {
   reassignment: { readonly adding: readonly number[]; readonly throttleBytesPerSec: number } | undefined;
   /** LEO at which the current leader epoch started here (leader only). */
   epochStartOffset = 0;
-  readonly producers = new ProducerStateManager();
   readonly followers = new Map<number, FollowerState>();
   /** Set while an ISR change of this partition is being written to etcd. */
   isrChangeInFlight = false;
@@ -109,8 +107,12 @@ export class Partition {
     private readonly now: () => number,
   ) {
     this.key = `${topic}/${partition}`;
-    this.producers.rebuild(log);
     log.onHighWatermark((hw) => this.#completeAcksWaiters(hw));
+  }
+
+  /** The log's idempotent-producer state (kept current by the log on every append). */
+  get producers(): ProducerStateManager {
+    return this.log.producerState;
   }
 
   get isLeader(): boolean {
@@ -172,7 +174,7 @@ export class Partition {
 
   /**
    * Leader path of a produce: sequence checks, then PartitionLog.append (which validates size,
-   * CRC and magic and writes nothing if any batch fails), then the producer state. Throws a
+   * CRC and magic, writes nothing if any batch fails, and updates the producer state). Throws a
    * TributaryError for the partition's result.
    */
   appendAsLeader(batches: Buffer, requireIsr: boolean): LeaderAppendResult {
@@ -187,11 +189,9 @@ export class Partition {
     // headers to the sequence checks and then to the log, which does not validate again.
     const validated = this.log.validate(batches, 'leader');
     const headers = validated.headers;
-    let idempotent = false;
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i]!;
       if (h.producerId < 0) continue;
-      idempotent = true;
       const check = this.producers.check(h);
       if (check.duplicateOf !== undefined) {
         if (i === 0) {
@@ -206,13 +206,6 @@ export class Partition {
       }
     }
     const info = this.log.append(batches, this.leaderEpoch, validated);
-    if (idempotent) {
-      let base = info.baseOffset;
-      for (const h of headers) {
-        this.producers.update(h, base);
-        base += h.lastOffsetDelta + 1;
-      }
-    }
     this.maybeAdvanceHighWatermark();
     return {
       baseOffset: info.baseOffset,
@@ -222,19 +215,14 @@ export class Partition {
     };
   }
 
-  /** Follower path: appends the leader's stamped batches and keeps the producer state current. */
+  /** Follower path: appends the leader's stamped batches (the log keeps the producer state current). */
   appendAsFollower(batches: Buffer): void {
-    const validated = this.log.validate(batches, 'follower');
-    this.log.appendAsFollower(batches, validated);
-    for (const h of validated.headers) this.producers.update(h, h.baseOffset);
+    this.log.appendAsFollower(batches);
   }
 
-  /** Truncates the log (KIP-101) and rebuilds what depends on it. */
+  /** Truncates the log (KIP-101); the log reloads its producer state. */
   truncateTo(offset: number): number {
-    const before = this.log.logEndOffset;
-    const end = this.log.truncateTo(offset);
-    if (end < before) this.producers.rebuild(this.log);
-    return end;
+    return this.log.truncateTo(offset);
   }
 
   /**

@@ -341,7 +341,6 @@ export class LeaderFetcher {
             const lso = int64ToNumber(r.logStartOffset, 'log_start_offset');
             if (lso >= 0 && p.log.logEndOffset < lso) {
               p.log.truncateFullyAndStartAt(lso);
-              p.producers.rebuild(p.log);
               this.#touch(key);
             } else this.#toTruncation(e);
             break;

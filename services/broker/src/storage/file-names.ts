@@ -12,8 +12,10 @@
  *   leader-epoch-checkpoint                           epoch -> start offset
  *   recovery-point-checkpoint                         offset below which segments are flushed
  *   high-watermark-checkpoint                         last high watermark the replication layer set
+ *   00000000000000042000.snapshot                     producer state at log end offset 42000
  *   clean-shutdown                                    present only while the log is cleanly closed
  * <dataDir>/<topic>-<partition>.<millis>-delete/      a deleted log, removed in the background
+ * <dataDir>/owner                                     the process owning the directory, its lease
  * ```
  *
  * Base offsets are zero-padded to 20 digits (enough for any int64) so `ls` sorts segments in
@@ -25,6 +27,7 @@ export type SegmentFileKind = 'log' | 'index' | 'timeindex';
 
 const OFFSET_DIGITS = 20;
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
+const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
 const PARTITION_DIR = /^(.+)-(\d+)$/;
 const DELETED_DIR = /^.+-\d+\.\d+-delete$/;
 
@@ -35,6 +38,8 @@ export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
 export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
+/** In the data directory itself: which process owns it (data-dir-owner.ts). */
+export const OWNER_RECORD = 'owner';
 
 /** `00000000000000000042` for 42. */
 export function formatOffset(offset: number): string {
@@ -59,6 +64,22 @@ export function parseSegmentFileName(
   const baseOffset = Number(m[1]);
   if (!Number.isSafeInteger(baseOffset)) return undefined;
   return { baseOffset, kind: m[2] as SegmentFileKind };
+}
+
+/**
+ * `<20 digits>.snapshot`: the producer-state snapshot taken at that log end offset. Not a segment
+ * file kind: a snapshot's offset is often no segment's base offset (one is taken at close).
+ */
+export function snapshotFileName(offset: number): string {
+  return `${formatOffset(offset)}.snapshot`;
+}
+
+/** The offset of a `<20 digits>.snapshot` name; undefined for any other name. */
+export function parseSnapshotFileName(name: string): number | undefined {
+  const m = SNAPSHOT_FILE.exec(name);
+  if (!m) return undefined;
+  const offset = Number(m[1]);
+  return Number.isSafeInteger(offset) ? offset : undefined;
 }
 
 /** `orders-3` for topic `orders`, partition 3. */

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import {
-  HEADER_PEEK_SIZE,
+  BATCH_HEADER_SIZE,
   peekBaseOffset,
   peekBatchSize,
   peekLastOffset,
@@ -20,13 +20,18 @@ import { writeFully } from './index-file';
 
 const SCAN_WINDOW = 64 * 1024;
 
-/** Called per batch by `scanHeaders`; return false to stop. */
+/**
+ * Called per batch by `scanHeaders`; return false to stop. `window` holds the batch's whole
+ * header (BATCH_HEADER_SIZE bytes) from `at`, for visitors that need more than the peeks.
+ */
 export type HeaderVisitor = (
   position: number,
   size: number,
   baseOffset: number,
   lastOffset: number,
   maxTimestamp: number,
+  window: Buffer,
+  at: number,
 ) => boolean;
 
 export class FileRecords {
@@ -89,20 +94,23 @@ export class FileRecords {
     let pos = position;
     let win: Buffer = Buffer.alloc(0);
     let winStart = pos;
-    while (pos + HEADER_PEEK_SIZE <= end) {
-      if (pos + HEADER_PEEK_SIZE > winStart + win.length) {
+    // Every batch is at least a whole header long, so a whole header fits before `end`.
+    while (pos + BATCH_HEADER_SIZE <= end) {
+      if (pos + BATCH_HEADER_SIZE > winStart + win.length) {
         winStart = pos;
         win = this.readAt(pos, Math.min(SCAN_WINDOW, end - pos));
       }
       const at = pos - winStart;
       const size = peekBatchSize(win, at);
-      if (size < HEADER_PEEK_SIZE || pos + size > end) return pos;
+      if (size < BATCH_HEADER_SIZE || pos + size > end) return pos;
       const go = visit(
         pos,
         size,
         peekBaseOffset(win, at),
         peekLastOffset(win, at),
         peekMaxTimestamp(win, at),
+        win,
+        at,
       );
       if (!go) return pos;
       pos += size;

@@ -35,3 +35,5 @@ export {
 export { UnexpectedAppendOffsetError, type ValidatedBatches } from './log-validator';
 export { PartitionLog, type PartitionLogOptions } from './partition-log';
 export type { AppendInfo, PartitionReader, ReadBatches } from './partition-reader';
+export { MAX_CACHED_BATCHES, ProducerStateManager, type SequenceCheck } from './producer-state';
+export type { ProducerStateLoad } from './producer-state-loader';

@@ -10,8 +10,11 @@
  * wiring of those parts, which reads best in one place.
  *
  * On disk: a directory `<topic>-<partition>` of segments (`<base>.log`, `.index`, `.timeindex`,
- * see segment.ts) and three checkpoints (see file-names.ts): `leader-epoch-checkpoint`,
- * `recovery-point-checkpoint`, `high-watermark-checkpoint`, each replaced atomically.
+ * see segment.ts), three checkpoints (see file-names.ts): `leader-epoch-checkpoint`,
+ * `recovery-point-checkpoint`, `high-watermark-checkpoint`, each replaced atomically, and
+ * producer-state snapshots `<offset>.snapshot` (producer-snapshot-file.ts): one at each segment
+ * roll (at the new segment's base offset) and one at close (at the log end offset); truncation
+ * deletes those above the new end, retention those below the new start.
  *
  * Invariants:
  * - Offsets are dense: segment i+1 starts where segment i ends; `logStartOffset` is the first
@@ -21,6 +24,8 @@
  *   recovery point lags the in-memory one and moves only when a whole segment falls below it
  *   (the segment holding it is always scanned on recovery, so finer checkpoints buy nothing).
  * - Leader epochs in the cache never start beyond the log end offset.
+ * - `producerState` reflects every batch of the log (it is updated by every append here, and
+ *   reloaded after a truncation); a snapshot at offset O reflects the batches below O.
  *
  * Concurrency contract: one PartitionLog per directory per process. Every method is synchronous
  * except `open`, `flushAsync` and `delete`, so on Node's single thread appends, truncations and
@@ -48,6 +53,9 @@ import { LogFlusher } from './log-flusher';
 import { loadLog, type RecoveryReport } from './log-loader';
 import { assignOffsets, checkFollowerOffsets, type ValidatedBatches, validateBatches } from './log-validator';
 import { type AppendInfo, notify, type PartitionReader, type ReadBatches } from './partition-reader';
+import { deleteProducerSnapshot, listProducerSnapshots } from './producer-snapshot-file';
+import { ProducerStateManager } from './producer-state';
+import { loadProducerState, type ProducerStateLoad, writeSnapshot } from './producer-state-loader';
 import { segmentsToDelete } from './retention';
 import { type AppendedBatch, Segment } from './segment';
 import { floorSegmentIndex } from './segment-list';
@@ -67,6 +75,10 @@ const INT32_MAX = 0x7fffffff;
 export class PartitionLog implements PartitionReader {
   readonly dir: string;
   readonly recoveryReport: RecoveryReport;
+  /** Idempotent-producer state of the log's batches (sequence checks happen in the replica layer). */
+  readonly producerState = new ProducerStateManager();
+  /** How the producer state was last loaded (at open, or after the latest truncation). */
+  producerStateLoad: ProducerStateLoad;
   #config: LogConfig;
   readonly #clock: Clock;
   readonly #segments: Segment[];
@@ -106,6 +118,7 @@ export class PartitionLog implements PartitionReader {
     this.#onBackgroundError =
       options.onBackgroundError ??
       ((err) => process.emitWarning(`partition log ${this.dir}: ${String(err)}`));
+    this.producerStateLoad = this.#loadProducerState();
   }
 
   /** Opens (creating if absent) and recovers the log in `options.dir`; see log-loader.ts. */
@@ -209,6 +222,7 @@ export class PartitionLog implements PartitionReader {
     const baseOffset = this.logEndOffset;
     const appended = assignOffsets(batches, validated, baseOffset, leaderEpoch, logAppendTime);
     this.#write(batches, appended, now);
+    this.#updateProducerState(validated, appended);
     if (latest === undefined || leaderEpoch > latest) this.#epochs.assign(leaderEpoch, baseOffset);
     this.#afterAppend(validated.recordCount);
     return {
@@ -230,6 +244,7 @@ export class PartitionLog implements PartitionReader {
     validated ??= this.validate(batches, 'follower');
     const appended = checkFollowerOffsets(validated, this.logEndOffset);
     this.#write(batches, appended, this.#clock.now());
+    this.#updateProducerState(validated, appended);
     for (let i = 0; i < validated.headers.length; i++) {
       const epoch = validated.headers[i]!.partitionLeaderEpoch;
       if (epoch >= 0 && epoch > (this.#epochs.latestEpoch ?? -1))
@@ -306,7 +321,7 @@ export class PartitionLog implements PartitionReader {
    * Removes every batch that holds an offset >= `offset` (KIP-101 divergence, or the high
    * watermark on becoming follower): later segments are deleted and the one holding `offset` is
    * cut before its batch, so the new log end offset is `offset` or, if `offset` falls inside a
-   * batch, that batch's base offset. The epoch cache, high watermark and recovery point follow.
+   * batch, that batch's base offset. The epoch cache, high watermark, recovery point and producer state follow.
    * Below the log start offset this empties the log (`truncateFullyAndStartAt`). Returns the new
    * log end offset.
    */
@@ -330,6 +345,7 @@ export class PartitionLog implements PartitionReader {
     for (const segment of this.#segments.splice(0)) segment.delete();
     this.#segments.push(Segment.create(this.dir, offset, this.#segmentOptions()));
     this.#epochs.clear();
+    for (const o of listProducerSnapshots(this.dir)) deleteProducerSnapshot(this.dir, o);
     this.#afterTruncation();
   }
 
@@ -402,6 +418,9 @@ export class PartitionLog implements PartitionReader {
     const start = this.logStartOffset;
     this.#epochs.truncateFromStart(start);
     this.#flusher.startMoved(start);
+    // Snapshots go with their segments; the state forgets producers with nothing left.
+    for (const o of listProducerSnapshots(this.dir)) if (o < start) deleteProducerSnapshot(this.dir, o);
+    this.producerState.removeBefore(start);
     return count;
   }
 
@@ -422,6 +441,7 @@ export class PartitionLog implements PartitionReader {
     this.flush();
     this.#active.onBecomeInactive();
     this.#active.flushIndexes(true);
+    this.#snapshotProducerState(true);
     this.#flusher.checkpointNow();
     this.checkpointHighWatermark();
     for (const segment of this.#segments) segment.close();
@@ -478,8 +498,13 @@ export class PartitionLog implements PartitionReader {
     this.#active.append(batches, appended, now);
   }
 
-  /** Starts a new active segment at the log end offset; the old one is fsynced in the background. */
+  /**
+   * Starts a new active segment at the log end offset; the old one is fsynced in the background.
+   * The producer state is snapshotted at the new base offset (not fsynced: a snapshot lost in a
+   * crash only means a longer scan at the next open).
+   */
   #roll(): void {
+    this.#snapshotProducerState(false);
     this.#active.onBecomeInactive();
     this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#segmentOptions()));
     this.flushAsync().catch((err) => this.#onBackgroundError(err));
@@ -496,5 +521,27 @@ export class PartitionLog implements PartitionReader {
     if (this.#highWatermark > end) this.#highWatermark = end;
     if (this.#highWatermark < this.logStartOffset) this.#highWatermark = this.logStartOffset;
     this.#flusher.truncated(this.logStartOffset, end);
+    this.producerStateLoad = this.#loadProducerState();
+  }
+
+  #updateProducerState(validated: ValidatedBatches, appended: readonly AppendedBatch[]): void {
+    const headers = validated.headers;
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
+      if (h.producerId >= 0) this.producerState.update(h, appended[i]!.baseOffset);
+    }
+  }
+
+  /** Loads the latest usable snapshot at or below the log end and walks the batches after it. */
+  #loadProducerState(): ProducerStateLoad {
+    return loadProducerState(this.dir, this.producerState, this.#segments);
+  }
+
+  /**
+   * Snapshots the producer state at the log end offset, and drops earlier snapshots inside the
+   * active segment (taken at a former close): one per segment base is what truncation needs.
+   */
+  #snapshotProducerState(durable: boolean): void {
+    writeSnapshot(this.dir, this.producerState, this.logEndOffset, this.#active.baseOffset, durable);
   }
 }

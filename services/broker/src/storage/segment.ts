@@ -20,12 +20,14 @@
  * windowed read and the recovery of one `.log` file with its two indexes share its invariants.
  */
 import {
+  type BatchHeader,
   decodeRecordBatch,
   HEADER_PEEK_SIZE,
   peekBaseOffset,
   peekBatchSize,
   peekLastOffset,
   peekMaxTimestamp,
+  readBatchHeader,
   TimestampType,
 } from '@tributary/record-batch';
 import { type ScanOutcome, scanLogFile } from './batch-scan';
@@ -230,6 +232,21 @@ export class Segment {
     const batch = decodeRecordBatch(this.#file.readAt(found.position, found.size), 0);
     if (batch.header.timestampType === TimestampType.LogAppendTime) return batch.header.baseOffset;
     return batch.records.find((r) => r.timestamp >= timestamp)?.offset ?? batch.header.baseOffset;
+  }
+
+  /**
+   * Calls `visit` with the header of every batch whose last offset is >= `fromOffset`, in order,
+   * reading only headers (64 KiB windows): what rebuilding the producer state needs.
+   */
+  forEachBatchHeader(fromOffset: number, visit: (header: BatchHeader) => void): void {
+    this.#file.scanHeaders(
+      this.offsetIndex.lookup(fromOffset).position,
+      this.#size,
+      (_p, _s, _b, lastOffset, _t, window, at) => {
+        if (lastOffset >= fromOffset) visit(readBatchHeader(window, at));
+        return true;
+      },
+    );
   }
 
   /**

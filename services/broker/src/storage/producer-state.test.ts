@@ -40,21 +40,17 @@ describe('ProducerStateManager', () => {
     expect(s.check(header(-1, -1, -1))).toEqual({});
   });
 
-  it('rebuilds from the stamped batches of a log', () => {
-    const batches = [header(4, 0, 0, 2), header(4, 0, 2, 2)];
-    const bytes = Buffer.concat(
-      [0, 2].map((base, i) =>
-        encodeRecordBatch([{ value: Buffer.from('a') }, { value: Buffer.from('b') }], {
-          producerId: 4,
-          producerEpoch: 0,
-          baseSequence: batches[i]!.baseSequence,
-          baseOffset: base,
-        }),
-      ),
-    );
+  it('round-trips through its snapshot entries and forgets producers retention deleted', () => {
     const s = new ProducerStateManager();
-    s.rebuild({ logStartOffset: 0, logEndOffset: 4, read: (o) => (o === 0 ? bytes : Buffer.alloc(0)) });
-    expect(s.check(header(4, 0, 2, 2))).toEqual({ duplicateOf: 2 });
-    expect(s.check(header(4, 0, 4))).toEqual({});
+    s.update(header(4, 0, 0, 2), 0);
+    s.update(header(4, 0, 2, 2), 2);
+    s.update(header(9, 1, 0), 10);
+    const copy = new ProducerStateManager();
+    copy.load(s.entries());
+    expect(copy.check(header(4, 0, 2, 2))).toEqual({ duplicateOf: 2 });
+    expect(() => copy.check(header(9, 0, 1))).toThrow(/older than the current 1/);
+    copy.removeBefore(5);
+    expect(copy.size).toBe(1);
+    expect(copy.check(header(4, 0, 17))).toEqual({}); // no state left: any sequence
   });
 });

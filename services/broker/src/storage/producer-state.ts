@@ -1,5 +1,5 @@
 /**
- * Idempotent-producer state of one partition (Kafka's `ProducerStateManager`, without snapshots):
+ * Idempotent-producer state of one partition (Kafka's `ProducerStateManager`):
  * per producer id, its epoch and the sequence ranges and offsets of its last
  * {@link MAX_CACHED_BATCHES} batches.
  *
@@ -14,12 +14,16 @@
  * A producer id with no state (new, or every batch of it deleted by retention) is accepted at any
  * sequence.
  *
- * The state is rebuilt by scanning batch headers from the log start on open and after a
- * truncation, and is kept current on followers too (from replicated batches), so a new leader
- * deduplicates retries of batches the old leader appended.
+ * The PartitionLog owns it and keeps it current on every append, leader and follower path alike,
+ * so a new leader deduplicates retries of batches the old leader appended. On open and after a
+ * truncation it is loaded from the latest snapshot at or below the log end offset
+ * (producer-snapshot-file.ts) and brought up to date by walking the batch headers after it —
+ * from the log start when there is no usable snapshot. Producers whose newest batch is below the
+ * log start offset are forgotten (retention deleted them), as a scan from the log start would.
  */
 import { TributaryError } from '@tributary/errors';
-import { type BatchHeader, batchesIn } from '@tributary/record-batch';
+import type { BatchHeader } from '@tributary/record-batch';
+import type { ProducerSnapshotEntry } from './producer-snapshot-file';
 
 /** How many batches per producer are remembered for duplicate detection (Kafka's 5 in flight). */
 export const MAX_CACHED_BATCHES = 5;
@@ -38,13 +42,6 @@ interface ProducerEntry {
 
 /** The outcome of checking one batch. */
 export type SequenceCheck = { readonly duplicateOf?: number };
-
-/** What a log reader must offer to rebuild the state. */
-export interface BatchSource {
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-  read(offset: number, maxBytes: number): Buffer;
-}
 
 export class ProducerStateManager {
   readonly #producers = new Map<number, ProducerEntry>();
@@ -110,21 +107,35 @@ export class ProducerStateManager {
     if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
   }
 
-  /** Forgets everything and scans the log's batch headers from its start. */
-  rebuild(log: BatchSource, chunkBytes = 8 * 1024 * 1024): void {
+  /** Forgets every producer. */
+  clear(): void {
     this.#producers.clear();
-    let offset = log.logStartOffset;
-    const end = log.logEndOffset;
-    while (offset < end) {
-      const bytes = log.read(offset, chunkBytes);
-      if (bytes.length === 0) break;
-      let next = offset;
-      for (const { header } of batchesIn(bytes, { allowPartialTail: true })) {
-        this.update(header, header.baseOffset);
-        next = header.baseOffset + header.lastOffsetDelta + 1;
-      }
-      if (next <= offset) break;
-      offset = next;
+  }
+
+  /** Forgets producers whose newest batch starts below `logStartOffset` (deleted by retention). */
+  removeBefore(logStartOffset: number): void {
+    for (const [id, entry] of this.#producers) {
+      if ((entry.batches.at(-1)?.baseOffset ?? -1) < logStartOffset) this.#producers.delete(id);
+    }
+  }
+
+  /** The state, for a snapshot. */
+  entries(): ProducerSnapshotEntry[] {
+    const out: ProducerSnapshotEntry[] = [];
+    for (const [producerId, e] of this.#producers) {
+      if (e.batches.length > 0) out.push({ producerId, epoch: e.epoch, batches: e.batches });
+    }
+    return out;
+  }
+
+  /** Replaces the state with a snapshot's entries. */
+  load(entries: readonly ProducerSnapshotEntry[]): void {
+    this.#producers.clear();
+    for (const e of entries) {
+      this.#producers.set(e.producerId, {
+        epoch: e.epoch,
+        batches: e.batches.slice(-MAX_CACHED_BATCHES).map((b) => ({ ...b })),
+      });
     }
   }
 }
