@@ -70,11 +70,15 @@ describe('local cluster lifecycle', () => {
 
   it('refuses a second broker with a live id', async () => {
     const original = cluster.brokers[2]!;
+    // A data directory of its own: one in use by a live broker is refused before registering.
+    const dataDirAt = original.args.indexOf('--data.dir') + 1;
     const duplicate = new ServiceNode(
       'broker',
       'duplicate',
       0,
-      original.args.map((a) => (a === String(original.port) ? '0' : a)),
+      original.args.map((a, i) =>
+        a === String(original.port) ? '0' : i === dataDirAt ? `${a}-duplicate` : a,
+      ),
       false,
     );
     const exit = await duplicate.start().waitForExit();

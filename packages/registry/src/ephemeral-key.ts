@@ -1,4 +1,4 @@
-import type { Lease, Namespace } from 'etcd3';
+import { EtcdLeaseInvalidError, type Lease, type Namespace } from 'etcd3';
 
 /** Thrown when an ephemeral key is already held by a live lease of another process. */
 export class KeyInUseError extends Error {
@@ -78,6 +78,11 @@ export class EphemeralKey {
    * or etcd stopping before the revoke) leaves the key until the lease expires, at most one TTL.
    * If the key is still held once the holder's granted TTL (plus a second) has passed, its
    * holder is keeping the lease alive: a live duplicate, refused with KeyInUseError.
+   *
+   * `deadPredecessorLeaseId`: the lease of a former run this process has proven dead (the broker
+   * proves it from its data directory, data-dir-owner.ts). A key held by exactly that lease is
+   * not waited out: the lease is revoked, which deletes the key, and the key is taken at once.
+   * A key held by any other lease is treated as above.
    */
   static async acquireWaitingOutStale(
     ns: Namespace,
@@ -87,12 +92,26 @@ export class EphemeralKey {
     onLost: (err: Error) => void,
     isOwnStale: (currentValue: string | null) => boolean,
     onWaiting?: (waitMs: number) => void,
+    deadPredecessorLeaseId?: string,
+    onRevoked?: (leaseId: string) => void,
   ): Promise<EphemeralKey> {
     let deadline: number | undefined;
+    let revoked = false;
     for (;;) {
       try {
         return await EphemeralKey.acquire(ns, key, value, ttlSeconds, onLost);
       } catch (err) {
+        if (
+          err instanceof KeyInUseError &&
+          !revoked &&
+          deadPredecessorLeaseId !== undefined &&
+          err.holderLeaseId === deadPredecessorLeaseId
+        ) {
+          revoked = true;
+          await revokeLease(ns, deadPredecessorLeaseId);
+          onRevoked?.(deadPredecessorLeaseId);
+          continue;
+        }
         if (!(err instanceof KeyInUseError) || !isOwnStale(err.currentValue)) throw err;
         if (deadline === undefined) {
           const waitMs = (await grantedTtlSeconds(ns, err.holderLeaseId, ttlSeconds)) * 1000 + 1000;
@@ -119,6 +138,15 @@ export class EphemeralKey {
     if (this.released) return;
     this.released = true;
     await this.lease.revoke().catch(() => undefined);
+  }
+}
+
+/** Revokes a lease by id (one this process did not grant); a lease already gone is fine. */
+async function revokeLease(ns: Namespace, leaseId: string): Promise<void> {
+  try {
+    await ns.leaseClient.leaseRevoke({ ID: leaseId });
+  } catch (err) {
+    if (!(err instanceof EtcdLeaseInvalidError)) throw err; // not found: expired meanwhile
   }
 }
 

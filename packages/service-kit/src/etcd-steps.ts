@@ -47,7 +47,9 @@ export function etcdStep(options: {
  * A step that registers this process under an ephemeral key (brokers/<id>, coordinators/<id>)
  * and removes it on stop (revoking the lease, so the key goes at once). A key left at this very
  * address by a former run (killed, or stopped after etcd) is waited out, at most one TTL; a live
- * holder of the same key refuses start-up with `inUseMessage`.
+ * holder of the same key refuses start-up with `inUseMessage`. A key held by the lease of a former
+ * run the service has proven dead (`deadPredecessorLeaseId`, the broker's data-directory owner
+ * record) is not waited out: that lease is revoked and the key taken at once.
  * If the lease is lost (etcd unreachable past the TTL, or this process paused), the key is
  * re-created as soon as etcd answers again, unless another process took the id meanwhile — then
  * this process shuts down rather than run as a duplicate. `onLost` hears of each loss before the
@@ -64,6 +66,10 @@ export function registrationStep(options: {
   inUseMessage: (current: string | null) => string;
   onDuplicate: (reason: string) => void;
   onLost?: () => void;
+  /** The lease of a provably dead former run of this process, which may be revoked at start. */
+  deadPredecessorLeaseId?: () => string | undefined;
+  /** Told the lease id after every (re-)registration, e.g. to record it for the next run. */
+  onRegistered?: (leaseId: string) => void;
 }): Step & { stop(): Promise<void>; current(): EphemeralKey | undefined } {
   let held: EphemeralKey | undefined;
   let stopped = false;
@@ -102,6 +108,7 @@ export function registrationStep(options: {
           return;
         }
         held = again;
+        options.onRegistered?.(again.leaseId);
         options.logger.info({ key: options.key, lease: again.leaseId }, 'registered again');
         return;
       } catch (err) {
@@ -134,12 +141,19 @@ export function registrationStep(options: {
               { key: options.key, waitMs },
               'registered at this address by a former run; waiting for its lease to expire',
             ),
+          options.deadPredecessorLeaseId?.(),
+          (leaseId) =>
+            options.logger.info(
+              { key: options.key, leaseId },
+              'registered by a former run that is provably gone; revoked its lease',
+            ),
         );
       } catch (err) {
         if (err instanceof KeyInUseError)
           throw new Error(options.inUseMessage(err.currentValue), { cause: err });
         throw err;
       }
+      options.onRegistered?.(held.leaseId);
       options.logger.info(
         { key: options.key, revision: held.createRevision, lease: held.leaseId },
         'registered',

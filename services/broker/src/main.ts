@@ -29,7 +29,7 @@ import { ReplicaManager } from './replica/replica-manager';
 import { dataPlaneConfig, dataPlaneSettings } from './replica/settings';
 import { FollowerFetcherManager } from './replication/follower-fetchers';
 import { brokerSettings, resolveBrokerId } from './settings';
-import { LogManager } from './storage';
+import { DataDirOwner, LogManager } from './storage';
 
 void runService({
   service: 'broker',
@@ -179,6 +179,8 @@ void runService({
       },
     };
     const startedAt = Date.now();
+    // Set by the storage step: this process owns the data directory (data-dir-owner.ts).
+    let owner: DataDirOwner | undefined;
     const registration = registrationStep({
       name: 'broker-registration',
       etcd: etcd.get,
@@ -197,14 +199,28 @@ void runService({
       inUseMessage: (current) =>
         `broker id ${brokerId} is already registered by a live broker (${current}); each broker needs its own broker.id`,
       onDuplicate: (reason) => shutdown(reason, 1),
+      // After kill -9 the former run's key lives on for up to a TTL; this data directory proves
+      // that run dead, so its lease is revoked instead of waited out (docs/operations.md).
+      deadPredecessorLeaseId: () => owner?.deadPredecessorLeaseId,
+      onRegistered: (leaseId) => owner?.recordLease(leaseId),
     });
     const storage = {
       name: 'storage',
       async start() {
+        // Before any log is opened: a second process on this directory must not recover it.
+        owner = DataDirOwner.claim(config['data.dir']);
+        if (owner.predecessor.kind !== 'none')
+          logger.info(
+            { pid: owner.predecessor.record.pid, predecessor: owner.predecessor.kind },
+            'data directory was owned by a former run',
+          );
         const report = await logs.start();
         logger.info(LogManager.summarize(report), 'logs opened');
       },
-      stop: () => logs.stop(),
+      async stop() {
+        await logs.stop();
+        owner?.release();
+      },
     };
     const clusterMetadata = {
       name: 'cluster-metadata',

@@ -17,6 +17,7 @@ export {
   type TimestampTypeName,
 } from '@tributary/topic-config';
 export { type Clock, ManualClock, systemClock } from './clock';
+export { DataDirInUseError, DataDirOwner, type Predecessor } from './data-dir-owner';
 export { parsePartitionDirName, partitionDirName } from './file-names';
 export {
   type EpochEndOffset,
