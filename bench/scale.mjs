@@ -18,6 +18,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatBytes, parseBytes, progress, table, writeResults } from './lib/report.mjs';
+import { restartCase } from './lib/restart-case.mjs';
 import { call } from './lib/rpc.mjs';
 
 const require = createRequire(import.meta.url);
@@ -262,64 +263,6 @@ async function failover(cluster, topic, partitions) {
   return { failoverMs, failoverAfterLeaseMs: Math.max(0, failoverMs - LEASE_TTL * 1000), restartMs };
 }
 
-/** Fills an RF=1 topic on broker 0 with `bytes`, kill -9 it, and times start to SERVING and to a fetch at the end. */
-async function restartCase(cluster, t, bytes) {
-  const topic = 'scale-restart';
-  await controllerCall(cluster, 'createTopics', {
-    topics: [
-      {
-        name: topic,
-        numPartitions: 6,
-        replicationFactor: 1,
-        assignments: Array.from({ length: 6 }, (_, p) => ({ partition: p, brokerIds: [0] })),
-      },
-    ],
-    timeoutMs: 30_000,
-  });
-  await waitFor(() => leadersShown(cluster.brokers[0].address, topic, 6).catch(() => false), {
-    timeoutMs: 60_000,
-    description: 'restart topic',
-  });
-  const producer = t.producer({ acks: 1, lingerMs: 5, batchSize: 1 << 20, maxRequestSize: 8 << 20 });
-  await producer.connect();
-  const value = Buffer.alloc(1000, 99);
-  const chunk = Array.from({ length: 1000 }, () => ({ value }));
-  let written = 0;
-  const outstanding = new Set();
-  const bar = progress(Math.ceil(bytes / 2 ** 20), 'MiB');
-  while (written < bytes) {
-    const p = producer
-      .send({ topic, messages: chunk })
-      .catch(() => undefined)
-      .finally(() => outstanding.delete(p));
-    outstanding.add(p);
-    written += chunk.length * (value.length + 20);
-    bar.update(Math.floor(written / 2 ** 20), 'writing the restart log');
-    if (outstanding.size >= 16) await Promise.race(outstanding);
-  }
-  await Promise.all(outstanding);
-  bar.stop();
-  await producer.disconnect();
-  const node = cluster.brokers[0];
-  node.signal('SIGKILL');
-  await node.process.waitForExit();
-  const t0 = performance.now();
-  node.start();
-  await node.waitServing(600_000);
-  const servingMs = round(performance.now() - t0);
-  await waitFor(
-    async () => {
-      const r = await call('BrokerService', node.address, 'listOffsets', {
-        topics: [{ topic, partitions: Array.from({ length: 6 }, (_, p) => ({ partition: p, spec: 2 })) }],
-      }).catch(() => undefined);
-      return r?.topics[0]?.partitions.every((p) => (p.errorCode ?? 0) === 0 && Number(p.offset) > 0);
-    },
-    { timeoutMs: 600_000, intervalMs: 50, description: 'restarted broker answering for its partitions' },
-  );
-  const leadingMs = round(performance.now() - t0);
-  return { logBytes: written, servingMs, leadingMs };
-}
-
 const steps = PARTITIONS.length * 7 + 2;
 const bar = progress(steps, 'steps');
 let step = 0;
@@ -396,7 +339,10 @@ try {
     process.stderr.write(`\n${JSON.stringify(cases.at(-1))}\n`);
     writeResults('scale', cases, { partial: true });
   }
-  if (RESTART_BYTES > 0) restart = await restartCase(cluster, t, RESTART_BYTES);
+  if (RESTART_BYTES > 0)
+    restart = await restartCase(cluster, t, RESTART_BYTES, (request) =>
+      controllerCall(cluster, 'createTopics', request),
+    );
   tick('restart');
 } finally {
   bar.stop();
