@@ -112,7 +112,8 @@ describe('npm run dev, Ctrl-C, npm run dev', () => {
   });
 
   it('starts again at once after Ctrl-C, twice in a row', async () => {
-    const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    // Every port its own, the Kafka listeners' too: a developer's `npm run dev` may hold the defaults.
+    const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
     const args = [
       join(repoRoot, 'scripts', 'dev-cluster.mjs'),
       '--broker-ports',
@@ -125,6 +126,8 @@ describe('npm run dev, Ctrl-C, npm run dev', () => {
       String(ports[5]),
       '--etcd-peer-port',
       String(ports[6]),
+      '--kafka-ports',
+      ports.slice(7, 10).join(','),
       '--data-dir',
       dataDir,
     ];
