@@ -6,7 +6,10 @@
 //
 //   npm run bench:kafka-listener      (BENCH_RECORDS=200000 for a quicker run; BENCH_PAIRS=1;
 //                                      BENCH_RF=1 for one replication factor; BENCH_TUNED=0 leaves
-//                                      out the tuned consumer; BENCH_RESULTS=0 writes no file)
+//                                      out the tuned consumer; BENCH_APACHE_KAFKA=1 adds the same
+//                                      tools against Apache Kafka to every pair (three KRaft nodes
+//                                      on BENCH_PORT_BASE (42000) + 700..719, idle while the others
+//                                      run); BENCH_RESULTS=0 writes no file)
 //
 // Cases, per replication factor (RF=1 acks=1, RF=3 acks=all; one partition; 100 B records):
 // - produce: BENCH_PAIRS pairs, each tool into a fresh topic, the order alternating; the same
@@ -22,12 +25,15 @@
 // bytes per fetch (tributary_broker_kafka_* metrics), the broker's time per fetch (p50 of
 // tributary_broker_kafka_request_duration_seconds: request read to response written) and its CPU
 // per fetch (/proc, every broker process, so an upper bound), against the client's round trip
-// per fetch (ConsumerPerformance's fetch time / fetches). CPU of clients and brokers per run too.
+// per fetch (ConsumerPerformance's fetch time / the fetches it sent, its fetch-total from
+// --print-metrics); the rest of a round trip is the client's. CPU of clients and brokers too.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKafkaJars } from '../scripts/lib/kafka-jars.mjs';
+import { startKafkaCluster } from './lib/kafka-cluster.mjs';
 import { parseConsumerPerformance, parseProducerPerformance } from './lib/kafka-perf.mjs';
 import { cpuSeconds, runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
@@ -43,6 +49,8 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const TUNED = process.env.BENCH_TUNED !== '0';
 const TUNED_FETCH_BYTES = 8 * 1024 * 1024;
+const APACHE = process.env.BENCH_APACHE_KAFKA === '1';
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 42000);
 const RECORD_SIZE = 100;
 // The same flags mean the same thing to ProducerPerformance and `tributary perf produce`.
 const PERF_FLAGS = [
@@ -73,6 +81,15 @@ const java = (mainClass, args) =>
   );
 const tributaryCli = async (args) =>
   JSON.parse((await runMeasured(process.execPath, [BIN, ...args, '--json'], { cwd: ROOT })).stdout);
+
+/**
+ * The fetch requests the consumer sent, from ConsumerPerformance --print-metrics (fetch-total,
+ * a cumulative count; the windowed averages read NaN after the consumer closes). Undefined if absent.
+ */
+function clientFetches(stdout) {
+  const m = /consumer-fetch-manager-metrics:fetch-total:\{client-id=[^}]*\}\s*:\s*([\d.]+)/.exec(stdout);
+  return m ? Number(m[1]) : undefined;
+}
 
 /** The Kafka listener's Fetch figures summed over the brokers' /metrics: count, seconds, bytes, buckets. */
 async function fetchMetrics(cluster) {
@@ -121,8 +138,9 @@ const round = (n, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main() {
   const loadBefore = os.loadavg();
-  const consumersPerPair = TUNED ? 3 : 2;
-  const bar = progress(SETUPS.length * PAIRS * (2 + consumersPerPair), 'runs');
+  const producers = ['kafka', 'grpc', ...(APACHE ? ['apache'] : [])];
+  const consumers = ['kafka', 'grpc', ...(TUNED ? ['tuned'] : []), ...(APACHE ? ['apache'] : [])];
+  const bar = progress(SETUPS.length * PAIRS * (producers.length + consumers.length), 'runs');
   const cluster = await LocalCluster.start({
     brokers: 3,
     controllers: 1,
@@ -133,86 +151,85 @@ async function main() {
       broker: ['--log.level', 'warn', ...(process.env.BENCH_BROKER_ARGS ?? '').split(' ').filter(Boolean)],
     },
   });
+  let apache;
   const admin = new Tributary({ bootstrap: cluster.bootstrap, clientId: 'bench-kafka-listener' });
-  const kafkaBootstrap = cluster.kafkaBootstrap.join(',');
   const grpcBootstrap = cluster.bootstrap.join(',');
   const cases = [];
   let step = 0;
   let unique = 0;
   const fresh = (prefix) => `bench-${prefix}-${Date.now().toString(36)}-${unique++}`;
   try {
+    if (APACHE) {
+      bar.update(step, 'starting Apache Kafka (three KRaft nodes)');
+      apache = await startKafkaCluster({
+        libs: ensureKafkaJars(),
+        brokerPorts: [1, 2, 3].map((i) => PORT_BASE + 700 + i),
+        controllerPorts: [1, 2, 3].map((i) => PORT_BASE + 710 + i),
+      });
+    }
+    /** Where each side's Kafka tools connect. */
+    const kafkaBootstrap = (side) =>
+      side === 'apache' ? apache.bootstrap : cluster.kafkaBootstrap.join(',');
     for (const setup of SETUPS) {
-      const createTopic = async (name) =>
-        admin.admin().createTopics([{ name, numPartitions: 1, replicationFactor: setup.rf }]);
+      const createTopic = async (side, name) => {
+        if (side !== 'apache')
+          return admin.admin().createTopics([{ name, numPartitions: 1, replicationFactor: setup.rf }]);
+        await java('org.apache.kafka.tools.TopicCommand', [
+          ...['--bootstrap-server', apache.bootstrap, '--create', '--topic', name],
+          ...['--partitions', '1', '--replication-factor', String(setup.rf)],
+        ]);
+      };
 
       // Produce pairs, each run into its own topic.
-      const produced = { kafka: [], grpc: [] };
-      const topics = [];
+      const produced = { kafka: [], grpc: [], apache: [] };
+      const firstTopic = {};
       for (let i = 0; i < PAIRS; i++) {
-        for (const side of i % 2 === 0 ? ['kafka', 'grpc'] : ['grpc', 'kafka']) {
+        for (const side of i % 2 === 0 ? producers : [...producers].reverse()) {
           const topic = fresh(side);
-          await createTopic(topic);
+          await createTopic(side, topic);
+          firstTopic[side] ??= topic;
           bar.update(step, `${setup.name}: produce pair ${i + 1}, ${side}`);
           const load = os.loadavg()[0];
-          if (side === 'kafka') {
+          if (side === 'grpc') {
+            const r = await tributaryCli([
+              ...['perf', 'produce', topic, ...PERF_FLAGS],
+              ...['--acks', setup.acks, '--bootstrap', grpcBootstrap],
+            ]);
+            produced.grpc.push({ recordsPerSec: r.recordsPerSec, clientCpuSeconds: r.cpuMs / 1000, load });
+          } else {
             const run = await java('org.apache.kafka.tools.ProducerPerformance', [
-              '--topic',
-              topic,
-              ...PERF_FLAGS,
-              '--producer-props',
-              `bootstrap.servers=${kafkaBootstrap}`,
+              ...['--topic', topic, ...PERF_FLAGS, '--producer-props'],
+              `bootstrap.servers=${kafkaBootstrap(side)}`,
               `acks=${setup.acks}`,
               // The Tributary client's defaults (Kafka's own are 16 KiB), so both send the same batches.
               'batch.size=65536',
               'linger.ms=5',
             ]);
-            topics.push(topic);
-            produced.kafka.push({
+            produced[side].push({
               ...parseProducerPerformance(run.stdout),
               clientCpuSeconds: run.cpuSeconds,
               load,
             });
-          } else {
-            const r = await tributaryCli([
-              'perf',
-              'produce',
-              topic,
-              ...PERF_FLAGS,
-              '--acks',
-              setup.acks,
-              '--bootstrap',
-              grpcBootstrap,
-            ]);
-            produced.grpc.push({ recordsPerSec: r.recordsPerSec, clientCpuSeconds: r.cpuMs / 1000, load });
           }
           bar.update(++step);
         }
       }
       cases.push(pairCase(`produce ${setup.name}`, setup, produced, 'tributary perf produce (gRPC)'));
 
-      // Consume pairs, all reading the same records.
-      const topic = topics[0];
-      const consumed = { kafka: [], grpc: [], tuned: [] };
+      // Consume pairs: Tributary's two sides read the same records (the first topic
+      // ProducerPerformance wrote through the listener); Apache Kafka its own first topic.
+      const consumed = { kafka: [], grpc: [], tuned: [], apache: [] };
       for (let i = 0; i < PAIRS; i++) {
-        const order = TUNED ? ['kafka', 'grpc', 'tuned'] : ['kafka', 'grpc'];
-        for (const side of i % 2 === 0 ? order : order.reverse()) {
+        for (const side of i % 2 === 0 ? consumers : [...consumers].reverse()) {
           bar.update(step, `${setup.name}: consume pair ${i + 1}, ${side}`);
+          const topic = side === 'apache' ? firstTopic.apache : firstTopic.kafka;
           const load = os.loadavg()[0];
           const cpuBefore = brokerCpu(cluster);
           const metricsBefore = await fetchMetrics(cluster);
           if (side === 'grpc') {
             const r = await tributaryCli([
-              'perf',
-              'consume',
-              topic,
-              '--messages',
-              String(RECORDS),
-              '--group',
-              fresh('grpc-group'),
-              '--timeout-ms',
-              '120000',
-              '--bootstrap',
-              grpcBootstrap,
+              ...['perf', 'consume', topic, '--messages', String(RECORDS), '--group', fresh('grpc-group')],
+              ...['--timeout-ms', '120000', '--bootstrap', grpcBootstrap],
             ]);
             consumed.grpc.push({
               recordsPerSec: r.recordsPerSec,
@@ -220,55 +237,51 @@ async function main() {
               brokerCpuSeconds: brokerCpu(cluster) - cpuBefore,
               load,
             });
-          } else {
-            const run = await java('org.apache.kafka.tools.ConsumerPerformance', [
-              '--bootstrap-server',
-              kafkaBootstrap,
-              '--topic',
-              topic,
-              '--messages',
-              String(RECORDS),
-              '--group',
-              fresh('kafka-group'),
-              '--timeout',
-              '120000',
-              ...(side === 'tuned' ? ['--fetch-size', String(TUNED_FETCH_BYTES)] : []),
-            ]);
-            const brokerCpuSeconds = brokerCpu(cluster) - cpuBefore;
-            const k = parseConsumerPerformance(run.stdout);
-            if (k.records < RECORDS) throw new Error(`ConsumerPerformance read ${k.records} of ${RECORDS}`);
+            bar.update(++step);
+            continue;
+          }
+          const run = await java('org.apache.kafka.tools.ConsumerPerformance', [
+            ...['--bootstrap-server', kafkaBootstrap(side), '--topic', topic, '--messages', String(RECORDS)],
+            ...['--group', fresh('kafka-group'), '--timeout', '120000', '--print-metrics'],
+            ...(side === 'tuned' ? ['--fetch-size', String(TUNED_FETCH_BYTES)] : []),
+          ]);
+          const brokerCpuSeconds = brokerCpu(cluster) - cpuBefore;
+          const k = parseConsumerPerformance(run.stdout);
+          if (k.records < RECORDS) throw new Error(`ConsumerPerformance read ${k.records} of ${RECORDS}`);
+          const fetchesSent = clientFetches(run.stdout);
+          const row = {
+            recordsPerSec: k.recordsPerSec,
+            clientCpuSeconds: run.cpuSeconds,
+            load,
+            ...(fetchesSent === undefined
+              ? {}
+              : { clientFetches: fetchesSent, roundTripMsPerFetch: round(k.fetchTimeMs / fetchesSent) }),
+          };
+          if (side !== 'apache') {
             const metricsAfter = await fetchMetrics(cluster);
             const fetches = metricsAfter.count - metricsBefore.count;
-            consumed[side].push({
-              recordsPerSec: k.recordsPerSec,
-              clientCpuSeconds: run.cpuSeconds,
+            Object.assign(row, {
               brokerCpuSeconds,
-              load,
               fetches,
               recordsPerFetch: Math.round(RECORDS / fetches),
               bytesPerFetch: Math.round((metricsAfter.bytes - metricsBefore.bytes) / fetches),
-              roundTripMsPerFetch: round(k.fetchTimeMs / fetches),
+              roundTripMsPerFetch: row.roundTripMsPerFetch ?? round(k.fetchTimeMs / fetches),
               brokerMsPerFetchP50: round(quantileBetween(metricsBefore, metricsAfter, 0.5) * 1000, 3),
               brokerCpuMsPerFetch: round((brokerCpuSeconds * 1000) / fetches),
             });
           }
+          consumed[side].push(row);
           bar.update(++step);
         }
       }
-      cases.push(
-        pairCase(
-          `consume ${setup.name}`,
-          setup,
-          { kafka: consumed.kafka, grpc: consumed.grpc },
-          'tributary perf consume (gRPC)',
-        ),
-      );
+      const consume = (kafka, name, baseline) =>
+        pairCase(name, setup, { kafka, grpc: consumed.grpc, apache: consumed.apache }, baseline);
+      cases.push(consume(consumed.kafka, `consume ${setup.name}`, 'tributary perf consume (gRPC)'));
       if (TUNED)
         cases.push(
-          pairCase(
+          consume(
+            consumed.tuned,
             `consume ${setup.name} --fetch-size 8 MiB`,
-            setup,
-            { kafka: consumed.tuned, grpc: consumed.grpc },
             'tributary perf consume (gRPC), defaults',
           ),
         );
@@ -277,18 +290,27 @@ async function main() {
     bar.stop();
     await admin.close();
     await cluster.stop();
+    await apache?.stop();
   }
 
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   console.log(
     table(
-      ['case', 'Kafka tool via listener rec/s', 'tributary perf via gRPC rec/s', 'listener/gRPC', 'per pair'],
+      [
+        'case',
+        'Kafka tool via listener rec/s',
+        'tributary perf via gRPC rec/s',
+        'listener/gRPC',
+        'per pair',
+        ...(APACHE ? ['Kafka tool vs Apache Kafka rec/s'] : []),
+      ],
       cases.map((c) => [
         c.name,
         fmt(c.recordsPerSec),
         fmt(c.baseline.recordsPerSec),
         c.ratio.toFixed(2),
         c.pairRatios.map((r) => r.toFixed(2)).join(' '),
+        ...(APACHE ? [c.apacheKafka ? fmt(c.apacheKafka.recordsPerSec) : '-'] : []),
       ]),
     ),
   );
@@ -316,18 +338,23 @@ async function main() {
         ]),
       ),
     );
+  for (const c of cases.filter((x) => x.apacheKafka?.roundTripMsPerFetch !== undefined))
+    console.log(
+      `${c.name}, the Kafka tool against Apache Kafka: ${c.apacheKafka.clientFetches} fetches, round trip ${c.apacheKafka.roundTripMsPerFetch} ms/fetch`,
+    );
   const loadAfter = os.loadavg();
   console.log(
     `load average: ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after`,
   );
   if (process.env.BENCH_RESULTS === '0') return;
-  const file = writeResults('kafka-listener', cases, {
+  const file = writeResults(APACHE ? 'kafka-listener-apache' : 'kafka-listener', cases, {
     loadAverage: { before: loadBefore, after: loadAfter },
     settings: {
       records: RECORDS,
       recordSize: RECORD_SIZE,
       partitions: 1,
       pairs: PAIRS,
+      apacheKafka: APACHE,
       goal: 'ratio >= 0.8',
     },
   });
@@ -335,7 +362,7 @@ async function main() {
 }
 
 /** One case from interleaved runs: medians of each side, the ratio of the medians and per pair. */
-function pairCase(name, setup, { kafka, grpc }, baselineName) {
+function pairCase(name, setup, { kafka, grpc, apache = [] }, baselineName) {
   const kind = name.split(' ')[0];
   const medianOf = (runs, key) => round(median(runs.map((r) => r[key])));
   const c = {
@@ -361,6 +388,19 @@ function pairCase(name, setup, { kafka, grpc }, baselineName) {
       runs: grpc,
     },
   };
+  if (apache.length > 0)
+    c.apacheKafka = {
+      name: 'the same Kafka tool against Apache Kafka',
+      recordsPerSec: medianOf(apache, 'recordsPerSec'),
+      clientCpuSeconds: medianOf(apache, 'clientCpuSeconds'),
+      ...(apache[0].clientFetches === undefined
+        ? {}
+        : {
+            clientFetches: medianOf(apache, 'clientFetches'),
+            roundTripMsPerFetch: medianOf(apache, 'roundTripMsPerFetch'),
+          }),
+      runs: apache,
+    };
   c.ratio = round(c.recordsPerSec / c.baseline.recordsPerSec, 3);
   c.pairRatios = kafka.map((k, i) => round(k.recordsPerSec / grpc[i].recordsPerSec, 3));
   if (kafka[0].fetches !== undefined) {
