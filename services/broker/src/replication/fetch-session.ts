@@ -10,8 +10,9 @@
  * offset, or an error (an errored partition leaves the session), and sleeps on appends otherwise.
  *
  * A full round (`incremental` false) replaces the session and is answered for every partition
- * it names, as before sessions existed. Followers send one now and then (see leader-fetcher.ts)
- * so positions and ISR expansion can never stay stuck on a lost update.
+ * it names, as before sessions existed. Followers send one when a stream opens, and name their
+ * out-of-ISR partitions again now and then (see leader-fetcher.ts) so an ISR expansion can never
+ * stay stuck on a lost race.
  *
  * Throttle: for a replica a reassignment adds (and that is not in the ISR yet), a partition's read
  * is limited by the leader's token bucket of the reassignment's rate; out of tokens, the

@@ -9,7 +9,7 @@
  * truncates the divergent suffix (KIP-101/279): to min(leader's end offset of that epoch, this
  * log's end of the same epoch). Only then does it join the rounds. Rounds go through the
  * stream's fetch session (leader-fetcher.ts): a round names only partitions whose log end offset
- * changed, and a full round every `replica.lag.time.max.ms` resynchronises the session. The
+ * changed, and the out-of-ISR partitions are named again every `replica.lag.time.max.ms`. The
  * response's batches are appended as they are and the high watermark becomes min(leader's HW,
  * local log end). Rounds are strictly one at a time.
  *

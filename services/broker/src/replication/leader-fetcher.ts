@@ -7,9 +7,11 @@
  * changed (`#changed`) and those that leave (`#forgotten`), and the answer holds only partitions
  * with news. Nothing per round is proportional to the partitions followed: an idle follower of
  * 10,000 partitions sends empty rounds. A full round (every fetching partition) opens each
- * stream and runs every `replica.lag.time.max.ms`, so a lost update or an ISR expansion that
- * lost a race is retried. A partition answered with an error leaves the leader's session and
- * is sent again when its retry is due.
+ * stream. Every `replica.lag.time.max.ms` the partitions whose ISR (per metadata) lacks this
+ * broker are named again, so an ISR expansion that lost a race is retried; the in-sync ones are
+ * not (a periodic full round re-subscribed all 6,000 partitions an idle broker of a
+ * 10,000-partition cluster follows, half its idle CPU). A partition answered with an error
+ * leaves the leader's session and is sent again when its retry is due.
  */
 import type * as grpc from '@grpc/grpc-js';
 import {
@@ -51,7 +53,8 @@ export class LeaderFetcher {
   readonly #session = new Map<string, Entry>();
   /** Keys to drop from the leader's session in the next round. */
   readonly #forgotten = new Set<string>();
-  #nextFullRound = 0;
+  /** When the out-of-ISR partitions are named again (see the file comment). */
+  #nextResync = 0;
   #closed = false;
   #client: ReplicationServiceClient | undefined;
   #clientAddress: string | undefined;
@@ -228,7 +231,14 @@ export class LeaderFetcher {
         this.#touch(key);
       }
     }
-    const full = this.#call === undefined || now >= this.#nextFullRound;
+    const full = this.#call === undefined;
+    if (now >= this.#nextResync) {
+      this.#nextResync = now + Math.max(1000, this.config.replicaLagTimeMaxMs);
+      if (!full) {
+        for (const [key, e] of this.#entries)
+          if (e.state === 'fetching' && !e.partition.isr.includes(this.brokerId)) this.#touch(key);
+      }
+    }
     const byTopic = new Map<string, RequestPartitions>();
     const name = (key: string, e: Entry) => {
       const list = byTopic.get(e.partition.topic) ?? [];
@@ -251,7 +261,6 @@ export class LeaderFetcher {
       }
       this.#changed.clear();
       if (this.#session.size === 0) return undefined;
-      this.#nextFullRound = now + Math.max(1000, this.config.replicaLagTimeMaxMs);
     } else {
       for (const key of this.#changed) {
         const e = this.#entries.get(key);
