@@ -3,6 +3,11 @@
  * batch until it holds `batchSize` bytes or `lingerMs` has passed, then the batch is sealed
  * onto the partition's queue for the sender. Queues with sealed batches are kept in `pending`,
  * so the sender walks the busy partitions only, however many the topic has.
+ *
+ * Lingering batches share one timer: batches open in time order and all linger `lingerMs`, so
+ * they wait in a FIFO and the timer is set for the oldest. A timer per partition cost a
+ * setTimeout and a clearTimeout per batch, which is per record when keys spread records over
+ * thousands of partitions (issue 13). `lingerMs` 0 likewise seals on one setImmediate.
  */
 import type { RecordInput } from '@tributary/record-batch';
 import { estimateSize, ProducerBatch, type SendCall } from './batch';
@@ -17,9 +22,6 @@ export class PartitionBatches {
   sequenceGeneration = 0;
   /** The producer id generation these sequences belong to (see Idempotence). */
   idGeneration = 0;
-  lingerTimer: NodeJS.Timeout | undefined;
-  /** Set instead of lingerTimer when lingerMs is 0: seals once the current tick's sends are in. */
-  sealImmediate?: NodeJS.Immediate | undefined;
 
   constructor(
     readonly topic: string,
@@ -41,6 +43,11 @@ export class RecordAccumulator {
   readonly #partitions = new Map<string, PartitionBatches[]>();
   /** Partitions with sealed batches, in the order they first had one. */
   readonly pending = new Set<PartitionBatches>();
+  /** Open batches by age, from `#lingerHead` on: sealed when their linger is over. */
+  #lingering: Lingering[] = [];
+  #lingerHead = 0;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #sealImmediate: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly options: Pick<ResolvedProducerOptions, 'batchSize' | 'lingerMs' | 'deliveryTimeoutMs'>,
@@ -77,11 +84,7 @@ export class RecordAccumulator {
     if (b === undefined) {
       b = new ProducerBatch(topic, partition, this.options.deliveryTimeoutMs);
       pq.open = b;
-      if (this.options.lingerMs === 0) {
-        // lingerMs 0 still gathers the records sent in the same tick, but seals on setImmediate:
-        // setTimeout(0) waits a whole millisecond, which showed up in every record's latency.
-        pq.sealImmediate = setImmediate(() => this.seal(pq));
-      } else pq.lingerTimer = setTimeout(() => this.seal(pq), this.options.lingerMs);
+      this.#linger(pq, b);
     }
     b.records.push(input);
     if (call.traceContext !== undefined) b.traceContext ??= call.traceContext;
@@ -91,12 +94,8 @@ export class RecordAccumulator {
     if (b.bytes >= this.options.batchSize) this.seal(pq);
   }
 
-  /** Moves the partition's open batch onto its queue. */
+  /** Moves the partition's open batch onto its queue (its linger entry goes stale). */
   seal(pq: PartitionBatches): void {
-    if (pq.lingerTimer !== undefined) clearTimeout(pq.lingerTimer);
-    if (pq.sealImmediate !== undefined) clearImmediate(pq.sealImmediate);
-    pq.lingerTimer = undefined;
-    pq.sealImmediate = undefined;
     const b = pq.open;
     if (b === undefined) return;
     pq.open = undefined;
@@ -115,7 +114,58 @@ export class RecordAccumulator {
         for (const b of pq.queue) waits.push(b.whenDone());
       }
     }
+    // Every open batch is sealed: what lingers is stale, and no timer should outlive the producer.
+    this.#lingering = [];
+    this.#lingerHead = 0;
+    if (this.#lingerTimer !== undefined) clearTimeout(this.#lingerTimer);
+    if (this.#sealImmediate !== undefined) clearImmediate(this.#sealImmediate);
+    this.#lingerTimer = undefined;
+    this.#sealImmediate = undefined;
     return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Open batches in the lingering FIFO, stale ones included (for tests: one entry per batch). */
+  get lingeringCount(): number {
+    return this.#lingering.length - this.#lingerHead;
+  }
+
+  /** Queues `b` to be sealed when its linger is over, arming the one timer if it is not. */
+  #linger(pq: PartitionBatches, b: ProducerBatch): void {
+    this.#lingering.push({ pq, batch: b, due: Date.now() + this.options.lingerMs });
+    if (this.options.lingerMs === 0) {
+      // lingerMs 0 still gathers the records sent in the same tick, but seals on setImmediate:
+      // setTimeout(0) waits a whole millisecond, which showed up in every record's latency.
+      this.#sealImmediate ??= setImmediate(() => {
+        this.#sealImmediate = undefined;
+        this.#sealDue(Number.POSITIVE_INFINITY);
+      });
+    } else this.#lingerTimer ??= setTimeout(() => this.#onLingerTimer(), this.options.lingerMs);
+  }
+
+  #onLingerTimer(): void {
+    this.#lingerTimer = undefined;
+    this.#sealDue(Date.now());
+    const next = this.#lingering[this.#lingerHead];
+    if (next !== undefined)
+      this.#lingerTimer = setTimeout(() => this.#onLingerTimer(), Math.max(1, next.due - Date.now()));
+  }
+
+  /** Seals every still-open batch whose linger ended by `now`; drops stale entries. */
+  #sealDue(now: number): void {
+    const q = this.#lingering;
+    while (this.#lingerHead < q.length && q[this.#lingerHead]!.due <= now) {
+      const { pq, batch } = q[this.#lingerHead]!;
+      q[this.#lingerHead++] = undefined as unknown as Lingering;
+      if (pq.open === batch) this.seal(pq);
+    }
+    // Compact now and then, so the FIFO's storage stays proportional to what lingers.
+    if (this.#lingerHead === q.length) {
+      this.#lingering = [];
+      this.#lingerHead = 0;
+    } else if (this.#lingerHead > 1024 && this.#lingerHead * 2 > q.length) {
+      this.#lingering = q.slice(this.#lingerHead);
+      this.#lingerHead = 0;
+    }
   }
 
   /** Takes a finished batch off its partition's queue. */
@@ -125,4 +175,11 @@ export class RecordAccumulator {
     if (pq.queue.length === 0) this.pending.delete(pq);
     b.finish();
   }
+}
+
+/** An open batch waiting for its linger to end. */
+interface Lingering {
+  readonly pq: PartitionBatches;
+  readonly batch: ProducerBatch;
+  readonly due: number;
 }

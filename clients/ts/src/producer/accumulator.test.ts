@@ -1,0 +1,86 @@
+/**
+ * Shape of the accumulator at many partitions (issue 13): lingering batches share one timer, so
+ * records spread by key over 1,000 partitions cost no timer per partition (or per record).
+ */
+import type { RecordInput } from '@tributary/record-batch';
+import { RecordAccumulator } from './accumulator';
+import type { SendCall } from './batch';
+
+const PARTITIONS = 1000;
+
+function call(): SendCall {
+  return { results: [], remaining: 1, settled: false, resolve: () => undefined, reject: () => undefined };
+}
+
+const record = (bytes = 10): RecordInput => ({ key: null, value: Buffer.alloc(bytes), timestamp: 0 });
+
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+describe('RecordAccumulator lingering', () => {
+  it('arms one timer for batches opened on 1,000 partitions and seals them all when it fires', () => {
+    jest.useFakeTimers();
+    const timeouts = jest.spyOn(global, 'setTimeout');
+    let sealed = 0;
+    const acc = new RecordAccumulator({ batchSize: 1 << 20, lingerMs: 5, deliveryTimeoutMs: 60_000 }, () => {
+      sealed++;
+    });
+    for (let p = 0; p < PARTITIONS; p++) acc.append('t', p, record(), call(), 0);
+    expect(timeouts).toHaveBeenCalledTimes(1);
+    expect(acc.lingeringCount).toBe(PARTITIONS);
+    jest.advanceTimersByTime(4);
+    expect(sealed).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(sealed).toBe(PARTITIONS);
+    expect(acc.pending.size).toBe(PARTITIONS);
+    expect(acc.lingeringCount).toBe(0);
+  });
+
+  it('seals a batch opened after a full one at its own linger end, not at the full one’s', () => {
+    jest.useFakeTimers();
+    const acc = new RecordAccumulator(
+      { batchSize: 100, lingerMs: 5, deliveryTimeoutMs: 60_000 },
+      () => undefined,
+    );
+    acc.append('t', 0, record(200), call(), 0); // over batchSize: sealed at once
+    const pq = acc.partition('t', 0);
+    expect(pq.queue).toHaveLength(1);
+    jest.advanceTimersByTime(3);
+    acc.append('t', 1, record(), call(), 0); // keeps the timer going past the first entry
+    pq.queue.length = 0; // as if sent, so the next record opens a new batch
+    acc.append('t', 0, record(), call(), 0);
+    const open = pq.open;
+    expect(open).toBeDefined();
+    jest.advanceTimersByTime(2); // the first batch's linger ends: its entry is stale
+    expect(pq.open).toBe(open);
+    jest.advanceTimersByTime(3);
+    expect(pq.open).toBeUndefined();
+    expect(pq.queue).toEqual([open]);
+  });
+
+  it('with lingerMs 0 seals every partition of a tick on one setImmediate', async () => {
+    const immediates = jest.spyOn(global, 'setImmediate');
+    let sealed = 0;
+    const acc = new RecordAccumulator({ batchSize: 1 << 20, lingerMs: 0, deliveryTimeoutMs: 60_000 }, () => {
+      sealed++;
+    });
+    for (let p = 0; p < PARTITIONS; p++) acc.append('t', p, record(), call(), 0);
+    expect(immediates).toHaveBeenCalledTimes(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sealed).toBe(PARTITIONS);
+  });
+
+  it('sealAll leaves no timer behind', () => {
+    jest.useFakeTimers();
+    const acc = new RecordAccumulator(
+      { batchSize: 1 << 20, lingerMs: 1000, deliveryTimeoutMs: 60_000 },
+      () => undefined,
+    );
+    for (let p = 0; p < 10; p++) acc.append('t', p, record(), call(), 0);
+    void acc.sealAll();
+    expect(jest.getTimerCount()).toBe(0);
+    expect(acc.lingeringCount).toBe(0);
+  });
+});
