@@ -17,7 +17,7 @@ import {
 } from '@tributary/proto';
 import { encodeRecordBatch, type RecordInput } from '@tributary/record-batch';
 import type { LeaderLookup } from '../replica/leader-replica';
-import type { Partition } from '../replica/partition';
+import type { AcksDeadline, Partition } from '../replica/partition';
 import { partitionError } from '../replica/partition-error';
 import type { MetadataView } from '../replica/replica-manager';
 import type { DataPlaneConfig } from '../replica/settings';
@@ -73,6 +73,7 @@ async function runProduce(
   deps: ProduceDeps,
 ): Promise<ProduceResponse> {
   const waits: Promise<void>[] = [];
+  const deadline = acks === -1 ? new RequestDeadline(timeoutMs) : undefined;
   const scope = deps.observer?.begin(req, acks);
   const topics: ProduceTopicResponse[] = req.topics.map((t) => ({
     topic: t.topic,
@@ -83,7 +84,7 @@ async function runProduce(
         logAppendTimeMs: -1,
         logStartOffset: -1,
       };
-      appendOne(t.topic, p, acks, timeoutMs, deps, result, waits, scope);
+      appendOne(t.topic, p, acks, deadline, deps, result, waits, scope);
       if (acks === 0) {
         // Fire-and-forget: no offsets and no append errors (broker.proto, ProduceRequest.acks).
         result.baseOffset = -1;
@@ -95,6 +96,7 @@ async function runProduce(
     }),
   }));
   if (waits.length > 0) await Promise.all(waits);
+  deadline?.finish();
   scope?.end();
   return { topics };
 }
@@ -103,7 +105,7 @@ function appendOne(
   topic: string,
   data: ProducePartitionData__Output,
   acks: number,
-  timeoutMs: number,
+  deadline: RequestDeadline | undefined,
   deps: ProduceDeps,
   out: ProducePartitionResponse,
   waits: Promise<void>[],
@@ -125,8 +127,8 @@ function appendOne(
     out.baseOffset = r.baseOffset;
     out.logAppendTimeMs = r.logAppendTime;
     out.logStartOffset = p.log.logStartOffset;
-    if (acks === -1) {
-      const wait = p.waitForHighWatermark(r.endOffset, timeoutMs);
+    if (deadline !== undefined) {
+      const wait = p.waitForHighWatermark(r.endOffset, deadline);
       waits.push(
         (scope ? scope.replicationWait(topic, data.partition, wait) : wait).then((err) => {
           if (err !== undefined) fail(err);
@@ -135,6 +137,26 @@ function appendOne(
     }
   } catch (err) {
     fail(err);
+  }
+}
+
+/** One timer for every partition an acks=all request waits on (see AcksDeadline). */
+class RequestDeadline implements AcksDeadline {
+  readonly #expire: (() => void)[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly timeoutMs: number) {}
+
+  onExpire(expire: () => void): void {
+    this.#expire.push(expire);
+    this.#timer ??= setTimeout(() => {
+      for (const f of this.#expire) f();
+    }, this.timeoutMs);
+  }
+
+  /** The request is answered: the timer goes. */
+  finish(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 }
 

@@ -73,6 +73,17 @@ interface AcksWaiter {
   readonly resolve: (err: TributaryError | undefined) => void;
 }
 
+/**
+ * The timeout of an acks=all request, shared by every partition it waits on: one timer per
+ * request rather than one per partition (a request carries a batch for each of hundreds of
+ * partitions when keys spread records over thousands; produce.ts).
+ */
+export interface AcksDeadline {
+  readonly timeoutMs: number;
+  /** Runs `expire` when the request times out (never, once the request has finished). */
+  onExpire(expire: () => void): void;
+}
+
 export class Partition {
   readonly key: string;
   role: Role = 'offline';
@@ -228,28 +239,39 @@ export class Partition {
   /**
    * Waits until the HW reaches `endOffset` (acks=all); resolves with undefined on success, or
    * with the error to answer (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-   * REQUEST_TIMED_OUT after `timeoutMs`).
+   * REQUEST_TIMED_OUT at the deadline: a number of ms, or the request's shared deadline).
    */
-  waitForHighWatermark(endOffset: number, timeoutMs: number): Promise<TributaryError | undefined> {
+  waitForHighWatermark(
+    endOffset: number,
+    deadline: number | AcksDeadline,
+  ): Promise<TributaryError | undefined> {
     if (this.log.highWatermark >= endOffset) return Promise.resolve(this.#afterAppendCheck());
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        const i = this.#acksWaiters.indexOf(waiter);
-        if (i >= 0) this.#acksWaiters.splice(i, 1);
-        resolve(
-          new TributaryError(
-            'REQUEST_TIMED_OUT',
-            `${this.key}: not replicated to the ISR within ${timeoutMs} ms (the records may still be committed)`,
-          ),
-        );
-      }, timeoutMs);
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const waiter: AcksWaiter = {
         endOffset,
         resolve: (err) => {
-          clearTimeout(timer);
+          settled = true;
+          if (timer !== undefined) clearTimeout(timer);
           resolve(err);
         },
       };
+      const expire = () => {
+        if (settled) return;
+        settled = true;
+        const i = this.#acksWaiters.indexOf(waiter);
+        if (i >= 0) this.#acksWaiters.splice(i, 1);
+        const ms = typeof deadline === 'number' ? deadline : deadline.timeoutMs;
+        resolve(
+          new TributaryError(
+            'REQUEST_TIMED_OUT',
+            `${this.key}: not replicated to the ISR within ${ms} ms (the records may still be committed)`,
+          ),
+        );
+      };
+      if (typeof deadline === 'number') timer = setTimeout(expire, deadline);
+      else deadline.onExpire(expire);
       this.#acksWaiters.push(waiter);
     });
   }
