@@ -112,6 +112,26 @@ async function idleFigures(cluster) {
   return { idleCpuPct: cpu, rssMiB: pids.map((pid) => round(rssMiB(pid))) };
 }
 
+/**
+ * CPU time per record around `run` (which resolves `{ records, ... }`): this process (the client)
+ * and the three brokers together, in µs. Under a busy machine's load throughput is noise; CPU
+ * per record is what a change moves (BRIEF: prefer it next to throughput).
+ */
+async function withCpu(cluster, run) {
+  const pids = cluster.brokers.map((b) => b.process.pid);
+  const brokers0 = pids.map(cpuSeconds);
+  const client0 = process.cpuUsage();
+  const out = await run();
+  const client = process.cpuUsage(client0);
+  const brokers = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - brokers0[i], 0);
+  const n = Math.max(1, out.records);
+  return {
+    ...out,
+    clientUsPerRecord: round((client.user + client.system) / n, 2),
+    brokersUsPerRecord: round((brokers * 1e6) / n, 2),
+  };
+}
+
 /** One producer, acks=all, as fast as it goes for SECONDS; keyed spreads 10,000 keys. */
 async function produce(t, topic, keyed) {
   const producer = t.producer({ acks: -1, lingerMs: 5, batchSize: 256 * 1024 });
@@ -186,7 +206,7 @@ async function consume(t, topic, total, members) {
     };
     Promise.all(Array.from({ length: Math.max(1, members) }, (_, i) => start(i))).catch(reject);
   }).finally(() => Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined))));
-  return round(count / ((performance.now() - started) / 1000));
+  return { recordsPerSec: round(count / ((performance.now() - started) / 1000)), records: count };
 }
 
 /** Produce-to-consume latency at RATE records/s for SECONDS, keyless, one consumer on every partition. */
@@ -309,12 +329,13 @@ try {
     await sleep(2000); // let the creation's ISR and checkpoint work settle
     const idle = await idleFigures(cluster);
     tick(`${topic}: idle`);
-    const keyless = await produce(t, topic, false);
+    const keyless = await withCpu(cluster, () => produce(t, topic, false));
     tick(`${topic}: produce keyless`);
-    const keyed = await produce(t, topic, true);
+    const keyed = await withCpu(cluster, () => produce(t, topic, true));
     tick(`${topic}: produce keyed`);
-    const consumeOne = await consume(t, topic, keyless.records + keyed.records, 0);
-    const consumeGroup = await consume(t, topic, keyless.records + keyed.records, 4);
+    const total = keyless.records + keyed.records;
+    const consumeOne = await withCpu(cluster, () => consume(t, topic, total, 0));
+    const consumeGroup = await withCpu(cluster, () => consume(t, topic, total, 4));
     tick(`${topic}: consume`);
     const e2e = await endToEnd(t, topic);
     tick(`${topic}: end to end`);
@@ -329,8 +350,15 @@ try {
       produceKeylessPerSec: keyless.recordsPerSec,
       produceKeyedPerSec: keyed.recordsPerSec,
       produceFailedRecords: keyless.failedRecords + keyed.failedRecords,
-      consumeOnePerSec: consumeOne,
-      consumeGroup4PerSec: consumeGroup,
+      consumeOnePerSec: consumeOne.recordsPerSec,
+      consumeGroup4PerSec: consumeGroup.recordsPerSec,
+      // µs of CPU per record: [client, the 3 brokers together].
+      cpuUsPerRecord: {
+        produceKeyless: [keyless.clientUsPerRecord, keyless.brokersUsPerRecord],
+        produceKeyed: [keyed.clientUsPerRecord, keyed.brokersUsPerRecord],
+        consumeOne: [consumeOne.clientUsPerRecord, consumeOne.brokersUsPerRecord],
+        consumeGroup4: [consumeGroup.clientUsPerRecord, consumeGroup.brokersUsPerRecord],
+      },
       ...e2e,
       ...fo,
     });
@@ -371,6 +399,7 @@ console.log(
       'RSS MiB',
       'produce keyless / keyed (ratio)',
       'consume 1 / group of 4 (ratio)',
+      'CPU µs/record client+brokers: keyless, keyed, consume 1, group',
       'e2e p50 / p99 ms',
       'failover ms (after lease)',
       'restart ms',
@@ -383,6 +412,9 @@ console.log(
       c.rssMiB.join(' '),
       `${fmt(c.produceKeylessPerSec)} / ${fmt(c.produceKeyedPerSec)} (${c.ratio.produceKeyless} / ${c.ratio.produceKeyed})`,
       `${fmt(c.consumeOnePerSec)} / ${fmt(c.consumeGroup4PerSec)} (${c.ratio.consumeOne} / ${c.ratio.consumeGroup4})`,
+      Object.values(c.cpuUsPerRecord)
+        .map(([client, brokers]) => `${client}+${brokers}`)
+        .join(', '),
       `${c.e2eP50Ms} / ${c.e2eP99Ms}`,
       `${fmt(c.failoverMs)} (${fmt(c.failoverAfterLeaseMs)})`,
       fmt(c.restartMs),
