@@ -6,6 +6,13 @@
  * max_wait_ms has passed with something to send. A partition that fails is paused until it is
  * sought or added again. The pump sleeps on high-watermark and role notifications and on new
  * credit, never by polling.
+ *
+ * Only partitions that may have something to send are read (`#dirty`, as the replica fetch
+ * session does): each partition listens once to its leader replica's high watermark and role,
+ * and is dirty when either moved, when it is added or sought, and while its last read returned
+ * records. A response therefore costs the partitions with news, not every partition of the
+ * session (a consumer of 10,000 partitions used to read them all and re-subscribe 20,000
+ * listeners on every wake-up). Dirty partitions are read round-robin.
  */
 import { TributaryError } from '@tributary/errors';
 import {
@@ -16,7 +23,7 @@ import {
   type FetchTopicResponse,
   int64ToNumber,
 } from '@tributary/proto';
-import { type LeaderReplica, waitForChange } from '../replica/leader-replica';
+import type { LeaderReplica } from '../replica/leader-replica';
 import type { DataPlaneConfig } from '../replica/settings';
 import { type FetchDeps, readPartition } from './read-partition';
 
@@ -27,7 +34,12 @@ interface SessionPartition {
   maxBytes: number;
   epoch: number | undefined;
   paused: boolean;
+  /** The leader replica whose high watermark and role this entry listens to, if any yet. */
+  watched: LeaderReplica | undefined;
+  unwatch: () => void;
 }
+
+const NOTHING = () => undefined;
 
 /** One partition's part of a response being built, applied by `#commit` once it is sent. */
 interface PartitionRead {
@@ -38,6 +50,8 @@ interface PartitionRead {
 
 export class FetchStreamSession {
   readonly #parts = new Map<string, SessionPartition>();
+  /** Partitions to read in the next build (see the file comment), in round-robin order. */
+  readonly #dirty = new Set<SessionPartition>();
   #settings: FetchStreamSettings__Output = { maxWaitMs: 500, minBytes: 1, maxBytes: 0, recordFormat: 0 };
   #responses = 0;
   #bytes = 0;
@@ -70,7 +84,7 @@ export class FetchStreamSession {
       case 'update': {
         const u = msg.update!;
         for (const p of u.add) this.#put(p);
-        for (const r of u.remove) this.#parts.delete(`${r.topic}/${r.partition}`);
+        for (const r of u.remove) this.#drop(`${r.topic}/${r.partition}`);
         if (u.settings) this.#settings = u.settings;
         break;
       }
@@ -96,6 +110,7 @@ export class FetchStreamSession {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const part of this.#parts.values()) part.unwatch();
     this.#kick?.();
     await this.#running;
   }
@@ -108,7 +123,9 @@ export class FetchStreamSession {
   }
 
   #put(p: FetchStreamPartition__Output): void {
-    this.#parts.set(`${p.topic}/${p.partition}`, {
+    const key = `${p.topic}/${p.partition}`;
+    this.#drop(key);
+    const part: SessionPartition = {
       topic: p.topic,
       partition: p.partition,
       offset: int64ToNumber(p.fetchOffset, 'fetch_offset'),
@@ -118,25 +135,61 @@ export class FetchStreamSession {
           ? undefined
           : int64ToNumber(p.currentLeaderEpoch, 'current_leader_epoch'),
       paused: false,
-    });
+      watched: undefined,
+      unwatch: NOTHING,
+    };
+    this.#parts.set(key, part);
+    this.#dirty.add(part);
   }
 
-  #sleep(timeoutMs: number): Promise<void> {
-    // Partitions not led here fail (and pause) on the next read; only led ones can change.
-    const held: LeaderReplica[] = [];
-    for (const s of this.#parts.values()) {
-      if (s.paused) continue;
-      try {
-        held.push(this.deps.leaders.leaderReplica(s.topic, s.partition));
-      } catch {
-        // not led here: nothing to wait on
-      }
+  #drop(key: string): void {
+    const part = this.#parts.get(key);
+    if (part === undefined) return;
+    part.unwatch();
+    this.#parts.delete(key);
+    this.#dirty.delete(part);
+  }
+
+  /** Marks `part` to be read when its replica's high watermark or role moves (once per replica). */
+  #watch(part: SessionPartition): void {
+    if (part.watched !== undefined) return;
+    let replica: LeaderReplica;
+    try {
+      replica = this.deps.leaders.leaderReplica(part.topic, part.partition);
+    } catch {
+      return; // not led here: the read fails and pauses it
     }
-    return waitForChange(held, timeoutMs, (wake) => {
-      this.#kick = wake;
-      return () => {
+    const touched = () => {
+      if (this.#parts.get(`${part.topic}/${part.partition}`) !== part || part.paused) return;
+      this.#dirty.add(part);
+      this.#kick?.();
+    };
+    const offHw = replica.log.onHighWatermark(touched);
+    const offRole = replica.onRoleChange(() => {
+      // The replica may no longer lead: look it up again at the next read.
+      part.unwatch();
+      touched();
+    });
+    part.watched = replica;
+    part.unwatch = () => {
+      offHw();
+      offRole();
+      part.watched = undefined;
+      part.unwatch = NOTHING;
+    };
+  }
+
+  /** Sleeps until `#kick` (new credit, a message, a dirty partition) or `timeoutMs`. */
+  #sleep(timeoutMs: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
         if (this.#kick === wake) this.#kick = undefined;
+        resolve();
       };
+      const timer = setTimeout(wake, timeoutMs);
+      this.#kick = wake;
     });
   }
 
@@ -181,12 +234,20 @@ export class FetchStreamSession {
     let failed = false;
     const reads: PartitionRead[] = [];
     const byTopic = new Map<string, FetchTopicResponse>();
-    for (const s of this.#parts.values()) {
-      if (s.paused) continue;
+    for (const s of this.#dirty) {
+      if (s.paused) {
+        this.#dirty.delete(s);
+        continue;
+      }
       const budget = total === 0 ? s.maxBytes : Math.min(s.maxBytes, remaining);
       if (total > 0 && budget <= 0) break;
+      this.#watch(s);
       const r = readPartition(this.deps, s.topic, s.partition, s.offset, s.epoch, budget, records);
-      if (!r.error && r.bytes === 0) continue;
+      if (!r.error && r.bytes === 0) {
+        // Nothing until its high watermark or role moves, or it is sought (all re-mark it).
+        this.#dirty.delete(s);
+        continue;
+      }
       total += r.bytes;
       remaining -= r.bytes;
       failed ||= r.error;
@@ -204,8 +265,15 @@ export class FetchStreamSession {
   /** Advances the positions of partitions sent, and pauses the ones that failed. */
   #commit(reads: readonly PartitionRead[]): void {
     for (const { part, error, nextOffset } of reads) {
-      if (error) part.paused = true;
-      else part.offset = nextOffset;
+      this.#dirty.delete(part);
+      if (error) {
+        part.paused = true;
+        part.unwatch();
+        continue;
+      }
+      part.offset = nextOffset;
+      // It may hold more: read again, after the other dirty partitions (round-robin).
+      if (this.#parts.get(`${part.topic}/${part.partition}`) === part) this.#dirty.add(part);
     }
   }
 }

@@ -4,8 +4,8 @@
  * it): the read side of its log, its leader epoch and role notifications. `Partition` satisfies
  * it; `ReplicaManager.leaderReplica` is the one place that decides whether this broker leads.
  *
- * `waitForChange` is the one long-poll primitive of consumer reads: Fetch and FetchStream sleep
- * on it instead of polling (ReplicaFetch rounds listen through their fetch session).
+ * `waitForChange` is the long-poll primitive of unary Fetch: it sleeps on it instead of polling
+ * (FetchStream and ReplicaFetch sessions listen per partition, once, and track what changed).
  */
 import type { PartitionReader } from '../storage';
 
