@@ -122,7 +122,15 @@ export class ReplicaAssignmentFollower {
     });
     this.dirty.clear();
     const t0 = performance.now();
-    const onDisk = new Set(this.options.localLogs.all().map((l) => tpKey(l.topic, l.partition)));
+    // Built only when a sweep meets a partition this broker does not replicate (rare): a Set of
+    // every local log per sweep made the many small sweeps of an ISR change burst quadratic.
+    let disk: Set<string> | undefined;
+    const onDisk = {
+      has: (key: string) => {
+        disk ??= new Set(this.options.localLogs.all().map((l) => tpKey(l.topic, l.partition)));
+        return disk.has(key);
+      },
+    };
     let next = 0;
     const worker = async () => {
       while (next < work.length && !this.stopped) {
@@ -143,7 +151,7 @@ export class ReplicaAssignmentFollower {
     }
   }
 
-  private async apply(tp: TopicPartitionRef, onDisk: ReadonlySet<string>): Promise<void> {
+  private async apply(tp: TopicPartitionRef, onDisk: { has(key: string): boolean }): Promise<void> {
     const key = tpKey(tp.topic, tp.partition);
     const { metadata, replicas, brokerId, logger } = this.options;
     const entry = metadata.topicEntry(tp.topic);
