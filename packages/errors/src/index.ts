@@ -9,7 +9,14 @@ export {
 } from './error-table';
 export { ERROR_CODE_TRAILER, fromGrpcError, toGrpcError } from './grpc-status';
 export { type ItemError, toItemError, toTributaryError } from './item-error';
-export { KAFKA_UNKNOWN_SERVER_ERROR, KAFKA_UNSUPPORTED_VERSION, kafkaErrorCode } from './kafka-error-code';
+export {
+  KAFKA_ILLEGAL_SASL_STATE,
+  KAFKA_SASL_AUTHENTICATION_FAILED,
+  KAFKA_UNKNOWN_SERVER_ERROR,
+  KAFKA_UNSUPPORTED_SASL_MECHANISM,
+  KAFKA_UNSUPPORTED_VERSION,
+  kafkaErrorCode,
+} from './kafka-error-code';
 export {
   CorruptMessageError,
   type ErrorContext,

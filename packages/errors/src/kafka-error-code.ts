@@ -10,6 +10,10 @@ import { errorSpecByCode, isKnownErrorCode } from './error-table';
 export const KAFKA_UNKNOWN_SERVER_ERROR = -1;
 /** Kafka's SASL_AUTHENTICATION_FAILED: the nearest code a Kafka client reads as bad credentials. */
 export const KAFKA_SASL_AUTHENTICATION_FAILED = 58;
+/** Kafka's UNSUPPORTED_SASL_MECHANISM: SaslHandshake named a mechanism the listener does not offer. */
+export const KAFKA_UNSUPPORTED_SASL_MECHANISM = 33;
+/** Kafka's ILLEGAL_SASL_STATE: a SASL request out of order (SaslAuthenticate before SaslHandshake). */
+export const KAFKA_ILLEGAL_SASL_STATE = 34;
 /** Kafka's UNSUPPORTED_VERSION: the API or version is not served. */
 export const KAFKA_UNSUPPORTED_VERSION = 35;
 

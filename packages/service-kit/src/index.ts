@@ -1,4 +1,6 @@
 export { principalOf } from './auth/authentication';
+export { accessRefusal } from './auth/authorize-handlers';
+export { type Access, deniedAccess, RPC_POLICIES, type RpcPolicy } from './auth/rpc-policies';
 export { type AuthMode, createServiceSecurity, type ServiceSecurity } from './auth/service-security';
 export { commonSettings } from './common-settings';
 export {

@@ -137,23 +137,23 @@ void runService({
       name: 'kafka-listener',
       async start() {
         if (kafkaListen === undefined) return;
-        // The Kafka listener has no SASL yet, and it reaches the controller and coordinators as
-        // the broker itself: with authentication on it would be a way around every ACL.
-        if (security.mode !== 'off')
-          throw new Error(
-            'the Kafka listener (kafka.listener) cannot run with auth.mode ' +
-              `${security.mode}: it has no authentication yet (docs/security.md); unset one of them`,
-          );
         if (config['kafka.listener.tls'] && transport.serverTls === undefined)
           throw new Error(
             'kafka.listener.tls needs the broker’s TLS files: set tls.cert.file and tls.key.file',
           );
+        // With auth on, Kafka clients authenticate (SASL or a client certificate) and are
+        // authorized here, by the gRPC table: what the listener then proxies to the controller
+        // and coordinators goes as the broker's own principal.
+        const kafkaLogger = logger.child({ component: 'kafka-listener' });
+        const verifyToken = security.verifyToken;
+        const authorizer = security.authorizer;
         kafka = new KafkaListener({
           ...(config['kafka.listener.tls'] && transport.serverTls ? { tls: transport.serverTls } : {}),
+          ...(verifyToken === undefined ? {} : { authentication: { verifyToken } }),
           host: kafkaListen.host,
           port: kafkaListen.port,
           maxFrameBytes: config['kafka.request.max.bytes'],
-          logger: logger.child({ component: 'kafka-listener' }),
+          logger: kafkaLogger,
           observer: {
             responded(api, seconds, bytes) {
               metrics?.kafkaRequestDuration.observe({ api }, seconds);
@@ -161,6 +161,8 @@ void runService({
             },
           },
           served: servedApis({
+            ...(verifyToken === undefined ? {} : { sasl: { logger: kafkaLogger } }),
+            ...(security.mode === 'authorize' ? { authorizer: () => authorizer()! } : {}),
             dataPlane: { replicas, metadata: metadataView },
             metadata,
             clusterId: config['cluster.name'],

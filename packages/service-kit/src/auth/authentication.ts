@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { AUTHORIZATION_METADATA_KEY, TokenError, verifyToken } from '@tributary/auth';
+import { AUTHORIZATION_METADATA_KEY, TokenError } from '@tributary/auth';
 import { TributaryError, toGrpcError } from '@tributary/errors';
+import type { TokenVerifier } from './token-verifier';
 
 /**
  * Authentication of every call, in one server interceptor (docs/security.md, "Authentication").
@@ -25,21 +26,8 @@ export function principalOf(metadata: grpc.Metadata): string | undefined {
 /** Services whose calls need no credentials. */
 const OPEN_SERVICES = ['/grpc.health.v1.Health/', '/grpc.reflection.'];
 
-/** Verified tokens are remembered (until they expire) so a call costs a Map lookup, not an HMAC. */
-const MAX_CACHED_TOKENS = 10_000;
-
-export function authenticationInterceptor(
-  key: Uint8Array,
-  now: () => number = Date.now,
-): grpc.ServerInterceptor {
-  const verified = new Map<string, { principal: string; expiresAtMs: number }>();
-  const lookup = (token: string) => {
-    const hit = verified.get(token);
-    if (hit === undefined) return undefined;
-    if (hit.expiresAtMs > now()) return hit.principal;
-    verified.delete(token);
-    return undefined;
-  };
+/** Authenticates every call of a server; tokens are checked by the service's one `verifier`. */
+export function authenticationInterceptor(verifier: TokenVerifier): grpc.ServerInterceptor {
   return (method, call) => {
     if (OPEN_SERVICES.some((prefix) => method.path.startsWith(prefix)))
       return new grpc.ServerInterceptingCall(call);
@@ -63,15 +51,13 @@ export function authenticationInterceptor(
             const match = /^Bearer\s+(\S+)$/i.exec(String(header));
             if (!match) return refuse('the authorization header is not "Bearer <token>"');
             const token = match[1]!;
-            const cached = lookup(token);
+            const cached = verifier.cached(token);
             if (cached !== undefined) {
-              principals.set(metadata, cached);
+              principals.set(metadata, cached.principal);
               return nextMetadata(metadata);
             }
-            verifyToken(token, key, now()).then(
+            verifier.verify(token).then(
               (result) => {
-                if (verified.size >= MAX_CACHED_TOKENS) verified.clear();
-                verified.set(token, result);
                 principals.set(metadata, result.principal);
                 nextMetadata(metadata);
               },

@@ -10,14 +10,21 @@ const REFUSAL_CODE: Readonly<Record<Access['type'], ErrorName>> = {
   group: 'GROUP_AUTHORIZATION_FAILED',
 };
 
+/**
+ * Why `principal` was refused `access`: TOPIC_, GROUP_ or CLUSTER_AUTHORIZATION_FAILED by the
+ * kind of resource, and a message naming principal, operation and resource. gRPC answers it as
+ * PERMISSION_DENIED; the Kafka listener as the same code in the refused item.
+ */
+export function accessRefusal(method: string, principal: string, access: Access): TributaryError {
+  return new TributaryError(
+    REFUSAL_CODE[access.type],
+    `${method}: ${principal} is not authorized to ${access.operation} ${access.type} ${access.name}`,
+  );
+}
+
 /** The error a refused call ends with: PERMISSION_DENIED, and the kind of resource in the trailer. */
 function refusal(method: string, principal: string, access: Access): Partial<grpc.ServiceError> {
-  return toGrpcError(
-    new TributaryError(
-      REFUSAL_CODE[access.type],
-      `${method}: ${principal} is not authorized to ${access.operation} ${access.type} ${access.name}`,
-    ),
-  );
+  return toGrpcError(accessRefusal(method, principal, access));
 }
 
 const unauthenticated = (method: string) =>

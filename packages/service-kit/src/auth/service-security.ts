@@ -5,6 +5,7 @@ import {
   normalizePrincipal,
   principalProblem,
   readTokenKey,
+  type VerifiedToken,
 } from '@tributary/auth';
 import { InvalidConfigError } from '@tributary/errors';
 import { setProcessToken } from '@tributary/proto';
@@ -13,6 +14,7 @@ import type { Step } from '../lifecycle';
 import type { Logger } from '../logger';
 import { authenticationInterceptor } from './authentication';
 import { authorizeHandlers } from './authorize-handlers';
+import { TokenVerifier } from './token-verifier';
 
 export type AuthMode = 'off' | 'authenticate' | 'authorize';
 
@@ -44,6 +46,11 @@ export interface ServiceSecurity {
   readonly identityStep: Step;
   /** The ACL decisions, once `aclStep` has started (authorize mode only). */
   authorizer(): AclAuthorizer | undefined;
+  /**
+   * Verifies a bearer token with the same cached verifier as the gRPC listener (the Kafka
+   * listener's SASL uses it); undefined when `auth.mode` is off.
+   */
+  readonly verifyToken: ((token: string) => Promise<VerifiedToken>) | undefined;
 }
 
 /** Builds a service's security from its settings; throws InvalidConfigError naming a bad one. */
@@ -85,10 +92,13 @@ export function createServiceSecurity(options: {
     return view.authorizer;
   };
 
+  const verifier = mode === 'off' || key === undefined ? undefined : new TokenVerifier(key);
+
   return {
     mode,
     principal,
-    interceptors: mode === 'off' || key === undefined ? [] : [authenticationInterceptor(key)],
+    interceptors: verifier === undefined ? [] : [authenticationInterceptor(verifier)],
+    verifyToken: verifier === undefined ? undefined : (token) => verifier.verify(token),
     authorize: (serviceName, definition, handlers) =>
       mode === 'authorize' ? authorizeHandlers(serviceName, definition, handlers, authorizer) : handlers,
     aclStep: (etcd) => ({

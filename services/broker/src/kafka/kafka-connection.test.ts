@@ -4,6 +4,7 @@ import { KafkaConnection } from './kafka-connection';
 import { FETCH } from './messages/fetch';
 import { readStruct, writeStruct } from './protocol/schema';
 import { WireReader, WireWriter } from './protocol/wire';
+import { KafkaSession } from './sasl/kafka-session';
 import type { ServedApi } from './served-api';
 
 interface FetchPartition {
@@ -102,6 +103,7 @@ describe('KafkaConnection responses', () => {
         served,
         maxFrameBytes: 1 << 20,
         logger: { warn() {}, debug() {} },
+        session: new KafkaSession(undefined),
         observer: { responded: (api, seconds, bytes) => observed.push({ api, seconds, bytes }) },
       });
     });

@@ -13,6 +13,11 @@
  * once), except ApiVersions at an unknown version, which is answered with UNSUPPORTED_VERSION and
  * the versions served, so the client can retry at one of them. Nothing is stored for a request
  * that did not decode; other connections are unaffected.
+ *
+ * With authentication on, the connection's KafkaSession decides whether a request may run: before
+ * SASL succeeds (or without a verified client certificate) only ApiVersions, SaslHandshake and
+ * SaslAuthenticate are served and anything else closes the connection, as does any request after
+ * the SASL session expired. A SASL refusal is answered, then the connection is closed.
  */
 import type { Socket } from 'node:net';
 import { KAFKA_UNSUPPORTED_VERSION } from '@tributary/errors';
@@ -21,11 +26,14 @@ import { API_VERSIONS_KEY, frameResponse } from './protocol/request-header';
 import { type Message, writeStruct } from './protocol/schema';
 import type { WireWriter } from './protocol/wire';
 import { decodeRequest } from './request-decoder';
+import type { KafkaSession } from './sasl/kafka-session';
 import type { ServedApi } from './served-api';
 
 /** Produce requests of one connection whose replication waits may overlap. */
 const MAX_PIPELINED_PRODUCES = 5;
 const PRODUCE_KEY = 0;
+/** Requests a connection may send before it is authenticated. */
+const BEFORE_AUTHENTICATION: ReadonlySet<number> = new Set([API_VERSIONS_KEY, 17, 36]);
 
 export interface ConnectionLogger {
   warn(fields: object, msg: string): void;
@@ -45,6 +53,8 @@ export interface KafkaConnectionOptions {
   readonly maxFrameBytes: number;
   readonly logger: ConnectionLogger;
   readonly observer?: KafkaConnectionObserver;
+  /** Who the client is (authentication off: nobody needs to be). */
+  readonly session: KafkaSession;
 }
 
 export class KafkaConnection {
@@ -56,6 +66,8 @@ export class KafkaConnection {
   #inFlight: { produce: boolean; done: Promise<void> }[] = [];
   readonly #apis: ReadonlyMap<number, KafkaApi>;
   readonly #peer: string;
+  /** A response after which the connection ends (a refused authentication). */
+  #lastFrame: Buffer[] | undefined;
 
   constructor(private readonly options: KafkaConnectionOptions) {
     this.#apis = new Map([...options.served].map(([key, s]) => [key, s.api]));
@@ -154,12 +166,21 @@ export class KafkaConnection {
       );
       return;
     }
+    const { session } = this.options;
+    const refusal = BEFORE_AUTHENTICATION.has(header.apiKey) ? undefined : session.refusal();
+    if (refusal !== undefined) {
+      this.#fail({ apiKey: header.apiKey, clientId: header.clientId }, `${refusal}; closing`);
+      return;
+    }
     const served = this.options.served.get(header.apiKey)!;
     try {
-      const response = await served.handle(decoded.body, { header, version: header.apiVersion });
+      const ctx = { header, version: header.apiVersion, session, peer: this.#peer };
+      const response = await served.handle(decoded.body, ctx);
       if (response === undefined) return undefined;
       const flexible = header.apiVersion >= served.api.flexibleFrom;
-      return frameResponse(header, flexible, this.#encoder(served.api, header.apiVersion, response));
+      const pieces = frameResponse(header, flexible, this.#encoder(served.api, header.apiVersion, response));
+      if (session.closeAfterResponse) this.#closeAfter(pieces);
+      return pieces;
     } catch (err) {
       this.#fail({ api: served.api.name, err: String(err) }, 'request handler failed; closing');
       return undefined;
@@ -196,6 +217,14 @@ export class KafkaConnection {
       const api = this.#apis.get(apiKey)?.name ?? String(apiKey);
       written = () => observer.responded(api, (performance.now() - readAt) / 1000, bytes);
     }
+    if (pieces === this.#lastFrame) {
+      // A refused authentication: its answer, then the end of the connection.
+      this.#closed = true;
+      socket.cork();
+      for (const piece of pieces) socket.write(piece);
+      socket.end(written);
+      return;
+    }
     if (pieces.length === 1) {
       socket.write(pieces[0]!, written);
       return;
@@ -204,6 +233,12 @@ export class KafkaConnection {
     for (let i = 0; i < pieces.length; i++)
       socket.write(pieces[i]!, i === pieces.length - 1 ? written : undefined);
     socket.uncork();
+  }
+
+  /** Ends the connection once `pieces` are written; nothing after them is read or answered. */
+  #closeAfter(pieces: Buffer[]): void {
+    this.#lastFrame = pieces;
+    this.options.socket.pause();
   }
 
   /** Logs once for this connection and closes it. */

@@ -4,9 +4,10 @@
  * the gRPC services. Each accepted socket is a KafkaConnection; this only accepts and closes.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, type Server as TlsServer } from 'node:tls';
 import { type ServerTlsOptions, watchServerTls } from '@tributary/service-kit';
 import { type ConnectionLogger, KafkaConnection, type KafkaConnectionObserver } from './kafka-connection';
+import { type KafkaAuthentication, KafkaSession } from './sasl/kafka-session';
 import type { ServedApi } from './served-api';
 
 export interface KafkaListenerOptions {
@@ -20,6 +21,8 @@ export interface KafkaListenerOptions {
   readonly observer?: KafkaConnectionObserver;
   /** Serve over TLS from these files (the broker's gRPC listener's), following their changes. */
   readonly tls?: ServerTlsOptions;
+  /** Require every connection to authenticate (SASL, or a verified client certificate). */
+  readonly authentication?: KafkaAuthentication;
 }
 
 export class KafkaListener {
@@ -38,6 +41,7 @@ export class KafkaListener {
         maxFrameBytes: this.options.maxFrameBytes,
         logger: this.options.logger,
         observer: this.options.observer,
+        session: new KafkaSession(this.options.authentication, certificatePrincipal(socket)),
       });
       this.#connections.add(connection);
       socket.on('close', () => this.#connections.delete(connection));
@@ -75,4 +79,12 @@ export class KafkaListener {
     this.#connections.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** `User:<CN>` of a verified TLS client certificate (mutual TLS), as the gRPC listener names it. */
+function certificatePrincipal(socket: Socket): string | undefined {
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate()?.subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  return typeof name === 'string' && name.length > 0 ? `User:${name}` : undefined;
 }

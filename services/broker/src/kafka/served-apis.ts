@@ -2,6 +2,7 @@
  * The APIs the Kafka listener serves, each with its handler. ApiVersions advertises exactly
  * these; an API missing here is one Tributary does not speak.
  */
+import type { AclAuthorizer } from '@tributary/auth';
 import type { ClusterMetadata } from '../cluster';
 import type { DataPlaneDeps } from '../handlers/broker-service';
 import type { ClusterClients } from './cluster-clients';
@@ -19,6 +20,7 @@ import { metadataHandler } from './handlers/metadata';
 import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch';
 import { produceHandler } from './handlers/produce';
 import { createPartitionsHandler, createTopicsHandler, deleteTopicsHandler } from './handlers/topic-admin';
+import { authorizeKafkaApis } from './kafka-authorization';
 import { API_VERSIONS } from './messages/api-versions';
 import {
   DELETE_GROUPS,
@@ -39,8 +41,10 @@ import { METADATA } from './messages/metadata';
 import { OFFSET_COMMIT } from './messages/offset-commit';
 import { OFFSET_FETCH } from './messages/offset-fetch';
 import { PRODUCE } from './messages/produce';
+import { SASL_AUTHENTICATE, SASL_HANDSHAKE } from './messages/sasl';
 import { SYNC_GROUP } from './messages/sync-group';
 import { CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS } from './messages/topic-admin';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl/sasl-handlers';
 import type { ServedApi } from './served-api';
 
 export interface KafkaFrontDoorDeps {
@@ -51,6 +55,10 @@ export interface KafkaFrontDoorDeps {
   readonly brokerId: number;
   readonly clients: ClusterClients;
   readonly groups: KafkaGroupMembership;
+  /** Authentication is on: serve SaslHandshake and SaslAuthenticate (logging refusals here). */
+  readonly sasl?: { readonly logger: { info(fields: object, msg: string): void } };
+  /** ACLs are on: every API but ApiVersions and SASL is authorized by them. */
+  readonly authorizer?: () => AclAuthorizer;
 }
 
 /** Every served API by key. */
@@ -89,5 +97,10 @@ export function servedApis(deps: KafkaFrontDoorDeps): Map<number, ServedApi> {
     handle: describeClusterHandler(deps.metadata, deps.clusterId, deps.brokerId),
   });
   add({ api: OFFSET_FOR_LEADER_EPOCH, handle: offsetForLeaderEpochHandler(deps.dataPlane.replicas) });
+  if (deps.sasl) {
+    add({ api: SASL_HANDSHAKE, handle: saslHandshakeHandler });
+    add({ api: SASL_AUTHENTICATE, handle: saslAuthenticateHandler(deps.sasl.logger) });
+  }
+  if (deps.authorizer) authorizeKafkaApis(served, deps.authorizer);
   return served;
 }
