@@ -7,8 +7,8 @@
 // etcd and every gRPC listener and link on TLS, listeners requiring client certificates
 // (docs/security.md); it prints the environment that points the CLI at it.
 // `--auth` turns on authentication and ACLs (auth.mode authorize) with a new token key under
-// <data>/token.key every run, super user User:admin, and prints an admin token for the CLI; the
-// Kafka listeners stay off (they have no authentication yet, docs/security.md).
+// <data>/token.key every run, super user User:admin, and prints an admin token for the CLI; Kafka
+// clients authenticate with SASL/PLAIN (username = principal, password = token) or OAUTHBEARER.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -195,9 +195,8 @@ try {
     dataRoot,
     brokers: brokerCount,
     brokerPorts: brokerPorts.slice(0, brokerCount),
-    ...(args.auth
-      ? { auth: { mode: 'authorize', superUsers: ['User:admin'] } }
-      : { kafka: kafkaPorts.slice(0, brokerCount) }),
+    ...(args.auth ? { auth: { mode: 'authorize', superUsers: ['User:admin'] } } : {}),
+    kafka: kafkaPorts.slice(0, brokerCount),
     controllerPorts: [port('controller-port', args['controller-port'])],
     coordinatorPorts: [port('coordinator-port', args['coordinator-port'])],
     echo: args.verbose,
@@ -268,6 +267,16 @@ if (args.auth) {
   console.log('     an admin token for the CLI (24 h), and how to make others:');
   console.log(`     export TRIBUTARY_TOKEN=${await cluster.token('User:admin', 24 * 3600)}`);
   console.log(`     npx tributary auth token create --principal alice --key-file ${cluster.tokenKeyFile}`);
+  const protocol = ca ? 'SASL_SSL' : 'SASL_PLAINTEXT';
+  const ssl = ca
+    ? ` -X ssl.ca.location=${ca.caFile} -X ssl.certificate.location=${ca.dir}/admin.crt -X ssl.key.location=${ca.dir}/admin.key`
+    : '';
+  console.log(
+    `     Kafka clients: security.protocol=${protocol} sasl.mechanism=PLAIN, username admin, password the token`,
+  );
+  console.log(
+    `     e.g. kcat -b ${cluster.kafkaBootstrap[0]} -X security.protocol=${protocol}${ssl} -X sasl.mechanisms=PLAIN -X sasl.username=admin -X sasl.password=$TRIBUTARY_TOKEN -L`,
+  );
 }
 const kafkaClients =
   cluster.kafkaBootstrap.length > 0

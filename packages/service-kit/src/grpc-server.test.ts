@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ERROR_CODE_TRAILER } from '@tributary/errors';
@@ -64,6 +65,53 @@ describe('health conditions', () => {
       server.setServing(false);
       expect(await check('caught-up')).toBe('NOT_SERVING');
       expect(() => server.setCondition('other', true)).toThrow('unknown health condition other');
+    } finally {
+      client.close();
+      await server.stop(100);
+    }
+  });
+
+  it('serves the same statuses on a plaintext health port, and only health there', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const server = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      portSetting: 'port',
+      services: [],
+      reflection: {},
+      logger: createLogger({ service: 'test', instance: '0', level: 'silent' }),
+      conditions: ['caught-up'],
+      healthPort: free,
+    });
+    const client = new HealthClient(`127.0.0.1:${free}`, grpc.credentials.createInsecure());
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) =>
+        client['Check']({ service }, (err: Error | null, res: { status: string }) =>
+          err ? reject(err) : resolve(res.status),
+        ),
+      );
+    try {
+      expect(await check('')).toBe('NOT_SERVING');
+      server.setServing(true);
+      server.setCondition('caught-up', true);
+      expect([await check(''), await check('caught-up')]).toEqual(['SERVING', 'SERVING']);
+      const reflection = new grpc.Client(`127.0.0.1:${free}`, grpc.credentials.createInsecure());
+      const unimplemented = await new Promise<number>((resolve) =>
+        reflection.makeUnaryRequest(
+          '/t.S/Echo',
+          (x: Buffer) => x,
+          (x: Buffer) => x,
+          Buffer.alloc(0),
+          (err) => resolve(err?.code ?? 0),
+        ),
+      );
+      reflection.close();
+      expect(unimplemented).toBe(grpc.status.UNIMPLEMENTED);
     } finally {
       client.close();
       await server.stop(100);

@@ -41,6 +41,12 @@ export interface GrpcServerOptions {
    * is serving and its condition, set with `setCondition`, holds; both start false.
    */
   conditions?: readonly string[];
+  /**
+   * A second, plaintext listener on this port serving only grpc.health.v1 (the same statuses),
+   * for Kubernetes gRPC probes, which cannot speak TLS. Health says SERVING or NOT_SERVING and
+   * nothing else, so it needs neither TLS nor credentials. 0 or absent: none.
+   */
+  healthPort?: number;
 }
 
 /** A started server: its bound port, its health status, and a graceful stop. */
@@ -102,27 +108,28 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     { services: [...options.services.map((s) => s.name), 'grpc.health.v1.Health'] },
   ).addToServer(server);
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${options.host}:${options.port}`,
-      options.credentials ?? grpc.ServerCredentials.createInsecure(),
-      (err, bound) => {
-        if (err) {
-          const inUse = /EADDRINUSE|address already in use/i.test(err.message);
-          reject(
-            new Error(
-              inUse
-                ? `Port ${options.port} on ${options.host} is already in use (setting ${options.portSetting})`
-                : `Cannot listen on ${options.host}:${options.port} (setting ${options.portSetting}): ${err.message}`,
-              { cause: err },
-            ),
-          );
-        } else resolve(bound);
-      },
-    );
-  });
+  const port = await bind(
+    server,
+    options.host,
+    options.port,
+    options.credentials ?? grpc.ServerCredentials.createInsecure(),
+    options.portSetting,
+  );
   raiseFlowControlWindow(server, options.flowControlWindowBytes ?? FLOW_CONTROL_WINDOW_BYTES);
   options.logger.info({ host: options.host, port }, 'gRPC server listening');
+  let healthServer: grpc.Server | undefined;
+  if (options.healthPort) {
+    healthServer = new grpc.Server();
+    health.addToServer(healthServer);
+    await bind(
+      healthServer,
+      options.host,
+      options.healthPort,
+      grpc.ServerCredentials.createInsecure(),
+      'health.port',
+    );
+    options.logger.info({ host: options.host, port: options.healthPort }, 'plaintext health port listening');
+  }
 
   return {
     server,
@@ -139,16 +146,46 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     },
     stop: (graceMs) =>
       new Promise<void>((resolve) => {
+        // The health port closes last, so probes see NOT_SERVING rather than a refused connection.
+        const done = () => {
+          healthServer?.forceShutdown();
+          resolve();
+        };
         const timer = setTimeout(() => {
           server.forceShutdown();
-          resolve();
+          done();
         }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(timer);
-          resolve();
+          done();
         });
       }),
   };
+}
+
+/** Binds `server`; a failure names the setting of the port. */
+function bind(
+  server: grpc.Server,
+  host: string,
+  port: number,
+  credentials: grpc.ServerCredentials,
+  portSetting: string,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, credentials, (err, bound) => {
+      if (err) {
+        const inUse = /EADDRINUSE|address already in use/i.test(err.message);
+        reject(
+          new Error(
+            inUse
+              ? `Port ${port} on ${host} is already in use (setting ${portSetting})`
+              : `Cannot listen on ${host}:${port} (setting ${portSetting}): ${err.message}`,
+            { cause: err },
+          ),
+        );
+      } else resolve(bound);
+    });
+  });
 }
 
 /**

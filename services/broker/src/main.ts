@@ -83,6 +83,7 @@ void runService({
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
       credentials: transport.server,
+      healthPort: transport.healthPort,
       security,
       host: config.host,
       port: config.port,

@@ -195,6 +195,7 @@ void runService({
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
       credentials: transport.server,
+      healthPort: transport.healthPort,
       security,
       host: config.host,
       port: config.port,

@@ -29,6 +29,12 @@ export const tlsSettings = {
     doc: 'Name the certificates of the services this one calls must carry, checked instead of the host dialed (for services advertised by pod IP). Empty: the host dialed.',
     default: '',
   }),
+  'health.port': setting.int({
+    doc: 'A second, plaintext port serving only grpc.health.v1 (no data, no credentials), for Kubernetes gRPC probes, which cannot speak TLS; 0 = none.',
+    default: 0,
+    min: 0,
+    max: 65535,
+  }),
   'tls.reload.interval.ms': setting.int({
     doc: 'How often the TLS files are read again; a changed, valid certificate serves new connections without a restart.',
     default: 1000,
@@ -59,6 +65,8 @@ export interface ServiceTransport {
   readonly etcd: TlsFiles;
   /** The listener's files and client auth, for another listener of this process (`watchServerTls`). */
   readonly serverTls?: ServerTlsOptions;
+  /** `health.port`: a plaintext health-only listener beside a TLS one (0 = none). */
+  readonly healthPort: number;
 }
 
 const optional = (path: string) => (path === '' ? undefined : path);
@@ -90,6 +98,7 @@ export function transportFromConfig(config: TlsConfig, logger: Logger): ServiceT
       server: grpc.ServerCredentials.createInsecure(),
       links: grpc.credentials.createInsecure(),
       etcd,
+      healthPort: config['health.port'],
     };
   }
   if (clientAuth !== 'none' && caFile === undefined)
@@ -113,6 +122,7 @@ export function transportFromConfig(config: TlsConfig, logger: Logger): ServiceT
       }),
       etcd,
       serverTls: { ...files, clientAuth, reloadIntervalMs },
+      healthPort: config['health.port'],
     };
   } catch (err) {
     throw new InvalidConfigError('tls.cert.file / tls.key.file / tls.ca.file', (err as Error).message);

@@ -149,6 +149,7 @@ export class KafkaConnection {
 
   /** Runs one request; resolves to its framed answer, or undefined for none (or a closed connection). */
   async #handle(frame: Buffer): Promise<Buffer[] | undefined> {
+    if (this.options.session.rawSaslNext) return this.#rawSasl(frame);
     const decoded = decodeRequest(frame, this.#apis);
     if (decoded.kind === 'malformed') {
       this.#fail({ reason: decoded.reason, apiKey: decoded.header?.apiKey }, 'malformed request; closing');
@@ -185,6 +186,18 @@ export class KafkaConnection {
       this.#fail({ api: served.api.name, err: String(err) }, 'request handler failed; closing');
       return undefined;
     }
+  }
+
+  /** After SaslHandshake v0: the frame is the mechanism's bytes; success is an empty frame. */
+  async #rawSasl(frame: Buffer): Promise<Buffer[] | undefined> {
+    const { session } = this.options;
+    session.rawSaslNext = false;
+    const refusal = await session.authenticate(frame);
+    if (refusal !== undefined) {
+      this.#fail({ reason: refusal }, 'kafka SASL authentication refused (handshake v0); closing');
+      return undefined;
+    }
+    return [Buffer.alloc(4)];
   }
 
   #unsupportedApiVersions(): Message {

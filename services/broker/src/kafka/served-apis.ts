@@ -44,7 +44,7 @@ import { PRODUCE } from './messages/produce';
 import { SASL_AUTHENTICATE, SASL_HANDSHAKE } from './messages/sasl';
 import { SYNC_GROUP } from './messages/sync-group';
 import { CREATE_PARTITIONS, CREATE_TOPICS, DELETE_TOPICS } from './messages/topic-admin';
-import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl/sasl-handlers';
+import { type SaslLogger, saslAuthenticateHandler, saslHandshakeHandler } from './sasl/sasl-handlers';
 import type { ServedApi } from './served-api';
 
 export interface KafkaFrontDoorDeps {
@@ -56,7 +56,7 @@ export interface KafkaFrontDoorDeps {
   readonly clients: ClusterClients;
   readonly groups: KafkaGroupMembership;
   /** Authentication is on: serve SaslHandshake and SaslAuthenticate (logging refusals here). */
-  readonly sasl?: { readonly logger: { info(fields: object, msg: string): void } };
+  readonly sasl?: { readonly logger: SaslLogger };
   /** ACLs are on: every API but ApiVersions and SASL is authorized by them. */
   readonly authorizer?: () => AclAuthorizer;
 }

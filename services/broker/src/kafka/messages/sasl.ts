@@ -1,8 +1,9 @@
 /**
- * SaslHandshake (key 17), version 1 only, and SaslAuthenticate (key 36), versions 0-2 (KIP-152):
+ * SaslHandshake (key 17), versions 0-1, and SaslAuthenticate (key 36), versions 0-2 (KIP-152):
  * the handshake picks a mechanism, then SaslAuthenticate carries the mechanism's bytes inside
- * ordinary Kafka requests. Handshake v0 (raw SASL frames outside the Kafka framing) is not
- * served; every current client (kafkajs, librdkafka, the Java client) uses v1 when offered.
+ * ordinary Kafka requests (v1), or the next frame carries them raw (v0, KIP-43). Every current
+ * client (kafkajs, librdkafka, the Java client) uses v1 when offered; librdkafka only enables SASL
+ * when v0 is advertised too.
  */
 import type { KafkaApi } from '../api';
 import { arrayOf, field } from '../protocol/schema';
@@ -10,7 +11,7 @@ import { arrayOf, field } from '../protocol/schema';
 export const SASL_HANDSHAKE: KafkaApi = {
   key: 17,
   name: 'SaslHandshake',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
   flexibleFrom: Number.MAX_SAFE_INTEGER,
   request: [field('mechanism', 'string', '0+')],

@@ -9,6 +9,7 @@
  * same principal; a request after the expiry closes the connection.
  */
 import type { VerifiedToken } from '@tributary/auth';
+import { parseSaslClaim, type SaslMechanism } from './sasl-credentials';
 
 /** How the listener checks credentials: the service's one token verifier. */
 export interface KafkaAuthentication {
@@ -19,8 +20,14 @@ export class KafkaSession {
   #principal: string | undefined;
   /** When the SASL session ends (the token's expiry); Infinity for a certificate's principal. */
   #expiresAtMs = Number.POSITIVE_INFINITY;
-  /** The mechanism SaslHandshake chose, waiting for SaslAuthenticate. */
-  mechanism: string | undefined;
+  /** The mechanism SaslHandshake chose, waiting for SaslAuthenticate (or, after v0, raw bytes). */
+  mechanism: SaslMechanism | undefined;
+  /**
+   * Set by SaslHandshake v0 (KIP-43): the next frame is the mechanism's bytes without a Kafka
+   * request header, answered with a bare size-prefixed frame (librdkafka asks for v0 to be
+   * advertised, though it sends v1 when offered).
+   */
+  rawSaslNext = false;
   /** Set by a handler whose answer ends the connection (a failed authentication). */
   closeAfterResponse = false;
 
@@ -47,16 +54,33 @@ export class KafkaSession {
   }
 
   /**
-   * Records a successful SaslAuthenticate. A SASL re-authentication must keep the principal
-   * (Kafka's rule); a SASL login over a certificate-authenticated connection replaces the
-   * certificate's principal (Kafka's SASL_SSL).
+   * Checks the chosen mechanism's client message: its token verified, the names it claims equal
+   * to the token's principal. Resolves to why it was refused, or undefined once the session is
+   * authenticated. A SASL re-authentication must keep the principal (Kafka's rule); a SASL login
+   * over a certificate-authenticated connection replaces the certificate's principal (Kafka's
+   * SASL_SSL).
    */
-  authenticated(token: VerifiedToken): void {
-    const sasl = Number.isFinite(this.#expiresAtMs);
-    if (sasl && this.#principal !== undefined && this.#principal !== token.principal)
-      throw new Error(`a connection of ${this.#principal} cannot re-authenticate as ${token.principal}`);
+  async authenticate(bytes: Buffer): Promise<string | undefined> {
+    const mechanism = this.mechanism;
+    this.mechanism = undefined;
+    if (mechanism === undefined || this.authentication === undefined)
+      return 'SaslAuthenticate without a SaslHandshake before it';
+    let token: VerifiedToken;
+    try {
+      const claim = parseSaslClaim(mechanism, bytes);
+      token = await this.authentication.verifyToken(claim.token);
+      const other = claim.claimedPrincipals.find((p) => p !== token.principal);
+      if (other !== undefined)
+        return `${mechanism}: the token is for ${token.principal}, not ${other} (the SASL username must name the token's principal)`;
+    } catch (err) {
+      // TokenError (signature, expiry, issuer) or SaslFormatError.
+      return `${mechanism}: ${(err as Error).message}`;
+    }
+    if (Number.isFinite(this.#expiresAtMs) && this.#principal !== token.principal)
+      return `${mechanism}: a connection of ${this.#principal} cannot re-authenticate as ${token.principal}`;
     this.#principal = token.principal;
     this.#expiresAtMs = token.expiresAtMs;
+    return undefined;
   }
 
   /** Milliseconds until the session expires (0 = no limit), for SaslAuthenticate's answer. */
