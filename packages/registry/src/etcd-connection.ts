@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Interceptor } from '@grpc/grpc-js';
+import type { ChannelCredentials, Interceptor } from '@grpc/grpc-js';
 import { Etcd3, type IOptions, type Namespace } from 'etcd3';
 import { clusterNamespace } from './keys';
 
@@ -14,10 +14,16 @@ export interface EtcdConnectionOptions {
   interceptors?: readonly Interceptor[];
   /**
    * PEM files for `https://` endpoints: the CA that verifies etcd (absent: Node's public roots)
-   * and a client certificate for etcd's `--client-cert-auth`. Read once, at connect: etcd3 makes
-   * its channel credentials once, so a rotated etcd client certificate needs a restart.
+   * and a client certificate for etcd's `--client-cert-auth`, read once at connect. Services pass
+   * `credentials` instead, which follow their files.
    */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /**
+   * Channel credentials for `https://` endpoints that re-read their files (@tributary/proto's
+   * `createChannelCredentials`): each new connection to etcd uses the current CA and client
+   * certificate, so a rotated etcd client certificate needs no restart. Wins over `tls`.
+   */
+  credentials?: ChannelCredentials;
 }
 
 /** One etcd client and the namespace every Tributary key is built inside. */
@@ -36,12 +42,13 @@ export async function connectEtcd(options: EtcdConnectionOptions): Promise<EtcdC
   const client = new Etcd3({
     hosts: [...options.endpoints],
     dialTimeout: options.connectTimeoutMs ?? 5000,
-    ...etcdCredentials(options.tls),
+    ...(options.credentials ? {} : etcdCredentials(options.tls)),
     // etcd3 hands grpcOptions to each grpc-js client it makes, whose options take interceptors.
     ...(options.interceptors?.length
       ? { grpcOptions: { interceptors: [...options.interceptors] } as Record<string, unknown> }
       : {}),
   });
+  if (options.credentials) useCredentials(client, options.credentials);
   const ns = client.namespace(clusterNamespace(options.clusterName));
   const deadline = Date.now() + (options.connectTimeoutMs ?? 5000);
   try {
@@ -54,6 +61,23 @@ export async function connectEtcd(options: EtcdConnectionOptions): Promise<EtcdC
     );
   }
   return { client, ns, close: () => client.close() };
+}
+
+/**
+ * Makes every etcd3 host build its gRPC clients with `credentials`. etcd3 1.1 takes only PEM
+ * bytes (made into credentials once, in its constructor), so this replaces the credentials of
+ * its private per-host objects before the first call creates a client; if an etcd3 upgrade
+ * renames them, start-up fails here rather than quietly reading the files once.
+ */
+function useCredentials(client: Etcd3, credentials: ChannelCredentials): void {
+  const hosts = (client as unknown as { pool?: { hosts?: { channelCredentials?: unknown }[] } }).pool?.hosts;
+  if (!Array.isArray(hosts) || hosts.some((h) => !('channelCredentials' in h))) {
+    client.close();
+    throw new Error(
+      'etcd3 no longer keeps per-host channel credentials: cannot use reloading etcd TLS files',
+    );
+  }
+  for (const host of hosts) host.channelCredentials = credentials;
 }
 
 /** etcd3's `credentials` from PEM files; none (plaintext, or public roots for https) without files. */

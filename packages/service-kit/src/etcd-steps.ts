@@ -1,5 +1,5 @@
 import type { Interceptor } from '@grpc/grpc-js';
-import type { TlsFiles } from '@tributary/proto';
+import { type ClientTlsOptions, createChannelCredentials } from '@tributary/proto';
 import {
   connectEtcd,
   EphemeralKey,
@@ -17,8 +17,11 @@ export function etcdStep(options: {
   clusterName: string;
   /** Client interceptors for every etcd call (`ServiceContext.telemetry.etcdInterceptors`). */
   interceptors?: readonly Interceptor[];
-  /** CA and client certificate files for `https://` endpoints (`ServiceContext.transport.etcd`). */
-  tls?: TlsFiles;
+  /**
+   * CA and client certificate files for `https://` endpoints (`ServiceContext.transport.etcd`),
+   * re-read while connected like the other TLS files: new connections use the current ones.
+   */
+  tls?: ClientTlsOptions;
 }): Step & {
   get(): EtcdConnection;
 } {
@@ -30,7 +33,9 @@ export function etcdStep(options: {
         endpoints: options.endpoints,
         clusterName: options.clusterName,
         ...(options.interceptors ? { interceptors: options.interceptors } : {}),
-        ...(options.tls ? { tls: options.tls } : {}),
+        ...(options.tls?.caFile !== undefined || options.tls?.certFile !== undefined
+          ? { credentials: createChannelCredentials(options.tls) }
+          : {}),
       });
     },
     stop() {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { InvalidConfigError } from '@tributary/errors';
-import { createChannelCredentials, type TlsFiles } from '@tributary/proto';
+import { type ClientTlsOptions, createChannelCredentials } from '@tributary/proto';
 import { type ConfigOf, setting } from '../config';
 import type { Logger } from '../logger';
 import { type ClientAuth, createServerCredentials, type ServerTlsOptions } from './server-credentials';
@@ -45,7 +45,7 @@ export const tlsSettings = {
     default: '',
   }),
   'etcd.tls.cert.file': setting.string({
-    doc: 'PEM client certificate for etcd’s `--client-cert-auth`. Read at start-up.',
+    doc: 'PEM client certificate for etcd’s `--client-cert-auth`, re-read like the other TLS files.',
     default: '',
   }),
   'etcd.tls.key.file': setting.string({ doc: 'PEM private key of `etcd.tls.cert.file`.', default: '' }),
@@ -61,8 +61,8 @@ export interface ServiceTransport {
   readonly server: grpc.ServerCredentials;
   /** For every client this service makes to another service (`createClient(…, { credentials })`). */
   readonly links: grpc.ChannelCredentials;
-  /** For `etcdStep({ tls })`; used with `https://` endpoints. */
-  readonly etcd: TlsFiles;
+  /** For `etcdStep({ tls })`; used with `https://` endpoints, files re-read like the others. */
+  readonly etcd: ClientTlsOptions;
   /** The listener's files and client auth, for another listener of this process (`watchServerTls`). */
   readonly serverTls?: ServerTlsOptions;
   /** `health.port`: a plaintext health-only listener beside a TLS one (0 = none). */
@@ -80,10 +80,19 @@ export function transportFromConfig(config: TlsConfig, logger: Logger): ServiceT
   const certFile = optional(config['tls.cert.file']);
   const keyFile = optional(config['tls.key.file']);
   const caFile = optional(config['tls.ca.file']);
-  const etcd = {
+  const etcd: ClientTlsOptions = {
     ...(optional(config['etcd.tls.ca.file']) ? { caFile: config['etcd.tls.ca.file'] } : {}),
     ...(optional(config['etcd.tls.cert.file']) ? { certFile: config['etcd.tls.cert.file'] } : {}),
     ...(optional(config['etcd.tls.key.file']) ? { keyFile: config['etcd.tls.key.file'] } : {}),
+    reloadIntervalMs: config['tls.reload.interval.ms'],
+    onReload: (event) => {
+      if (event.error !== undefined)
+        logger.warn(
+          { err: event.error },
+          'etcd TLS files changed but are not usable; keeping the previous ones',
+        );
+      else logger.info({ changed: event.changed }, 'etcd TLS files reloaded');
+    },
   };
   if ((etcd.certFile === undefined) !== (etcd.keyFile === undefined))
     throw new InvalidConfigError('etcd.tls.cert.file / etcd.tls.key.file', 'give both or neither');
