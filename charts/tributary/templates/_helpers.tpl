@@ -73,7 +73,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.etcd.enabled }}
 {{- $urls := list }}
 {{- range $i := until (int .Values.etcd.replicas) }}
-{{- $urls = append $urls (printf "http://%s-etcd-%d.%s.%s.svc.%s:2379" (include "tributary.fullname" $) $i (include "tributary.etcdHeadless" $) $.Release.Namespace $.Values.clusterDomain) }}
+{{- $urls = append $urls (printf "%s://%s-etcd-%d.%s.%s.svc.%s:2379" (ternary "https" "http" $.Values.tls.enabled) (include "tributary.fullname" $) $i (include "tributary.etcdHeadless" $) $.Release.Namespace $.Values.clusterDomain) }}
 {{- end }}
 {{- join "," $urls }}
 {{- else }}
