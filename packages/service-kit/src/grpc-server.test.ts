@@ -35,9 +35,9 @@ describe('health conditions', () => {
       .v1.Health.service,
     'Health',
   );
-
-  it('reports a condition SERVING only while the server serves and the condition holds', async () => {
-    const server = await startGrpcServer({
+  /** A server with one health condition (and, when given, a health port). */
+  const startServer = (healthPort?: number) =>
+    startGrpcServer({
       host: '127.0.0.1',
       port: 0,
       portSetting: 'port',
@@ -45,14 +45,23 @@ describe('health conditions', () => {
       reflection: {},
       logger: createLogger({ service: 'test', instance: '0', level: 'silent' }),
       conditions: ['caught-up'],
+      ...(healthPort === undefined ? {} : { healthPort }),
     });
-    const client = new HealthClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+  /** A health client on `port` and its Check call. */
+  const healthClient = (port: number) => {
+    const client = new HealthClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const check = (service: string) =>
       new Promise<string>((resolve, reject) =>
         client['Check']({ service }, (err: Error | null, res: { status: string }) =>
           err ? reject(err) : resolve(res.status),
         ),
       );
+    return { client, check };
+  };
+
+  it('reports a condition SERVING only while the server serves and the condition holds', async () => {
+    const server = await startServer();
+    const { client, check } = healthClient(server.port);
     try {
       expect([await check(''), await check('caught-up')]).toEqual(['NOT_SERVING', 'NOT_SERVING']);
       server.setCondition('caught-up', true);
@@ -78,23 +87,8 @@ describe('health conditions', () => {
         probe.close(() => resolve(port));
       });
     });
-    const server = await startGrpcServer({
-      host: '127.0.0.1',
-      port: 0,
-      portSetting: 'port',
-      services: [],
-      reflection: {},
-      logger: createLogger({ service: 'test', instance: '0', level: 'silent' }),
-      conditions: ['caught-up'],
-      healthPort: free,
-    });
-    const client = new HealthClient(`127.0.0.1:${free}`, grpc.credentials.createInsecure());
-    const check = (service: string) =>
-      new Promise<string>((resolve, reject) =>
-        client['Check']({ service }, (err: Error | null, res: { status: string }) =>
-          err ? reject(err) : resolve(res.status),
-        ),
-      );
+    const server = await startServer(free);
+    const { client, check } = healthClient(free);
     try {
       expect(await check('')).toBe('NOT_SERVING');
       server.setServing(true);
