@@ -73,11 +73,15 @@ describe('etcd client certificate rotation', () => {
 
       // A topic created now is written by the controller and picked up by the broker through etcd.
       await client.admin().createTopics([{ name: 'after', numPartitions: 1, replicationFactor: 1 }]);
+      await waitFor(async () => (await client.admin().listTopics()).includes('after'), {
+        timeoutMs: 30_000,
+        description: 'the broker to see the new topic through the restarted etcd',
+      });
       const producer = client.producer({ lingerMs: 1 });
       await producer.send({ topic: 'after', messages: [{ value: 'over the new etcd CA' }] });
       await producer.disconnect();
       expect((await client.admin().fetchTopicOffsets('after'))[0]!.latest).toBe(1);
-      expect(await client.admin().listTopics()).toEqual(['after', 'before']);
+      expect((await client.admin().listTopics()).sort()).toEqual(['after', 'before']);
     } finally {
       await client.close();
     }
