@@ -3,9 +3,13 @@
 //   npm run bench:groups            (BENCH_SECONDS (5) per commit phase, BENCH_RUNS (9) repeats of the others)
 //
 // 1. Commits/s one coordinator sustains with 100 members each committing its partition as fast
-//    as the answers come back (members spread over child processes so the client side is not the
-//    bottleneck), beside etcd's own rate of guarded txns (compare + put, what each commit would
-//    cost without coalescing) from 100 concurrent loops, measured in the same run.
+//    as the answers come back (members spread over child processes), beside etcd's own rate of
+//    guarded txns (compare + put, what each commit would cost without coalescing) from 100
+//    concurrent loops, measured in the same run; with the coordinator's mean etcd write time (its
+//    histogram) and the CPU ms per commit of the coordinator and of the member processes, which
+//    show whether etcd or the calls themselves bound the loop (docs/performance.md).
+//    A/B knobs: BENCH_COMMITS_ONLY=1 (this case only), BENCH_COORDINATOR_ARGS (coordinator flags),
+//    BENCH_COMMIT_INTERVAL_MS (each member's pause between commits), BENCH_PIPELINE (8).
 // 2. Time from a member process's kill -9 to its partitions being assigned to the other members.
 // 3. Rebalance time when an 11th member joins 10, eager (range) vs cooperative-sticky, members
 //    committing revoked partitions before confirming the revoke as a consumer does.
