@@ -441,7 +441,7 @@ export class PartitionLog implements PartitionReader {
     this.flush();
     this.#active.onBecomeInactive();
     this.#active.flushIndexes(true);
-    this.#snapshotProducerState(true);
+    this.#snapshotProducerState();
     this.#flusher.checkpointNow();
     this.checkpointHighWatermark();
     for (const segment of this.#segments) segment.close();
@@ -500,11 +500,11 @@ export class PartitionLog implements PartitionReader {
 
   /**
    * Starts a new active segment at the log end offset; the old one is fsynced in the background.
-   * The producer state is snapshotted at the new base offset (not fsynced: a snapshot lost in a
-   * crash only means a longer scan at the next open).
+   * The producer state is snapshotted at the new base offset (never fsynced: a snapshot lost in a
+   * crash only means a longer walk at the next open).
    */
   #roll(): void {
-    this.#snapshotProducerState(false);
+    this.#snapshotProducerState();
     this.#active.onBecomeInactive();
     this.#segments.push(Segment.create(this.dir, this.logEndOffset, this.#segmentOptions()));
     this.flushAsync().catch((err) => this.#onBackgroundError(err));
@@ -541,7 +541,7 @@ export class PartitionLog implements PartitionReader {
    * Snapshots the producer state at the log end offset, and drops earlier snapshots inside the
    * active segment (taken at a former close): one per segment base is what truncation needs.
    */
-  #snapshotProducerState(durable: boolean): void {
-    writeSnapshot(this.dir, this.producerState, this.logEndOffset, this.#active.baseOffset, durable);
+  #snapshotProducerState(): void {
+    writeSnapshot(this.dir, this.producerState, this.logEndOffset, this.#active.baseOffset);
   }
 }

@@ -99,9 +99,8 @@ export function writeSnapshot(
   state: ProducerStateManager,
   logEnd: number,
   activeBase: number,
-  durable: boolean,
 ): void {
-  writeProducerSnapshot(dir, logEnd, state.entries(), durable);
+  writeProducerSnapshot(dir, logEnd, state.entries());
   for (const o of listProducerSnapshots(dir)) {
     if (o > activeBase && o < logEnd) deleteProducerSnapshot(dir, o);
   }
