@@ -1,3 +1,4 @@
+export { LazyAsyncLocalStorageContextManager } from './context-manager';
 export { parseKeyValueList, type SamplerName, type TracingConfig, tracingConfigFromEnv } from './env-config';
 export {
   contextFromField,

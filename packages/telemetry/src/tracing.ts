@@ -14,6 +14,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { LazyAsyncLocalStorageContextManager } from './context-manager';
 import type { TracingConfig } from './env-config';
 import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
@@ -51,7 +52,7 @@ function samplerOf(config: TracingConfig): Sampler {
 
 /**
  * Starts tracing for this process and registers it with the OpenTelemetry API (W3C trace
- * context propagation, AsyncLocalStorage context), so `trace.getTracer(TRACER_NAME)` anywhere in
+ * context propagation, AsyncLocalStorage context once a span context is entered), so `trace.getTracer(TRACER_NAME)` anywhere in
  * the process yields it. With `config.enabled` false nothing is registered and the tracer is the
  * API's no-op one: spans cost nothing and no header is ever written. `exporter` overrides the
  * configured one (tests pass an InMemorySpanExporter, exported synchronously).
@@ -92,7 +93,12 @@ export function startTracing(
     idGenerator,
     spanProcessors: [processor],
   });
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // AsyncLocalStorage only once a span context is entered (context-manager.ts): the export's
+  // suppress-tracing context alone would turn Node 20's async hooks on for every promise.
+  provider.register({
+    propagator: new W3CTraceContextPropagator(),
+    contextManager: new LazyAsyncLocalStorageContextManager(),
+  });
   const head = new HeadSampler(provider, sampler, config.sampler, config.samplerRatio, idGenerator);
   registerHeadSampler(head);
   let stopped: Promise<void> | undefined;
