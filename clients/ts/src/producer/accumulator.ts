@@ -10,6 +10,7 @@
  * thousands of partitions (issue 13). `lingerMs` 0 likewise seals on one setImmediate.
  */
 import type { RecordInput } from '@tributary/record-batch';
+import type { RequestTraceContext } from '../telemetry/send-tracing';
 import { estimateSize, ProducerBatch, type SendCall } from './batch';
 import type { ResolvedProducerOptions } from './types';
 
@@ -70,8 +71,15 @@ export class RecordAccumulator {
     return pq;
   }
 
-  /** Adds record `index` of `call` to the partition's open batch. */
-  append(topic: string, partition: number, input: RecordInput, call: SendCall, index: number): void {
+  /** Adds record `index` of `call` to the partition's open batch; `traced`: the record is sampled. */
+  append(
+    topic: string,
+    partition: number,
+    input: RecordInput,
+    call: SendCall,
+    index: number,
+    traced?: RequestTraceContext,
+  ): void {
     const pq = this.partition(topic, partition);
     let b = pq.open;
     if (b === undefined) {
@@ -87,7 +95,7 @@ export class RecordAccumulator {
       this.#linger(pq, b);
     }
     b.records.push(input);
-    if (call.traceContext !== undefined) b.traceContext ??= call.traceContext;
+    if (traced !== undefined) b.traceContext ??= traced;
     b.owners.push(call);
     b.indices.push(index);
     b.bytes += estimateSize(input);

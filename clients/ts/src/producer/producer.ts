@@ -148,9 +148,8 @@ export class Producer {
         if (traced !== undefined) {
           spans ??= new Array(messages.length);
           spans[i] = traced;
-          call.traceContext ??= traced.context;
         }
-        this.#accumulator.append(topic, partition, input, call, i);
+        this.#accumulator.append(topic, partition, input, call, i, traced?.context);
       }
       if (spans !== undefined) {
         const traced = spans;

@@ -170,6 +170,7 @@ export class Sender {
   }
 
   #sendRequest(stream: ProduceStreamConnection, batches: ProducerBatch[]): void {
+    const request: ProduceRequest = { acks: this.options.acks, timeoutMs: this.options.ackTimeoutMs };
     const topics = new Map<string, { partition: number; recordBatches: Buffer }[]>();
     for (const b of batches) {
       const pq = this.accumulator.partition(b.topic, b.partition);
@@ -184,19 +185,22 @@ export class Sender {
       b.attempts++;
       if (b.attempts === 1) this.metrics.batchSent(b.topic, bytes.length, b.records.length);
       const list = topics.get(b.topic) ?? [];
-      list.push({ partition: b.partition, recordBatches: bytes });
+      const data: { partition: number; recordBatches: Buffer; traced?: boolean } = {
+        partition: b.partition,
+        recordBatches: bytes,
+      };
+      // A sampled record in the request: its context goes on the request, and its partition is
+      // marked so the broker traces that partition's append only (none when untraced).
+      if (b.traceContext !== undefined && request.traceContext === undefined) {
+        request.traceContext = b.traceContext;
+        data.traced = true;
+      }
+      list.push(data);
       topics.set(b.topic, list);
     }
     const sent = batches.filter((b) => b.inFlight);
     if (sent.length === 0) return;
-    const request: ProduceRequest = {
-      acks: this.options.acks,
-      timeoutMs: this.options.ackTimeoutMs,
-      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-    };
-    // A traced record in the request: the broker's spans join its trace (none when untraced).
-    const traceContext = sent.find((b) => b.traceContext !== undefined)?.traceContext;
-    if (traceContext !== undefined) request.traceContext = traceContext;
+    request.topics = [...topics].map(([topic, partitions]) => ({ topic, partitions }));
     stream.send(request).then(
       (res) => {
         const results = new Map<string, ProducePartitionResponse__Output>();

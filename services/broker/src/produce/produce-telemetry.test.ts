@@ -25,12 +25,37 @@ describe('broker produce span shapes', () => {
   beforeEach(() => exporter.reset());
   const metrics = () => createBrokerMetrics(new Registry(), { all: () => [] }, '/');
 
+  it('a traced request from a client that marks no partition: every partition is traced', async () => {
+    const scope = produceObserver(metrics(), tracer, true).begin(request(true), 1);
+    scope.append('orders', 1, false, 10, () => 0);
+    scope.append('orders', 2, false, 10, () => 0);
+    scope.end();
+    expect(exporter.getFinishedSpans().filter((s) => s.name === 'append orders')).toHaveLength(2);
+  });
+
+  it('a traced request with a marked partition: only that partition’s append and wait are spans', async () => {
+    const req = request(true);
+    const partitions = req.topics[0]!.partitions as unknown as { partition: number; traced: boolean }[];
+    partitions.push({ ...partitions[0]!, partition: 2 });
+    partitions[1]!.traced = true;
+    const scope = produceObserver(metrics(), tracer, true).begin(req, -1);
+    scope.append('orders', 1, false, 10, () => 0);
+    scope.append('orders', 2, true, 10, () => 0);
+    await scope.replicationWait('orders', 1, false, Promise.resolve(undefined));
+    await scope.replicationWait('orders', 2, true, Promise.resolve(undefined));
+    scope.end();
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name).sort()).toEqual(['append orders', 'produce', 'replication wait orders']);
+    for (const s of spans.filter((x) => x.name !== 'produce'))
+      expect(s.attributes['messaging.destination.partition.id']).toBe('2');
+  });
+
   it('a traced request: produce (SERVER, child of the send) with append and replication wait under it', async () => {
     const m = metrics();
     const scope = produceObserver(m, tracer, true).begin(request(true), -1);
-    const offset = scope.append('orders', 1, 10, () => 7);
+    const offset = scope.append('orders', 1, false, 10, () => 7);
     expect(offset).toBe(7);
-    await scope.replicationWait('orders', 1, Promise.resolve(undefined));
+    await scope.replicationWait('orders', 1, false, Promise.resolve(undefined));
     scope.end();
     const spans = exporter.getFinishedSpans();
     const produce = spans.find((s) => s.name === 'produce')!;
@@ -54,7 +79,7 @@ describe('broker produce span shapes', () => {
   it('an untraced request costs no span but is counted', async () => {
     const m = metrics();
     const scope = produceObserver(m, tracer, true).begin(request(false), 1);
-    scope.append('orders', 1, 10, () => 0);
+    scope.append('orders', 1, false, 10, () => 0);
     scope.end();
     expect(exporter.getFinishedSpans()).toHaveLength(0);
     expect((await m.produceRequests.get()).values[0]).toMatchObject({ labels: { acks: '1' }, value: 1 });
@@ -62,7 +87,7 @@ describe('broker produce span shapes', () => {
 
   it('a failed replication wait marks its span as an error', async () => {
     const scope = produceObserver(metrics(), tracer, true).begin(request(true), -1);
-    await scope.replicationWait('orders', 1, Promise.resolve(new Error('REQUEST_TIMED_OUT')));
+    await scope.replicationWait('orders', 1, false, Promise.resolve(new Error('REQUEST_TIMED_OUT')));
     scope.end();
     expect(exporter.getFinishedSpans().find((s) => s.name === 'replication wait orders')!.status.code).toBe(
       2,

@@ -5,8 +5,12 @@
  * own, so an untraced request costs no span.
  *
  * Span shape (names in @tributary/telemetry): `produce` (SERVER, child of the producer's `send`)
- * → `append <topic>` per partition, and under acks=all `replication wait <topic>` per partition,
- * which ends when the high watermark covers the batch (or the wait fails).
+ * → `append <topic>` for the partition holding that record (the one the client marks `traced`;
+ * every partition when none is marked, as older clients send), and under acks=all
+ * `replication wait <topic>` for it, which ends when the high watermark covers the batch (or the
+ * wait fails). Other partitions of the request belong to records not in that trace: at 1 %
+ * sampling nearly every request holds a sampled record, and spans for all its partitions were
+ * most of the broker's tracing cost.
  */
 import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { ProduceRequest__Output } from '@tributary/proto';
@@ -15,10 +19,18 @@ import type { BrokerMetrics } from '../metrics';
 
 /** One produce request's telemetry, from receipt to answer. */
 export interface ProduceScope {
-  /** Runs one partition's append (synchronous) inside its span; counts its bytes. */
-  append<T>(topic: string, partition: number, bytes: number, fn: () => T): T;
+  /**
+   * Runs one partition's append (synchronous), inside its span when the partition is traced
+   * (`traced`: the client's mark on the partition data); counts its bytes.
+   */
+  append<T>(topic: string, partition: number, traced: boolean, bytes: number, fn: () => T): T;
   /** Covers one partition's acks=all wait; `wait` resolves to an error or undefined. */
-  replicationWait<E>(topic: string, partition: number, wait: Promise<E | undefined>): Promise<E | undefined>;
+  replicationWait<E>(
+    topic: string,
+    partition: number,
+    traced: boolean,
+    wait: Promise<E | undefined>,
+  ): Promise<E | undefined>;
   /** The request is answered. */
   end(): void;
 }
@@ -64,10 +76,13 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
               parent,
             );
       const inside = span === undefined ? undefined : trace.setSpan(parent!, span);
+      // Partitions the client marked: only they are traced; none marked (older client): all.
+      const marked = inside !== undefined && req.topics.some((t) => t.partitions.some((p) => p.traced));
+      const untraced = (traced: boolean) => inside === undefined || (marked && !traced);
       return {
-        append(topic, partition, bytes, fn) {
+        append(topic, partition, traced, bytes, fn) {
           metrics.bytesIn.inc({ topic }, bytes);
-          if (inside === undefined) return fn();
+          if (untraced(traced)) return fn();
           const child = tracer.startSpan(
             SpanName.append(topic),
             { attributes: attrs(topic, partition) },
@@ -82,8 +97,8 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
             if (child.isRecording()) child.end();
           }
         },
-        replicationWait(topic, partition, wait) {
-          if (inside === undefined) return wait;
+        replicationWait(topic, partition, traced, wait) {
+          if (untraced(traced)) return wait;
           const child = tracer.startSpan(
             SpanName.replicationWait(topic),
             { attributes: attrs(topic, partition) },

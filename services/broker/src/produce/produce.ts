@@ -122,7 +122,9 @@ function appendOne(
     else if (data.data === 'records' && data.records) bytes = encodePlain(data.records.records);
     else throw new TributaryError('INVALID_REQUEST', 'neither record_batches nor records is set');
     const r = scope
-      ? scope.append(topic, data.partition, bytes.length, () => p.appendAsLeader(bytes, acks === -1))
+      ? scope.append(topic, data.partition, data.traced, bytes.length, () =>
+          p.appendAsLeader(bytes, acks === -1),
+        )
       : p.appendAsLeader(bytes, acks === -1);
     out.baseOffset = r.baseOffset;
     out.logAppendTimeMs = r.logAppendTime;
@@ -130,7 +132,7 @@ function appendOne(
     if (deadline !== undefined) {
       const wait = p.waitForHighWatermark(r.endOffset, deadline);
       waits.push(
-        (scope ? scope.replicationWait(topic, data.partition, wait) : wait).then((err) => {
+        (scope ? scope.replicationWait(topic, data.partition, data.traced, wait) : wait).then((err) => {
           if (err !== undefined) fail(err);
         }),
       );
