@@ -1,26 +1,32 @@
-// The cost of tracing (issue 14): produce and consume throughput with tracing off, on at 1 %
-// sampling and on at 100 %, side by side in one run against one local cluster (etcd, 1
-// controller, 1 broker, 1 coordinator). Each case runs `tributary perf produce` then `tributary
-// perf consume --group` as child processes with its OTEL_* environment: off = no OTEL_* at all;
-// 1 % = parentbased_traceidratio 0.01; 100 % = always_on. The services export too (they follow
-// the producer's decision: parentbased_always_off for their own roots). Spans go over OTLP/HTTP
-// to a sink in this process that reads and drops them, so the figures are our cost, not a
-// collector's. Rounds interleave the cases, and each round starts with a different one, so slow
-// drift of a shared machine's load falls on every case alike. Each case's ratio is the median,
-// over rounds, of its throughput divided by the same round's tracing-off throughput. The load
-// average is printed and recorded before and after the run. Besides records/s it records CPU
-// per record: the client's (`cpuMs` of `perf --json`) and the broker's (from /proc/<pid>/stat
-// around each run), steadier than throughput on a shared machine; cost = CPU ratio − 1.
-// Writes bench/results/tracing.json. Goal: 1 % costs at most 3 %.
+// The cost of tracing (issue 14): produce and consume with tracing off and on at 1 % sampling,
+// as interleaved pairs in one run against one local cluster (etcd, 1 controller, 1 broker, 1
+// coordinator), plus one run at 100 % (the price of a sampled record). Each case runs `tributary
+// perf produce` then `tributary perf consume --group` as child processes with its OTEL_*
+// environment: off = no OTEL_* at all; 1 % = parentbased_traceidratio 0.01; 100 % = always_on.
+// The services export too (they follow the producer's decision: parentbased_always_off for their
+// own roots). Spans go over OTLP/HTTP to a sink in this process that reads and drops them, so the
+// figures are our cost, not a collector's.
 //
-// BENCH_COMPARE=<dir> adds the same three cases run with the client of another built checkout
-// (e.g. the commit before a change: `git archive <commit> | tar -x -C <dir>`, copy node_modules
-// and the generated proto types, `npx tsc -b clients/ts`), interleaved in the same rounds, so a
-// before/after comparison sees the same machine load. Its ratios are against its own `off`.
+// What is measured is the steady state: each perf process first sends (consumes) BENCH_WARMUP
+// records that are left out of its figures (`--warmup-records`, `--warmup-messages`), because
+// in a process that lives a few seconds the JIT warming up the tracing code (about 70 µs for
+// each of the first few thousand spans, 15-20 µs after) would otherwise be counted as a cost
+// per record. Pairs alternate their order (off first, then 1 % first, ...) so a shared
+// machine's drift falls on both alike. Per pair it records records/s and CPU per record: the
+// client's (`cpuMs` of `perf --json`, measured window only) and the broker's (from
+// /proc/<pid>/stat around each perf process, warm-up included, divided by every record it
+// handled), steadier than throughput on a shared machine. Each ratio is the median over pairs of
+// the 1 % figure divided by the same pair's off figure. The load average is recorded before and
+// after. Writes bench/results/tracing.json. Goal: 1 % costs at most 3 %.
+//
+// BENCH_COMPARE=<dir> adds an off/1 % pair run with the client of another built checkout in each
+// round (e.g. the commit before a change: `git archive <commit> | tar -x -C <dir>`, copy
+// node_modules and the generated proto types, `npx tsc -b clients/ts`); its ratios are against
+// its own `off`. That client must know --warmup-records (else set BENCH_WARMUP=0).
 //
 //   npm run bench:tracing
-//   BENCH_RECORDS=100000 BENCH_ROUNDS=3 npm run bench:tracing
-//   BENCH_COMPARE=/tmp/before npm run bench:tracing
+//   BENCH_RECORDS=300000 BENCH_WARMUP=300000 BENCH_PAIRS=4 npm run bench:tracing
+//   BENCH_FULL=0 npm run bench:tracing        # no 100 % run
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -36,8 +42,10 @@ const { Tributary } = require('../clients/ts/dist/index.js');
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'clients/ts/bin/tributary.js');
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300_000);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 4);
+const FULL = process.env.BENCH_FULL !== '0';
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
 
@@ -65,11 +73,24 @@ const SAMPLING = [
   { name: '100%', env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_TRACES_SAMPLER: 'always_on' } },
 ];
 const COMPARE = process.env.BENCH_COMPARE;
-const MODES = SAMPLING.map((m) => ({ ...m, bin: BIN, baseline: 'off' }));
+const OFF = SAMPLING[0];
+const ONE = SAMPLING[1];
+const FULL_MODE = { ...SAMPLING[2], bin: BIN, baseline: 'off' };
+/** The off / 1 % pairs of each round: this checkout's, then the compared one's. */
+const PAIR_MODES = [
+  [
+    { ...OFF, bin: BIN, baseline: 'off' },
+    { ...ONE, bin: BIN, baseline: 'off' },
+  ],
+];
 if (COMPARE !== undefined) {
   const bin = path.join(path.resolve(COMPARE), 'clients/ts/bin/tributary.js');
-  for (const m of SAMPLING) MODES.push({ ...m, name: `${m.name} (compare)`, bin, baseline: 'off (compare)' });
+  PAIR_MODES.push([
+    { ...OFF, name: 'off (compare)', bin, baseline: 'off (compare)' },
+    { ...ONE, name: '1% (compare)', bin, baseline: 'off (compare)' },
+  ]);
 }
+const MODES = [...PAIR_MODES.flat(), ...(FULL ? [FULL_MODE] : [])];
 
 function perf(bin, args, env) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
@@ -112,6 +133,7 @@ const runs = Object.fromEntries(
   MODES.map((m) => [
     m.name,
     {
+      round: [],
       produce: [],
       consume: [],
       bytes: [],
@@ -123,57 +145,57 @@ const runs = Object.fromEntries(
 try {
   const client = new Tributary({ bootstrap: cluster.bootstrap });
   const admin = client.admin();
-  for (let round = 1; round <= ROUNDS; round++) {
-    // Rotate the order: round 1 runs off, 1 %, 100 %; round 2 runs 1 %, 100 %, off; ...
-    const order = MODES.map((_, i) => MODES[(i + round - 1) % MODES.length]);
-    for (const mode of order) {
-      const topic = `bench-tracing-${round}-${mode.name.replace('%', 'pct').replace(/\W+/g, '-')}`;
-      await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
-      const before = exportedBytes;
-      process.stderr.write(`round ${round}/${ROUNDS}, tracing ${mode.name}: produce ...`);
-      const brokerBefore = cpuMsOf(brokerPid);
-      const produced = await perf(
-        mode.bin,
-        [
-          'perf',
-          'produce',
-          topic,
-          '--num-records',
-          String(RECORDS),
-          '--record-size',
-          String(RECORD_SIZE),
-        ].concat(['--throughput', '-1', '--acks', '1', '--bootstrap', bootstrap]),
-        mode.env,
-      );
-      process.stderr.write(` ${Math.round(produced.recordsPerSec).toLocaleString()}/s; consume ...`);
-      const brokerBetween = cpuMsOf(brokerPid);
-      const consumed = await perf(
-        mode.bin,
-        [
-          'perf',
-          'consume',
-          topic,
-          '--messages',
-          String(RECORDS),
-          '--group',
-          `g-${topic}`,
-          '--bootstrap',
-          bootstrap,
-        ],
-        mode.env,
-      );
-      process.stderr.write(` ${Math.round(consumed.recordsPerSec).toLocaleString()}/s\n`);
-      const brokerAfter = cpuMsOf(brokerPid);
-      const r = runs[mode.name];
-      r.produce.push(produced.recordsPerSec);
-      r.consume.push(consumed.recordsPerSec);
-      // µs of CPU per record: client process, broker process.
-      r.cpu.produce.push((produced.cpuMs * 1000) / RECORDS);
-      r.cpu.consume.push((consumed.cpuMs * 1000) / RECORDS);
-      r.brokerCpu.produce.push(((brokerBetween - brokerBefore) * 1000) / RECORDS);
-      r.brokerCpu.consume.push(((brokerAfter - brokerBetween) * 1000) / RECORDS);
-      runs[mode.name].bytes.push(exportedBytes - before);
-    }
+  const total = PAIRS * PAIR_MODES.length * 2 + (FULL ? 1 : 0);
+  let step = 0;
+  const runCase = async (round, mode) => {
+    const topic = `bench-tracing-${round}-${mode.name.replace('%', 'pct').replace(/\W+/g, '-')}`;
+    await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+    const before = exportedBytes;
+    process.stderr.write(`[${++step}/${total}] pair ${round}, tracing ${mode.name}: produce ...`);
+    const brokerBefore = cpuMsOf(brokerPid);
+    const warm = WARMUP > 0 ? ['--warmup-records', String(WARMUP)] : [];
+    const produced = await perf(
+      mode.bin,
+      [
+        'perf',
+        'produce',
+        topic,
+        '--num-records',
+        String(RECORDS + WARMUP),
+        '--record-size',
+        String(RECORD_SIZE),
+      ].concat(['--throughput', '-1', '--acks', '1', ...warm, '--bootstrap', bootstrap]),
+      mode.env,
+    );
+    process.stderr.write(` ${Math.round(produced.recordsPerSec).toLocaleString()}/s; consume ...`);
+    const brokerBetween = cpuMsOf(brokerPid);
+    const consumed = await perf(
+      mode.bin,
+      ['perf', 'consume', topic, '--messages', String(RECORDS + WARMUP), '--group', `g-${topic}`].concat(
+        WARMUP > 0 ? ['--warmup-messages', String(WARMUP)] : [],
+        ['--bootstrap', bootstrap],
+      ),
+      mode.env,
+    );
+    process.stderr.write(` ${Math.round(consumed.recordsPerSec).toLocaleString()}/s\n`);
+    const brokerAfter = cpuMsOf(brokerPid);
+    const r = runs[mode.name];
+    r.round.push(round);
+    r.produce.push(produced.recordsPerSec);
+    r.consume.push(consumed.recordsPerSec);
+    // µs of CPU per record: the client's over its measured records, the broker's over all.
+    r.cpu.produce.push((produced.cpuMs * 1000) / produced.records);
+    r.cpu.consume.push((consumed.cpuMs * 1000) / consumed.records);
+    r.brokerCpu.produce.push(((brokerBetween - brokerBefore) * 1000) / (RECORDS + WARMUP));
+    r.brokerCpu.consume.push(((brokerAfter - brokerBetween) * 1000) / (RECORDS + WARMUP));
+    r.bytes.push(exportedBytes - before);
+  };
+  for (let round = 1; round <= PAIRS; round++) {
+    // Alternate the order within each pair: off first in odd rounds, 1 % first in even ones.
+    for (const pair of PAIR_MODES)
+      for (const mode of round % 2 ? pair : [...pair].reverse()) await runCase(round, mode);
+    // The 100 % run once, mid-way, against the same round's off.
+    if (FULL && round === Math.ceil(PAIRS / 2)) await runCase(round, FULL_MODE);
   }
   await client.close();
 } finally {
@@ -193,14 +215,16 @@ for (const mode of MODES) {
   for (const op of OPS) {
     const r = runs[mode.name];
     const base = runs[mode.baseline];
-    const rounds = r[op];
-    const ratios = rounds.map((rps, i) => rps / base[op][i]);
-    const cpuRatios = r.cpu[op].map((c, i) => c / base.cpu[op][i]);
+    // Each run against its round's baseline run (the other half of its pair).
+    const ratioOf = (xs, baseXs) => xs.map((x, i) => x / baseXs[base.round.indexOf(r.round[i])]);
+    const ratios = ratioOf(r[op], base[op]);
+    const cpuRatios = ratioOf(r.cpu[op], base.cpu[op]);
+    const brokerRatios = ratioOf(r.brokerCpu[op], base.brokerCpu[op]);
     cases.push({
       name: `${op} ${RECORD_SIZE} B, tracing ${mode.name}`,
-      recordsPerSec: Math.round(median(rounds)),
-      rounds: rounds.map(Math.round),
-      otlpBytesPerRound: median(runs[mode.name].bytes),
+      recordsPerSec: Math.round(median(r[op])),
+      rounds: r[op].map(Math.round),
+      otlpBytesPerRound: median(r.bytes),
       baseline: `${op} ${RECORD_SIZE} B, tracing ${mode.baseline}`,
       ratio: round3(median(ratios)),
       roundRatios: ratios.map(round3),
@@ -208,6 +232,8 @@ for (const mode of MODES) {
       clientCpuRatio: round3(median(cpuRatios)),
       roundClientCpuRatios: cpuRatios.map(round3),
       brokerCpuUsPerRecord: round3(median(r.brokerCpu[op])),
+      brokerCpuRatio: round3(median(brokerRatios)),
+      roundBrokerCpuRatios: brokerRatios.map(round3),
     });
   }
 }
@@ -220,7 +246,8 @@ console.log(
       'client CPU µs/record',
       'client CPU vs off',
       'broker CPU µs/record',
-      'rounds (records/s)',
+      'broker CPU vs off',
+      'runs (records/s)',
       'OTLP bytes/round',
     ],
     cases.map((c) => [
@@ -230,6 +257,7 @@ console.log(
       c.clientCpuUsPerRecord.toFixed(2),
       `${(c.clientCpuRatio * 100).toFixed(1)} %`,
       c.brokerCpuUsPerRecord.toFixed(2),
+      `${(c.brokerCpuRatio * 100).toFixed(1)} %`,
       c.rounds.join(', '),
       c.otlpBytesPerRound.toLocaleString(),
     ]),
@@ -238,7 +266,8 @@ console.log(
 console.log(`load average before: ${loadBefore.join(', ')}; after: ${loadAfter.join(', ')}`);
 writeResults('tracing', cases, {
   records: RECORDS,
-  rounds: ROUNDS,
+  warmupRecords: WARMUP,
+  pairs: PAIRS,
   ...(COMPARE === undefined ? {} : { compare: path.resolve(COMPARE) }),
   loadAverageBefore: loadBefore,
   loadAverageAfter: loadAfter,

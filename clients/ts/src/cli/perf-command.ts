@@ -79,21 +79,24 @@ export async function perfProduce(t: Tributary, c: PerfProduceArgs, io: Output):
     compression: COMPRESSION[c.compression],
   });
   const payload = Buffer.alloc(c.recordSize, 0x61);
-  const latencies = new Float64Array(c.numRecords);
+  // Warm-up records (Kafka's --warmup-records, KIP-1052) are sent and acknowledged first and
+  // left out of every figure: what is measured is the steady state, not the JIT warming up.
+  const warmup = Math.min(c.warmupRecords, c.numRecords - 1);
+  const measured = c.numRecords - warmup;
+  const latencies = new Float64Array(measured);
   const progress = bar(c.progress, c.numRecords);
   const chunk = Math.max(1, Math.min(1000, c.throughput > 0 ? Math.ceil(c.throughput / 100) : 1000));
   const maxPending = 32;
   const pending = new Set<Promise<void>>();
   let done = 0;
   let failure: unknown;
-  const start = performance.now();
-  const cpuStart = process.cpuUsage();
-  let windowStart = start;
-  let windowCount = 0;
-  try {
-    await producer.connect();
-    for (let sent = 0; sent < c.numRecords && failure === undefined; ) {
-      const n = Math.min(chunk, c.numRecords - sent);
+  let start = performance.now();
+  let cpuStart = process.cpuUsage();
+  const sendAll = async (count: number, record: boolean) => {
+    let windowStart = performance.now();
+    let windowCount = 0;
+    for (let sent = 0; sent < count && failure === undefined; ) {
+      const n = Math.min(chunk, count - sent);
       const messages = Array.from({ length: n }, () => ({ value: payload }));
       const first = sent;
       const at = performance.now();
@@ -101,7 +104,7 @@ export async function perfProduce(t: Tributary, c: PerfProduceArgs, io: Output):
         .send({ topic: c.topic, messages })
         .then(() => {
           const now = performance.now();
-          latencies.fill(now - at, first, first + n);
+          if (record) latencies.fill(now - at, first, first + n);
           done += n;
           progress?.update(done, { rate: Math.round(done / ((now - start) / 1000)) });
         })
@@ -124,18 +127,21 @@ export async function perfProduce(t: Tributary, c: PerfProduceArgs, io: Output):
       }
     }
     await Promise.all(pending);
+  };
+  try {
+    await producer.connect();
+    if (warmup > 0) {
+      await sendAll(warmup, false);
+      start = performance.now();
+      cpuStart = process.cpuUsage();
+    }
+    await sendAll(measured, true);
   } finally {
     progress?.stop();
     await producer.disconnect().catch(() => {});
   }
   if (failure !== undefined) throw failure;
-  const result = summarize(
-    c.numRecords,
-    c.numRecords * c.recordSize,
-    performance.now() - start,
-    latencies,
-    cpuStart,
-  );
+  const result = summarize(measured, measured * c.recordSize, performance.now() - start, latencies, cpuStart);
   io.out(
     c.json
       ? json(result)
@@ -160,6 +166,10 @@ export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output):
   const timer = setTimeout(() => void consumer.disconnect(), c.timeoutMs);
   let start = performance.now();
   let cpuStart = process.cpuUsage();
+  // The first --warmup-messages are consumed but left out of every figure (see perfProduce).
+  const warmup = Math.min(c.warmupMessages, c.messages - 1);
+  let from = 0;
+  let bytesBefore = 0;
   try {
     if (c.group !== undefined) await consumer.subscribe({ topics: [c.topic], fromBeginning: true });
     else {
@@ -181,6 +191,12 @@ export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output):
               latencies[count++] = Math.max(0, now - m.timestamp);
             }
             if (count % 10_000 < batch.messages.length) progress?.update(count);
+            if (warmup > 0 && from === 0 && count >= warmup) {
+              from = count;
+              bytesBefore = bytes;
+              start = performance.now();
+              cpuStart = process.cpuUsage();
+            }
             if (count >= c.messages) resolve();
           },
         })
@@ -198,7 +214,13 @@ export async function perfConsume(t: Tributary, c: PerfConsumeArgs, io: Output):
       `Consumed only ${count} of ${c.messages} records within --timeout-ms ${c.timeoutMs}; is the topic that long?`,
     );
   }
-  const result = summarize(count, bytes, elapsed, latencies.subarray(0, count), cpuStart);
+  const result = summarize(
+    count - from,
+    bytes - bytesBefore,
+    elapsed,
+    latencies.subarray(from, count),
+    cpuStart,
+  );
   io.out(
     c.json
       ? json(result)

@@ -19,6 +19,7 @@ const parsePerfProduce = (p: ParsedFlags) => {
     numRecords,
     recordSize,
     throughput,
+    warmupRecords: int('warmup-records', p.str('warmup-records'), 0) ?? 0,
     acks: acks(p.str('acks')),
     compression: compression(p.str('compression')),
     progress: p.isTTY && !p.common.json,
@@ -32,7 +33,7 @@ export const perfProduceCommand = defineCommand({
   name: 'perf produce',
   section: SECTION,
   usage: [
-    'perf produce TOPIC --num-records N --record-size B [--throughput R|-1] [--acks ...] [--compression ...]',
+    'perf produce TOPIC --num-records N --record-size B [--throughput R|-1] [--acks ...] [--compression ...] [--warmup-records W]',
   ],
   flags: {
     'num-records': { type: 'string' },
@@ -40,6 +41,7 @@ export const perfProduceCommand = defineCommand({
     throughput: { type: 'string' },
     acks: { type: 'string' },
     compression: { type: 'string' },
+    'warmup-records': { type: 'string' },
   },
   parse: parsePerfProduce,
   run: (t, c, io) => perfProduce(t, c, io),
@@ -55,6 +57,7 @@ const parsePerfConsume = (p: ParsedFlags) => {
     messages,
     ...opt('group', p.str('group')),
     timeoutMs: int('timeout-ms', p.str('timeout-ms'), 1) ?? 60_000,
+    warmupMessages: int('warmup-messages', p.str('warmup-messages'), 0) ?? 0,
     progress: p.isTTY && !p.common.json,
   };
 };
@@ -65,9 +68,10 @@ export type PerfConsumeArgs = Common & ReturnType<typeof parsePerfConsume>;
 export const perfConsumeCommand = defineCommand({
   name: 'perf consume',
   section: SECTION,
-  usage: ['perf consume TOPIC --messages N [--group G] [--timeout-ms T]'],
+  usage: ['perf consume TOPIC --messages N [--group G] [--timeout-ms T] [--warmup-messages W]'],
   flags: {
     messages: { type: 'string' },
+    'warmup-messages': { type: 'string' },
     group: { type: 'string' },
     'timeout-ms': { type: 'string' },
   },
