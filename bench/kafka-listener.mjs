@@ -363,43 +363,36 @@ async function main() {
 
 /** One case from interleaved runs: medians of each side, the ratio of the medians and per pair. */
 function pairCase(name, setup, { kafka, grpc, apache = [] }, baselineName) {
-  const kind = name.split(' ')[0];
   const medianOf = (runs, key) => round(median(runs.map((r) => r[key])));
+  /** One side's medians, and its runs. */
+  const side = (runs) => ({
+    recordsPerSec: medianOf(runs, 'recordsPerSec'),
+    clientCpuSeconds: medianOf(runs, 'clientCpuSeconds'),
+    ...(runs[0].brokerCpuSeconds === undefined
+      ? {}
+      : { brokerCpuSeconds: medianOf(runs, 'brokerCpuSeconds') }),
+    runs,
+  });
   const c = {
     name: `${name}, ${RECORD_SIZE} B, ${RECORDS} records`,
-    kind,
+    kind: name.split(' ')[0],
     replicationFactor: setup.rf,
     acks: setup.acks,
     records: RECORDS,
     recordSize: RECORD_SIZE,
-    recordsPerSec: medianOf(kafka, 'recordsPerSec'),
-    clientCpuSeconds: medianOf(kafka, 'clientCpuSeconds'),
-    ...(kafka[0].brokerCpuSeconds === undefined
-      ? {}
-      : { brokerCpuSeconds: medianOf(kafka, 'brokerCpuSeconds') }),
-    runs: kafka,
-    baseline: {
-      name: baselineName,
-      recordsPerSec: medianOf(grpc, 'recordsPerSec'),
-      clientCpuSeconds: medianOf(grpc, 'clientCpuSeconds'),
-      ...(grpc[0].brokerCpuSeconds === undefined
-        ? {}
-        : { brokerCpuSeconds: medianOf(grpc, 'brokerCpuSeconds') }),
-      runs: grpc,
-    },
+    ...side(kafka),
+    baseline: { name: baselineName, ...side(grpc) },
   };
   if (apache.length > 0)
     c.apacheKafka = {
       name: 'the same Kafka tool against Apache Kafka',
-      recordsPerSec: medianOf(apache, 'recordsPerSec'),
-      clientCpuSeconds: medianOf(apache, 'clientCpuSeconds'),
+      ...side(apache),
       ...(apache[0].clientFetches === undefined
         ? {}
         : {
             clientFetches: medianOf(apache, 'clientFetches'),
             roundTripMsPerFetch: medianOf(apache, 'roundTripMsPerFetch'),
           }),
-      runs: apache,
     };
   c.ratio = round(c.recordsPerSec / c.baseline.recordsPerSec, 3);
   c.pairRatios = kafka.map((k, i) => round(k.recordsPerSec / grpc[i].recordsPerSec, 3));
