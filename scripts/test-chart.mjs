@@ -473,6 +473,19 @@ check('config maps allow only settings the services declare and the chart does n
     'lease.ttl.seconds',
     'port',
     'metrics.port',
+    // tls.* and auth.* values
+    'tls.cert.file',
+    'tls.key.file',
+    'tls.ca.file',
+    'tls.client.auth',
+    'tls.server.name',
+    'health.port',
+    'etcd.tls.ca.file',
+    'etcd.tls.cert.file',
+    'etcd.tls.key.file',
+    'auth.mode',
+    'auth.token.key.file',
+    'auth.super.users',
   ];
   const brokerSet = [
     ...chartSet,
@@ -483,6 +496,7 @@ check('config maps allow only settings the services declare and the chart does n
     'shutdown.timeout.ms',
     'kafka.listener',
     'kafka.advertised.listener',
+    'kafka.listener.tls',
   ];
   const expected = {
     broker: [...Object.keys(kit.commonSettings), ...Object.keys(settingsOf.broker)].filter(
