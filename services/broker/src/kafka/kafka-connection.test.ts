@@ -137,4 +137,32 @@ describe('KafkaConnection responses', () => {
     expect(observed.map((o) => [o.api, o.bytes])).toEqual(frames.map((f) => ['Fetch', f.length + 4]));
     for (const o of observed) expect(o.seconds).toBeGreaterThan(0);
   });
+
+  it('reads requests that arrive in pieces: a split size prefix, a body over many chunks, two in one chunk', async () => {
+    const address = server.address() as { port: number };
+    const socket = new Socket();
+    socket.setNoDelay(true);
+    socket.connect(address.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const bytes = Buffer.concat([fetchRequest(7, 3), fetchRequest(8, 4), fetchRequest(9, 5)]);
+    // 3 bytes, then 5, then the rest in 11-byte pieces, each write on its own tick.
+    const cuts = [3, 8];
+    for (let at = 8 + 11; at < bytes.length; at += 11) cuts.push(at);
+    let from = 0;
+    for (const to of [...cuts, bytes.length]) {
+      socket.write(bytes.subarray(from, to));
+      from = to;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const frames = await readFrames(socket, 3);
+    socket.destroy();
+    expect(frames.map((f) => f.readInt32BE(0))).toEqual([7, 8, 9]);
+    const partitions = frames.map((f) => {
+      const r = new WireReader(f.subarray(4));
+      r.uvarint();
+      return (readStruct(r, FETCH.response, 12, true)['responses'] as FetchTopics)[0]!.partitions[0]!
+        .partitionIndex;
+    });
+    expect(partitions).toEqual([3, 4, 5]);
+  });
 });

@@ -96,14 +96,17 @@ export class KafkaConnection {
   /** The next whole frame's body, or undefined when more bytes are needed. */
   #nextFrame(): Buffer | undefined {
     if (this.#pendingBytes < 4) return undefined;
-    if (this.#pending.length > 1) this.#pending = [Buffer.concat(this.#pending)];
-    const buf = this.#pending[0]!;
-    const size = buf.readInt32BE(0);
+    // Chunks are joined only once a whole frame is there: joining on every chunk copied a large
+    // request's bytes again for each chunk it arrived in (quadratic in its size).
+    if (this.#pending[0]!.length < 4) this.#pending = [Buffer.concat(this.#pending)];
+    const size = this.#pending[0]!.readInt32BE(0);
     if (size < 0 || size > this.options.maxFrameBytes) {
       this.#fail({ size, max: this.options.maxFrameBytes }, 'request frame size out of range; closing');
       return undefined;
     }
-    if (buf.length < 4 + size) return undefined;
+    if (this.#pendingBytes < 4 + size) return undefined;
+    if (this.#pending.length > 1) this.#pending = [Buffer.concat(this.#pending)];
+    const buf = this.#pending[0]!;
     const frame = buf.subarray(4, 4 + size);
     const rest = buf.subarray(4 + size);
     this.#pending = rest.length > 0 ? [rest] : [];
