@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatBytes, parseBytes, table, writeResults } from './lib/report.mjs';
 import { restartCase } from './lib/restart-case.mjs';
-import { call } from './lib/rpc.mjs';
+import { call, registeredBrokers } from './lib/rpc.mjs';
 
 const require = createRequire(import.meta.url);
 const { LocalCluster, startEtcd, waitFor } = require('../packages/test-kit/dist/index.js');
@@ -41,15 +41,10 @@ const t = new Tributary({ bootstrap: cluster.bootstrap, requestTimeoutMs: 30_000
 let result;
 try {
   const controller = cluster.controllers[0].address;
-  await waitFor(
-    async () =>
-      (
-        await call('ControllerService', controller, 'describeCluster', {}, 2000).catch(() => ({
-          brokers: [],
-        }))
-      ).brokers.length === 1,
-    { timeoutMs: 60_000, description: 'the broker registered' },
-  );
+  await waitFor(async () => (await registeredBrokers(controller)) === 1, {
+    timeoutMs: 60_000,
+    description: 'the broker registered',
+  });
   result = await restartCase(
     cluster,
     t,

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatBytes, parseBytes, progress, table, writeResults } from './lib/report.mjs';
 import { restartCase } from './lib/restart-case.mjs';
-import { call } from './lib/rpc.mjs';
+import { call, registeredBrokers } from './lib/rpc.mjs';
 
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
@@ -303,15 +303,10 @@ const cases = [];
 let restart;
 try {
   const controller = cluster.controllers[0].address;
-  await waitFor(
-    async () =>
-      (
-        await call('ControllerService', controller, 'describeCluster', {}, 2000).catch(() => ({
-          brokers: [],
-        }))
-      ).brokers.length === 3,
-    { timeoutMs: 30_000, description: '3 brokers' },
-  );
+  await waitFor(async () => (await registeredBrokers(controller)) === 3, {
+    timeoutMs: 30_000,
+    description: '3 brokers',
+  });
   tick('cluster up');
   for (const partitions of PARTITIONS) {
     const topic = `scale-${partitions}`;

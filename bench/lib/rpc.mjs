@@ -14,3 +14,8 @@ export const call = (service, address, method, request, timeoutMs = 30_000) =>
       else resolve(response);
     });
   });
+
+/** How many brokers the controller at `address` lists; 0 while it does not answer. */
+export const registeredBrokers = async (address) =>
+  (await call('ControllerService', address, 'describeCluster', {}, 2000).catch(() => ({ brokers: [] })))
+    .brokers.length;
