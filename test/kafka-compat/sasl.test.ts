@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tributary } from '@tributary/client';
 import { LocalCluster } from '@tributary/test-kit';
+import { prefixGrants } from '../lib/prefix-grants';
 import { kafkaTool, kcat, runToEnd } from './tools';
 
 /**
@@ -68,24 +69,7 @@ describe('kcat and the Java client with SASL/PLAIN and ACLs', () => {
       { name: 'alice-events', numPartitions: 1, replicationFactor: 1 },
       { name: 'bob-events', numPartitions: 1, replicationFactor: 1 },
     ]);
-    await admin.admin().createAcls([
-      ...(['read', 'write'] as const).map((operation) => ({
-        principal: 'User:alice',
-        resourceType: 'topic' as const,
-        patternType: 'prefixed' as const,
-        resourceName: 'alice-',
-        operation,
-        permission: 'allow' as const,
-      })),
-      {
-        principal: 'User:alice',
-        resourceType: 'group',
-        patternType: 'prefixed',
-        resourceName: 'alice-',
-        operation: 'read',
-        permission: 'allow',
-      },
-    ]);
+    await admin.admin().createAcls(prefixGrants('User:alice', 'alice-', ['read', 'write']));
   });
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { Tributary } from '@tributary/client';
 import type { EtcdConnection } from '@tributary/registry';
 import { LocalCluster, waitFor } from '@tributary/test-kit';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { prefixGrants } from '../lib/prefix-grants';
 import { etcdSnapshot, openEtcd } from './security-helpers';
 
 /**
@@ -50,24 +51,7 @@ describe('the Kafka listener with SASL and ACLs', () => {
       { name: 'alice-orders', numPartitions: 2, replicationFactor: 1 },
       { name: 'bob-payments', numPartitions: 2, replicationFactor: 1 },
     ]);
-    await admin.admin().createAcls([
-      ...(['read', 'write', 'create'] as const).map((operation) => ({
-        principal: 'User:alice',
-        resourceType: 'topic' as const,
-        patternType: 'prefixed' as const,
-        resourceName: 'alice-',
-        operation,
-        permission: 'allow' as const,
-      })),
-      {
-        principal: 'User:alice',
-        resourceType: 'group',
-        patternType: 'prefixed',
-        resourceName: 'alice-',
-        operation: 'read',
-        permission: 'allow',
-      },
-    ]);
+    await admin.admin().createAcls(prefixGrants('User:alice', 'alice-', ['read', 'write', 'create']));
     etcd = await openEtcd(cluster);
   });
 
