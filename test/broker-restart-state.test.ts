@@ -5,7 +5,7 @@ import { ErrorCode } from '@tributary/errors';
 import { type BrokerServiceClient, createClient, type ProduceResponse__Output } from '@tributary/proto';
 import { encodeRecordBatch } from '@tributary/record-batch';
 import { type EtcdConnection, keys } from '@tributary/registry';
-import { type LocalCluster, ServiceNode } from '@tributary/test-kit';
+import { type LocalCluster, ServiceNode, waitFor } from '@tributary/test-kit';
 import { createTopic, startClusterWithEtcd, uniqueTopic, waitForIsr } from './data-plane-helpers';
 
 /**
@@ -65,12 +65,19 @@ describe('broker restart after kill -9', () => {
         err ? reject(err) : resolve(Number(res!.topics[0]!.partitions[0]!.offset)),
       ),
     );
-  /** The JSON start-up line `msg` of the broker's current run. */
+  /**
+   * The JSON start-up line `msg` of the broker's current run. Waited for: the health service says
+   * SERVING before the service logs "started", and stdout arrives through a pipe.
+   */
   const logLine = (msg: string) =>
-    cluster.brokers[0]!.process!.stdout.split('\n')
-      .filter((l) => l.includes(`"msg":"${msg}"`))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .at(-1);
+    waitFor(
+      () =>
+        cluster.brokers[0]!.process!.stdout.split('\n')
+          .filter((l) => l.includes(`"msg":"${msg}"`))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .at(-1),
+      { timeoutMs: 10_000, description: `the broker's "${msg}" log line` },
+    );
 
   it('restarts without waiting out its lease and still refuses a duplicate idempotent retry', async () => {
     const topic = uniqueTopic('restart-state');
@@ -96,11 +103,11 @@ describe('broker restart after kill -9', () => {
     expect(Date.now() - restartedAt).toBeLessThan(leaseTtlSeconds * 1000);
     expect(broker.process!.stdout).toMatch(/revoked its lease/);
     expect(broker.process!.stdout).not.toMatch(/waiting for its lease to expire/);
-    const opened = logLine('logs opened')!;
+    const opened = await logLine('logs opened');
     expect(opened.producerStateFromSnapshot).toBe(1);
     // Only the batches of the active segment were walked, not all 30.
     expect(opened.producerStateBatchesScanned).toBeLessThan(30);
-    expect(logLine('started')).toMatchObject({
+    expect(await logLine('started')).toMatchObject({
       stepMs: expect.objectContaining({ storage: expect.any(Number) }),
     });
 
