@@ -13,10 +13,24 @@ import type {
   ProtoErrorCode__Output,
   TopicMetadata,
 } from '@tributary/proto';
-import { describeEndpoints, describePartitions, topicNameProblem } from '@tributary/registry';
+import { describeEndpoints, topicNameProblem } from '@tributary/registry';
 import type { ClusterMetadata } from '../cluster';
+import { TopicMetadataCache } from './topic-metadata-cache';
 
 const code = (n: number) => n as ProtoErrorCode__Output;
+
+/** One answer cache per metadata mirror (the gRPC and the Kafka Metadata handlers share it). */
+const caches = new WeakMap<ClusterMetadata, TopicMetadataCache>();
+
+/** The topic answer cache of `metadata` (which must be loaded). */
+export function topicMetadataCache(metadata: ClusterMetadata): TopicMetadataCache {
+  let cache = caches.get(metadata);
+  if (cache === undefined) {
+    cache = new TopicMetadataCache(metadata);
+    caches.set(metadata, cache);
+  }
+  return cache;
+}
 
 /** Answers a Metadata request from the cache. */
 export function describeMetadata(
@@ -25,6 +39,7 @@ export function describeMetadata(
   names: readonly string[],
 ): MetadataResponse {
   const view = metadata.view;
+  const answers = topicMetadataCache(metadata);
   const wanted =
     names.length > 0
       ? names
@@ -37,21 +52,14 @@ export function describeMetadata(
     if (problem !== undefined) {
       return { name, errorCode: code(ErrorCode.INVALID_TOPIC), errorMessage: problem, partitions: [] };
     }
-    const partitions = describePartitions(view, name);
-    const record = metadata.topic(name);
-    if (!partitions || !record) {
-      return {
+    return (
+      answers.get(name) ?? {
         name,
         errorCode: code(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
         errorMessage: `Topic ${name} does not exist`,
         partitions: [],
-      };
-    }
-    return {
-      name,
-      topicId: record.topicId,
-      partitions: partitions.map((p) => ({ ...p, errorCode: code(p.errorCode) })),
-    };
+      }
+    );
   });
   const endpoints = describeEndpoints(view);
   return {

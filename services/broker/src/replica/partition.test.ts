@@ -68,6 +68,22 @@ describe('Partition (leader rules)', () => {
     p.log.close();
   });
 
+  it('counts the lag of an in-sync follower that has not fetched yet from the first append, not from the leader change', async () => {
+    const p = await open();
+    p.makeLeader(assignment());
+    now += 60_000; // followers still opening the partition: nothing to wait for, nobody lags
+    expect(p.laggingReplicas(10_000)).toEqual([]);
+    p.recordFollowerFetch(1, 0);
+    p.appendAsLeader(batch(2), false);
+    now += 5_000;
+    expect(p.laggingReplicas(10_000)).toEqual([]);
+    p.recordFollowerFetch(1, 2);
+    now += 5_001; // follower 2 has not fetched for 10,001 ms since the first append
+    expect(p.laggingReplicas(10_000)).toEqual([2]);
+    expect(p.log.highWatermark).toBe(0); // and it held the high watermark back meanwhile
+    p.log.close();
+  });
+
   it('asks for ISR expansion once a follower reaches the high watermark, and checks leader epochs', async () => {
     const p = await open();
     p.makeLeader(assignment({ isr: [0, 1] }));

@@ -216,6 +216,7 @@ export class Partition {
         throw new TributaryError('DUPLICATE_SEQUENCE', `batch ${i} of the request is a duplicate`);
       }
     }
+    if (this.log.highWatermark >= this.log.logEndOffset) this.#startLagClocks();
     const info = this.log.append(batches, this.leaderEpoch, validated);
     this.maybeAdvanceHighWatermark();
     return {
@@ -308,6 +309,8 @@ export class Partition {
       if (r === this.brokerId) return false;
       const s = this.followers.get(r);
       if (s === undefined) return true;
+      // Not fetched yet in this leadership, and nothing to wait for (see #startLagClocks).
+      if (s.leo < 0 && this.log.highWatermark >= this.log.logEndOffset) return false;
       // Still at the log end and still fetching: caught up as of its session's latest round.
       const caughtUp =
         s.session !== undefined && s.leo >= this.log.logEndOffset
@@ -383,6 +386,24 @@ export class Partition {
         if (r !== this.brokerId && !this.followers.has(r))
           this.followers.set(r, { leo: -1, lastCaughtUpMs: 0, lastFetchMs: 0, lastFetchLeaderLeo: -1 });
       }
+    }
+  }
+
+  /**
+   * Before an append to a fully committed log: an in-sync follower that has not fetched yet in
+   * this leadership is caught up until now. It holds everything below the high watermark (it is
+   * in the ISR, and the high watermark cannot pass a member whose position is unknown), and the
+   * high watermark is the log end. So its lag counts from this first append, not from when this
+   * broker became leader: a follower still opening thousands of new replicas (docs/scale.md)
+   * leaves the ISR of an idle new partition only once there is something it fails to fetch in
+   * time, and a dead follower leaves it `replica.lag.time.max.ms` after the first write, as in
+   * Kafka. (Kafka starts that clock at the leader change and shrinks idle partitions too.)
+   */
+  #startLagClocks(): void {
+    const now = this.now();
+    for (const r of this.isr) {
+      const s = this.followers.get(r);
+      if (s !== undefined && s.leo < 0) s.lastCaughtUpMs = now;
     }
   }
 

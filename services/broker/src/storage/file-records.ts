@@ -48,6 +48,16 @@ export class FileRecords {
     return new FileRecords(filePath, fs.openSync(filePath, flags, 0o644));
   }
 
+  /** `create` off the event loop (a new partition's first segment: see log-loader.ts). */
+  static async createAsync(filePath: string): Promise<FileRecords> {
+    const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC;
+    // The callback API gives a plain fd (a promises FileHandle would close it when collected).
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(filePath, flags, 0o644, (err, fd) => (err ? reject(err) : resolve(fd))),
+    );
+    return new FileRecords(filePath, fd);
+  }
+
   static open(filePath: string): FileRecords {
     return new FileRecords(filePath, fs.openSync(filePath, fs.constants.O_RDWR));
   }

@@ -48,3 +48,22 @@ test('a new epoch is on file at once (without fsync); sync and later changes kee
   expect(fs.readdirSync(dir)).toEqual(['leader-epoch-checkpoint']);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('the first epoch of an empty cache reaches the file at sync or with the next change', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'epochs-'));
+  const file = path.join(dir, 'leader-epoch-checkpoint');
+  const cache = LeaderEpochCache.empty(file);
+  cache.assign(1, 0);
+  expect(fs.existsSync(file)).toBe(false);
+  cache.sync();
+  expect(new LeaderEpochCache(file).entries).toEqual([{ epoch: 1, startOffset: 0 }]);
+  const other = path.join(dir, 'other');
+  const second = new LeaderEpochCache(other);
+  second.assign(1, 0);
+  second.assign(2, 4);
+  expect(new LeaderEpochCache(other).entries).toEqual([
+    { epoch: 1, startOffset: 0 },
+    { epoch: 2, startOffset: 4 },
+  ]);
+  fs.rmSync(dir, { recursive: true });
+});

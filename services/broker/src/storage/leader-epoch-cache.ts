@@ -36,15 +36,20 @@ export interface EpochEndOffset {
 export class LeaderEpochCache {
   #entries: EpochEntry[];
   readonly #file: CheckpointFile | undefined;
-  /** The file holds entries written without fsync. */
+  /** The file lags memory (a first epoch not yet written) or was written without fsync. */
   #unsynced = false;
 
   /** Loads the cache from `filePath` (or starts empty); without a path the cache is memory-only. */
-  constructor(filePath?: string) {
+  constructor(filePath?: string, read = true) {
     this.#file = filePath === undefined ? undefined : new CheckpointFile(filePath, 2);
-    const loaded = this.#file?.read() ?? [];
+    const loaded = (read ? this.#file?.read() : undefined) ?? [];
     this.#entries = [];
     for (const [epoch, startOffset] of loaded) this.#add({ epoch: epoch!, startOffset: startOffset! });
+  }
+
+  /** An empty cache for a file known not to exist yet (a new log): nothing is read. */
+  static empty(filePath: string): LeaderEpochCache {
+    return new LeaderEpochCache(filePath, false);
   }
 
   get entries(): readonly EpochEntry[] {
@@ -64,10 +69,17 @@ export class LeaderEpochCache {
   assign(epoch: number, startOffset: number): void {
     const latest = this.#entries.at(-1);
     if (latest !== undefined && latest.epoch === epoch && startOffset >= latest.startOffset) return;
-    if (this.#add({ epoch, startOffset })) this.#flush(false);
+    this.#add({ epoch, startOffset });
+    // The first epoch of an empty cache is only marked: written with the next change or at
+    // `sync`. Lost in a crash, it loses nothing: the file held no epoch, and every batch of that
+    // epoch lies above the recovery point (sync runs before it moves), where recovery reads the
+    // batches and assigns their epochs again. A new partition thus costs no file write when it
+    // gets its leader or its first records (a broker taking 10,000 new replicas wrote 10,000).
+    if (this.#entries.length === 1 && latest === undefined) this.#unsynced = true;
+    else this.#flush(false);
   }
 
-  /** Makes what `assign` wrote durable (the log is flushing); nothing to do when it is. */
+  /** Writes and makes durable what `assign` left (the log is flushing); nothing to do when it is. */
   sync(): void {
     if (this.#unsynced) this.#flush();
   }
@@ -118,14 +130,13 @@ export class LeaderEpochCache {
     this.#flush();
   }
 
-  /** Appends after removing contradicting entries; returns whether anything changed. */
-  #add(entry: EpochEntry): boolean {
+  /** Appends after removing contradicting entries. */
+  #add(entry: EpochEntry): void {
     if (!Number.isSafeInteger(entry.epoch) || entry.epoch < 0 || !Number.isSafeInteger(entry.startOffset)) {
       throw new RangeError(`invalid epoch entry ${entry.epoch}@${entry.startOffset}`);
     }
     this.#entries = this.#entries.filter((e) => e.epoch < entry.epoch && e.startOffset < entry.startOffset);
     this.#entries.push(entry);
-    return true;
   }
 
   #flush(durable = true): void {

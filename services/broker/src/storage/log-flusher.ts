@@ -39,9 +39,11 @@ export class LogFlusher {
      * recovery will not scan below it again.
      */
     private readonly beforeCheckpoint: () => void = () => undefined,
+    /** What the checkpoint file holds, when the caller has read it already. */
+    checkpointed: number = checkpoint.read() ?? 0,
   ) {
     this.#recoveryPoint = recoveryPoint;
-    this.#checkpointed = checkpoint.read() ?? 0;
+    this.#checkpointed = checkpointed;
     this.#lastFlushTime = clock.now();
   }
 

@@ -10,7 +10,12 @@ import * as path from 'node:path';
 import { batchesIn, encodeRecordBatch } from '@tributary/record-batch';
 import { logConfig } from '@tributary/topic-config';
 import { ManualClock } from './clock';
-import { CLEAN_SHUTDOWN_MARKER, RECOVERY_POINT_CHECKPOINT, segmentFilePath } from './file-names';
+import {
+  CLEAN_SHUTDOWN_MARKER,
+  LEADER_EPOCH_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  segmentFilePath,
+} from './file-names';
 import { PartitionLog } from './partition-log';
 
 let root: string;
@@ -219,4 +224,38 @@ test('an empty trailing segment (crash right after a roll) is fine', async () =>
   const reopened = await openLog();
   expect(reopened.logEndOffset).toBe(90);
   expect(reopened.append(batch(1), 1).baseOffset).toBe(90);
+});
+
+describe('a new log', () => {
+  test('is created without reading or writing checkpoints; its first epoch is written at close', async () => {
+    const log = await openLog();
+    expect(log.recoveryReport).toMatchObject({ segments: 1, logEndOffset: 0 });
+    log.assignEpoch(5, 0);
+    expect(fs.readdirSync(dir)).toEqual(['00000000000000000000.log']);
+    log.close();
+    open.splice(open.indexOf(log), 1);
+    expect(fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n1\n5 0\n');
+  });
+
+  test('a first epoch lost in a crash comes back from the batches written in it', async () => {
+    const log = await openLog();
+    log.assignEpoch(3, 0);
+    log.append(batch(0), 3);
+    log.append(batch(1), 3);
+    await crash(log);
+    expect(fs.existsSync(path.join(dir, LEADER_EPOCH_CHECKPOINT))).toBe(false);
+    const reopened = await openLog();
+    expect(reopened.logEndOffset).toBe(6);
+    expect(reopened.epochEntries).toEqual([{ epoch: 3, startOffset: 0 }]);
+  });
+
+  test('a second epoch writes the file with both', async () => {
+    const log = await openLog();
+    log.assignEpoch(3, 0);
+    log.append(batch(0), 3);
+    log.assignEpoch(4, 3);
+    await crash(log);
+    const onFile = fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8');
+    expect(onFile).toBe('0\n2\n3 0\n4 3\n');
+  });
 });

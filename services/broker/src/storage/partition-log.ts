@@ -70,6 +70,14 @@ export interface PartitionLogOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The producer state load of a new log: nothing on disk to load. */
+const NO_PRODUCER_STATE: ProducerStateLoad = {
+  snapshotOffset: undefined,
+  corruptSnapshots: [],
+  batchesScanned: 0,
+  producers: 0,
+  durationMs: 0,
+};
 const INT32_MAX = 0x7fffffff;
 
 export class PartitionLog implements PartitionReader {
@@ -114,11 +122,12 @@ export class PartitionLog implements PartitionReader {
       clock,
       loaded.recoveryPoint,
       () => this.#epochs.sync(),
+      loaded.checkpointedRecoveryPoint,
     );
     this.#onBackgroundError =
       options.onBackgroundError ??
       ((err) => process.emitWarning(`partition log ${this.dir}: ${String(err)}`));
-    this.producerStateLoad = this.#loadProducerState();
+    this.producerStateLoad = loaded.fresh ? NO_PRODUCER_STATE : this.#loadProducerState();
   }
 
   /** Opens (creating if absent) and recovers the log in `options.dir`; see log-loader.ts. */

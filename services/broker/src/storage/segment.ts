@@ -103,6 +103,12 @@ export class Segment {
     return segment;
   }
 
+  /** `create` for a directory known to be new: the file is created off the event loop. */
+  static async createNew(dir: string, baseOffset: number, options: SegmentOptions): Promise<Segment> {
+    const file = await FileRecords.createAsync(segmentFilePath(dir, baseOffset, 'log'));
+    return new Segment(dir, baseOffset, file, 0, options);
+  }
+
   /** An existing segment; call `loadIndexes` or `recover` before using it. */
   static open(dir: string, baseOffset: number, options: SegmentOptions): Segment {
     const file = FileRecords.open(segmentFilePath(dir, baseOffset, 'log'));
