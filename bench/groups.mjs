@@ -5,11 +5,14 @@
 // 1. Commits/s one coordinator sustains with 100 members each committing its partition as fast
 //    as the answers come back (members spread over child processes), beside etcd's own rate of
 //    guarded txns (compare + put, what each commit would cost without coalescing) from 100
-//    concurrent loops, measured in the same run; with the coordinator's mean etcd write time (its
+//    concurrent loops, measured in the same run (with those txns' p50 latency, and the p50 of one
+//    guarded txn at a time: the floor under a commit's p50); with the coordinator's mean etcd write time (its
 //    histogram) and the CPU ms per commit of the coordinator and of the member processes, which
 //    show whether etcd or the calls themselves bound the loop (docs/performance.md).
 //    A/B knobs: BENCH_COMMITS_ONLY=1 (this case only), BENCH_COORDINATOR_ARGS (coordinator flags),
-//    BENCH_COMMIT_INTERVAL_MS (each member's pause between commits), BENCH_PIPELINE (8).
+//    BENCH_COMMIT_INTERVAL_MS (each member's pause between commits), BENCH_PIPELINE (8),
+//    BENCH_COMMIT_VIA (`session`: commits on the members' GroupSession streams; `call`: a
+//    CommitOffsets call each).
 // 2. Time from a member process's kill -9 to its partitions being assigned to the other members.
 // 3. Rebalance time when an 11th member joins 10, eager (range) vs cooperative-sticky, members
 //    committing revoked partitions before confirming the revoke as a consumer does.
@@ -50,6 +53,8 @@ const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 8));
 const COMMIT_INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 0);
 /** BENCH_COMMITS_ONLY=1: only the commit throughput cases (for A/B runs). */
 const COMMITS_ONLY = process.env.BENCH_COMMITS_ONLY === '1';
+/** BENCH_COMMIT_VIA: `session` (a commit message on the member's GroupSession stream) or `call` (one CommitOffsets call each). */
+const COMMIT_VIA = process.env.BENCH_COMMIT_VIA ?? 'session';
 /** Extra coordinator flags, e.g. `--offsets.commit.window.ms 0` for an A/B run. */
 const COORDINATOR_ARGS = (process.env.BENCH_COORDINATOR_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -71,7 +76,14 @@ if (process.argv[2] === '--worker') {
   const { coordinators, groupId, topic, count } = JSON.parse(process.argv[3]);
   const members = Array.from(
     { length: count },
-    () => new TestGroupMember({ coordinators, groupId, topics: [topic], sessionTimeoutMs: 30_000 }),
+    () =>
+      new TestGroupMember({
+        coordinators,
+        groupId,
+        topics: [topic],
+        sessionTimeoutMs: 30_000,
+        commitVia: COMMIT_VIA,
+      }),
   );
   for (const m of members) void m.start();
   let running = false;
@@ -247,14 +259,19 @@ async function main() {
     const guard = Number((await etcd.ns.get(guardKey).exec()).kvs[0].create_revision);
     let etcdTxns = 0;
     let etcdRunning = true;
+    const etcdLatencies = [];
+    const guardedTxn = (i, offset) =>
+      etcd.ns
+        .if(guardKey, 'Create', '==', guard)
+        .then(etcd.ns.put(`bench/offsets/${i}`).value(JSON.stringify({ version: 1, offset })))
+        .commit();
     const e0 = process.hrtime.bigint();
     const loops = Array.from({ length: MEMBERS }, async (_, i) => {
       let offset = 0;
       while (etcdRunning) {
-        await etcd.ns
-          .if(guardKey, 'Create', '==', guard)
-          .then(etcd.ns.put(`bench/offsets/${i}`).value(JSON.stringify({ version: 1, offset: ++offset })))
-          .commit();
+        const t = performance.now();
+        await guardedTxn(i, ++offset);
+        etcdLatencies.push(performance.now() - t);
         etcdTxns++;
       }
     });
@@ -266,9 +283,19 @@ async function main() {
     await Promise.all(loops);
     const etcdSeconds = Number(process.hrtime.bigint() - e0) / 1e9;
     const etcdTxnsPerSec = etcdTxns / etcdSeconds;
+    // The floor under any commit's latency: one guarded txn at a time, nothing else running
+    // (a commit is answered only once durable in etcd).
+    const alone = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      await guardedTxn(0, i);
+      alone.push(performance.now() - t);
+    }
     const baseline = {
       name: `etcd guarded txn/s (compare + put: one commit per txn), ${MEMBERS} concurrent loops`,
       txnsPerSec: Math.round(etcdTxnsPerSec),
+      p50LatencyMs: Number(median(etcdLatencies).toFixed(1)),
+      p50LatencyOneAtATimeMs: Number(median(alone).toFixed(1)),
     };
     cases.push({
       name: `commits/s, ${MEMBERS} members, each awaiting its commit before the next (one coordinator)`,
@@ -394,13 +421,14 @@ async function main() {
     members: MEMBERS,
     secondsPerThroughputCase: SECONDS,
     clientProcesses: CLIENT_PROCS,
+    commitVia: COMMIT_VIA,
   });
   const rows = cases.map((c) => {
     if (c.commitsPerSec !== undefined) {
       return [
         c.name,
         `${c.commitsPerSec} commits/s, p50 ${c.p50LatencyMs} ms (${c.coordinatorTxnsPerSec} etcd txn/s, ${c.commitsPerTxn} commits/txn, ${c.meanEtcdWriteMs} ms/write; CPU ms/commit coordinator ${c.cpuMsPerCommit.coordinator}, members ${c.cpuMsPerCommit.members})`,
-        `${c.baseline.txnsPerSec} txn/s`,
+        `${c.baseline.txnsPerSec} txn/s (p50 ${c.baseline.p50LatencyMs} ms; one at a time ${c.baseline.p50LatencyOneAtATimeMs} ms)`,
         `${c.ratio}×`,
       ];
     }

@@ -33,6 +33,12 @@ export interface TestMemberOptions {
   maxPollIntervalMs?: number;
   /** How often the (simulated) application polls, sending poll_progress. @default 250 */
   pollEveryMs?: number;
+  /**
+   * How `commit` travels by default: `session` = a `commit` message on the GroupSession stream
+   * once joined (CommitOffsets while there is none), `call` = always a CommitOffsets call.
+   * @default 'session'
+   */
+  commitVia?: 'session' | 'call';
 }
 
 type Stream = ClientDuplexStream<GroupSessionRequest, GroupSessionResponse__Output>;
@@ -70,6 +76,14 @@ export class TestGroupMember extends EventEmitter {
   private closing = false;
   private backoffMs = 50;
   private chain: Promise<void> = Promise.resolve();
+  /** The stream `joined` arrived on: commits may go on it. */
+  private joinedStream: Stream | undefined;
+  private lastCommitId = 0;
+  /** Commits sent on a stream and not answered yet, by commit id. */
+  private readonly sessionCommits = new Map<
+    number,
+    { stream: Stream; resolve: (r: CommitOffsetsResponse__Output) => void; reject: (e: Error) => void }
+  >();
   private readonly clients = new Map<string, GroupCoordinatorServiceClient>();
 
   constructor(readonly options: TestMemberOptions) {
@@ -105,25 +119,46 @@ export class TestGroupMember extends EventEmitter {
     throw last ?? new Error('no coordinator answered');
   }
 
-  /** Commits `offsets` (`topic/partition` → next offset) at `generation` (default: the current one). */
+  /**
+   * Commits `offsets` (`topic/partition` → next offset) at `generation` (default: the current
+   * one): on the session stream (`commitVia`), or as a CommitOffsets call when `via` is 'call',
+   * a `memberId` or `address` is given, or no session is joined.
+   */
   async commit(
     offsets: Record<string, number>,
-    options: { generation?: number; memberId?: string; address?: string } = {},
+    options: { generation?: number; memberId?: string; address?: string; via?: 'session' | 'call' } = {},
   ): Promise<CommitOffsetsResponse__Output> {
-    const address = options.address ?? this.coordinator ?? (await this.findCoordinator());
     const byTopic = new Map<string, { partition: number; offset: number }[]>();
     for (const [key, offset] of Object.entries(offsets)) {
       const i = key.lastIndexOf('/');
       const topic = key.slice(0, i);
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition: Number(key.slice(i + 1)), offset }]);
     }
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    const via = options.via ?? this.options.commitVia ?? 'session';
+    const stream = this.stream;
+    if (
+      via === 'session' &&
+      options.memberId === undefined &&
+      options.address === undefined &&
+      stream !== undefined &&
+      stream === this.joinedStream
+    ) {
+      this.lastCommitId = (this.lastCommitId + 1) >>> 0;
+      const commitId = this.lastCommitId;
+      return new Promise((resolve, reject) => {
+        this.sessionCommits.set(commitId, { stream, resolve, reject });
+        stream.write({ commit: { commitId, generationId: options.generation ?? this.generation, topics } });
+      });
+    }
+    const address = options.address ?? this.coordinator ?? (await this.findCoordinator());
     return new Promise((resolve, reject) =>
       this.client(address).commitOffsets(
         {
           groupId: this.options.groupId,
           memberId: options.memberId ?? this.memberId,
           generationId: options.generation ?? this.generation,
-          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+          topics,
         },
         { deadline: Date.now() + 10_000 },
         (err, res) => (err ? reject(fromGrpcError(err)) : resolve(res!)),
@@ -206,6 +241,11 @@ export class TestGroupMember extends EventEmitter {
     const stream = this.client(address).groupSession() as Stream;
     this.stream = stream;
     stream.on('data', (message: GroupSessionResponse__Output) => {
+      // Not through the chain: a revoke handler awaits its own commit's answer.
+      if (message.kind === 'commitResult') {
+        this.onCommitResult(message.commitResult!);
+        return;
+      }
       this.chain = this.chain
         .then(() => this.onMessage(stream, message))
         .catch((err) => {
@@ -231,7 +271,26 @@ export class TestGroupMember extends EventEmitter {
     });
   }
 
+  private onCommitResult(result: NonNullable<GroupSessionResponse__Output['commitResult']>): void {
+    const waiting = this.sessionCommits.get(result.commitId);
+    if (!waiting) return;
+    this.sessionCommits.delete(result.commitId);
+    if (result.errorCode !== 0) {
+      waiting.reject(TributaryError.fromCode(result.errorCode, result.errorMessage));
+    } else {
+      waiting.resolve({ topics: result.topics });
+    }
+  }
+
   private onEnd(stream: Stream): void {
+    // Commits the stream did not answer have no outcome: the caller may commit again.
+    for (const [id, waiting] of this.sessionCommits) {
+      if (waiting.stream !== stream) continue;
+      this.sessionCommits.delete(id);
+      waiting.reject(
+        new TributaryError('COORDINATOR_NOT_AVAILABLE', 'The session ended before the commit was answered'),
+      );
+    }
     if (stream !== this.stream) return;
     this.stream = undefined;
     this.stopTimers();
@@ -252,6 +311,7 @@ export class TestGroupMember extends EventEmitter {
         const joined = message.joined!;
         this.memberId = joined.memberId;
         this.assignor = joined.assignor;
+        this.joinedStream = stream;
         if (this.owned.size === 0) this.generation = joined.generationId;
         this.backoffMs = 50;
         this.stopTimers();

@@ -171,6 +171,7 @@ void runService({
         }
         sessionHandler ??= groupSessionHandler({
           manager: groups(),
+          offsets: offsetDeps(),
           settings: {
             minSessionTimeoutMs: config['group.min.session.timeout.ms'],
             maxSessionTimeoutMs: config['group.max.session.timeout.ms'],

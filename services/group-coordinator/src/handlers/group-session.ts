@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { TributaryError } from '@tributary/errors';
 import type {
   GroupCoordinatorServiceHandlers,
+  GroupSessionCommit__Output,
   GroupSessionJoin__Output,
   GroupSessionRequest__Output,
 } from '@tributary/proto';
@@ -10,6 +11,7 @@ import { ASSIGNORS, DEFAULT_ASSIGNOR_PREFERENCE } from '../assignors';
 import type { GroupManager, OwnedGroup } from '../group-manager';
 import type { JoinRequest, MemberSession } from '../membership/member';
 import { fromTopicPartitions } from '../topic-partition';
+import { acceptCommit, type OffsetHandlerDeps } from './offsets';
 import { SessionTracing } from './session-tracing';
 import { checkGroupId, peerHost, wireCode } from './validate';
 
@@ -80,6 +82,8 @@ export function groupSessionHandler(deps: {
   logger: Logger;
   /** The process's tracer: a traced `join` gets JoinGroup and SyncGroup spans (session-tracing.ts). */
   tracer: Tracer;
+  /** What a `commit` on the session needs (the same path as CommitOffsets). */
+  offsets: OffsetHandlerDeps;
 }): GroupCoordinatorServiceHandlers['GroupSession'] {
   return (call: Call) => {
     let ended = false;
@@ -117,6 +121,38 @@ export function groupSessionHandler(deps: {
       ended = true;
       tracing.end('the session ended');
       if (bound) bound.owned.group.sessionClosed(bound.memberId, session);
+    };
+
+    /**
+     * Fenced and queued now, in the stream's order (so a member's commits reach etcd in the order
+     * it sent them), but answered when durable without holding up the messages behind it: a
+     * heartbeat or revoke_done never waits for an etcd write.
+     */
+    const commitOnSession = (owned: OwnedGroup, memberId: string, commit: GroupSessionCommit__Output) => {
+      const answer = (err: unknown) => {
+        const error =
+          err instanceof TributaryError
+            ? err
+            : new TributaryError('UNKNOWN_SERVER_ERROR', (err as Error).message);
+        session.send({
+          commitResult: {
+            commitId: commit.commitId,
+            errorCode: wireCode(error.code),
+            errorMessage: error.message,
+          },
+        });
+      };
+      let accepted: ReturnType<typeof acceptCommit>;
+      try {
+        accepted = acceptCommit(deps.offsets, owned, memberId, commit.generationId, commit.topics);
+      } catch (err) {
+        answer(err);
+        return;
+      }
+      accepted.durable.then(
+        () => session.send({ commitResult: { commitId: commit.commitId, ...accepted.response() } }),
+        answer,
+      );
     };
 
     const handle = async (message: GroupSessionRequest__Output) => {
@@ -165,6 +201,9 @@ export function groupSessionHandler(deps: {
         case 'leave':
           group.leave(bound.memberId, message.leave!.reason);
           session.end();
+          return;
+        case 'commit':
+          commitOnSession(bound.owned, bound.memberId, message.commit!);
           return;
         default:
           throw new TributaryError('INVALID_REQUEST', 'Empty GroupSession message');

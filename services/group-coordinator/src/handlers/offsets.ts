@@ -2,6 +2,7 @@ import { ErrorCode, type ErrorName, TributaryError, toGrpcError } from '@tributa
 import type {
   CommitOffsetsRequest__Output,
   CommitOffsetsResponse,
+  CommitOffsetsTopic__Output,
   FetchOffsetsPartitionResponse,
   FetchOffsetsRequest__Output,
   FetchOffsetsResponse,
@@ -10,7 +11,7 @@ import type {
 } from '@tributary/proto';
 import type { GroupOffsetRecord } from '@tributary/registry';
 import type { Clock } from '../clock';
-import type { GroupManager } from '../group-manager';
+import type { GroupManager, OwnedGroup } from '../group-manager';
 import type { OffsetEntry } from '../registry/group-store';
 import { parseTp, type TpKey, tpKey } from '../topic-partition';
 import { checkGroupId, int64, wireCode } from './validate';
@@ -29,24 +30,35 @@ const failure = (partition: number, name: ErrorName, message: string): Partition
   errorMessage: message,
 });
 
+/** A commit that passed the fence: its refusals are known, its accepted offsets are on their way to etcd. */
+export interface AcceptedCommit {
+  /** Resolves once the accepted offsets are durable; rejects with the write's error. */
+  readonly durable: Promise<void>;
+  /** Every partition's result (call once `durable` has resolved). */
+  response(): CommitOffsetsResponse;
+}
+
 /**
- * CommitOffsets: fenced by the group's membership (generation, member, ownership per partition),
- * then queued in the group's commit window and answered once that window's etcd txn succeeded.
+ * Fences a commit (generation, member, ownership per partition: membership/commit-fence.ts) and
+ * queues what it may commit in the group's commit window, synchronously: commits accepted one
+ * after the other reach etcd in that order, per partition. Throws the group-level refusal.
+ * CommitOffsets and a GroupSession's `commit` both come through here.
  */
-export async function commitOffsets(
+export function acceptCommit(
   deps: OffsetHandlerDeps,
-  request: CommitOffsetsRequest__Output,
-): Promise<CommitOffsetsResponse> {
-  checkGroupId(request.groupId);
-  const owned = await deps.manager.acquire(request.groupId);
-  const check = owned.group.checkCommit(request.memberId, request.generationId);
+  owned: OwnedGroup,
+  memberId: string,
+  generationId: number,
+  topics: readonly CommitOffsetsTopic__Output[],
+): AcceptedCommit {
+  const check = owned.group.checkCommit(memberId, generationId);
   if (!check.ok) throw new TributaryError(check.error, check.message);
 
   const results = new Map<string, PartitionResult[]>();
   const accepted = new Map<TpKey, OffsetEntry>();
   const acceptedPartitions: { topic: string; partition: number }[] = [];
   const committedAt = deps.clock.now();
-  for (const { topic, partitions } of request.topics) {
+  for (const { topic, partitions } of topics) {
     const list: PartitionResult[] = [];
     results.set(topic, list);
     const count = deps.manager.partitionCount(topic);
@@ -71,7 +83,7 @@ export async function commitOffsets(
           failure(
             p.partition,
             'ILLEGAL_GENERATION',
-            `${tp} is not owned by ${request.memberId} in generation ${request.generationId}`,
+            `${tp} is not owned by ${memberId} in generation ${generationId}`,
           ),
         );
         continue;
@@ -87,24 +99,40 @@ export async function commitOffsets(
         offset,
         leaderEpoch: leaderEpoch < 0 ? -1 : leaderEpoch,
         metadata: p.metadata,
-        generation: request.generationId,
-        memberId: request.memberId,
+        generation: generationId,
+        memberId,
         committedAt,
       };
       accepted.set(tp, { tp, record });
       acceptedPartitions.push({ topic, partition: p.partition });
     }
   }
-  if (accepted.size > 0) await owned.commits.commit(accepted);
-  for (const { topic, partition } of acceptedPartitions) {
-    results.get(topic)!.push({ partition, errorCode: wireCode(0), errorMessage: '' });
-  }
   return {
-    topics: [...results].map(([topic, partitions]) => ({
-      topic,
-      partitions: partitions.sort((a, b) => a.partition - b.partition),
-    })),
+    durable: accepted.size > 0 ? owned.commits.commit(accepted) : Promise.resolve(),
+    response: () => {
+      for (const { topic, partition } of acceptedPartitions) {
+        results.get(topic)!.push({ partition, errorCode: wireCode(0), errorMessage: '' });
+      }
+      return {
+        topics: [...results].map(([topic, partitions]) => ({
+          topic,
+          partitions: partitions.sort((a, b) => a.partition - b.partition),
+        })),
+      };
+    },
   };
+}
+
+/** CommitOffsets: `acceptCommit`, answered once the commit window's etcd txn succeeded. */
+export async function commitOffsets(
+  deps: OffsetHandlerDeps,
+  request: CommitOffsetsRequest__Output,
+): Promise<CommitOffsetsResponse> {
+  checkGroupId(request.groupId);
+  const owned = await deps.manager.acquire(request.groupId);
+  const commit = acceptCommit(deps, owned, request.memberId, request.generationId, request.topics);
+  await commit.durable;
+  return commit.response();
 }
 
 /**
