@@ -7,6 +7,7 @@
 import { TributaryError } from '@tributary/errors';
 import {
   type CommitOffsetsResponse__Output,
+  type CommitOffsetsTopic,
   type FetchOffsetsResponse__Output,
   int64ToNumber,
 } from '@tributary/proto';
@@ -28,12 +29,32 @@ function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]
   return out;
 }
 
-/** Commits positions for `groupId`; throws the first partition's error. */
+/** Where a member's commits can travel besides CommitOffsets: its GroupSession (group-session.ts). */
+export interface SessionCommits {
+  commit(
+    generationId: number,
+    topics: CommitOffsetsTopic[],
+  ): Promise<CommitOffsetsResponse__Output | undefined>;
+}
+
+/** Refusals on the session that CommitOffsets retries (after finding the coordinator again). */
+const RETRY_AS_CALL = new Set([
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+]);
+
+/**
+ * Commits positions for `groupId`; throws the first partition's error. With a `session`, the
+ * commit goes on the member's GroupSession stream; when the session cannot answer (not joined,
+ * the stream ended first, or the coordinator moved), it goes again as a CommitOffsets call.
+ */
 export async function commitOffsets(
   cluster: Cluster,
   groupId: string,
   member: () => { memberId: string; generationId: number },
   items: readonly CommitItem[],
+  session?: SessionCommits,
 ): Promise<void> {
   const topics = [...byTopic(items)].map(([topic, ps]) => ({
     topic,
@@ -44,11 +65,17 @@ export async function commitOffsets(
       ...(p.leaderEpoch === undefined ? {} : { leaderEpoch: p.leaderEpoch }),
     })),
   }));
-  const res = await cluster.group(groupId, (c, deadline) =>
-    promisify<CommitOffsetsResponse__Output>((cb) =>
-      c.CommitOffsets({ groupId, ...member(), topics }, { deadline }, cb),
-    ),
-  );
+  const onSession = await session?.commit(member().generationId, topics).catch((err: unknown) => {
+    if (err instanceof TributaryError && RETRY_AS_CALL.has(err.errorName)) return undefined;
+    throw err;
+  });
+  const res =
+    onSession ??
+    (await cluster.group(groupId, (c, deadline) =>
+      promisify<CommitOffsetsResponse__Output>((cb) =>
+        c.CommitOffsets({ groupId, ...member(), topics }, { deadline }, cb),
+      ),
+    ));
   for (const t of res.topics) {
     for (const p of t.partitions) {
       if (p.errorCode !== 0) {

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
+  type CommitOffsetsTopicResponse,
   type GroupSessionRequest__Output,
   type GroupSessionResponse,
   getServiceDefinition,
@@ -209,6 +210,62 @@ describe('GroupSession (against a scripted coordinator)', () => {
     expect(r.events).toContain('lost');
     expect(s1.received[0]!.join).toMatchObject({ memberId: '', ownedPartitions: [] });
     await session.leave('test');
+  });
+
+  it('commits on the stream once joined: results matched by commit id, even during a revoke; undefined when it cannot answer', async () => {
+    const r = recorder();
+    const session = new GroupSession(cluster, config, r.handler);
+    const started = session.start();
+    const s0 = await fake.until(() => fake.sessions[0]);
+    await fake.until(() => s0.received.length > 0);
+    // Before `joined` nothing may go on the stream: the caller uses CommitOffsets.
+    await expect(session.commit(0, [])).resolves.toBeUndefined();
+    s0.call.write({
+      joined: { memberId: 'm-1', generationId: 0, assignor: 'range', heartbeatIntervalMs: 1000 },
+    });
+    s0.call.write({ assignment: { generationId: 1, partitions: tps(0, 1) } });
+    await started;
+
+    // Answered in the other order than sent; each result goes to its own commit.
+    const topics = (p: number, offset: number) => [
+      { topic: 't', partitions: [{ partition: p, offset, metadata: '' }] },
+    ];
+    const first = session.commit(1, topics(0, 5));
+    const second = session.commit(1, topics(1, 6));
+    const commits = await fake.until(() => {
+      const sent = s0.received.filter((m) => m.kind === 'commit');
+      return sent.length === 2 && sent;
+    });
+    expect(commits.map((m) => m.commit!.generationId)).toEqual([1, 1]);
+    const [a, b] = commits.map((m) => m.commit!.commitId);
+    expect(a).not.toBe(b);
+    const ok = (p: number): CommitOffsetsTopicResponse[] => [
+      { topic: 't', partitions: [{ partition: p, errorCode: 0, errorMessage: '' }] },
+    ];
+    s0.call.write({ commitResult: { commitId: b, topics: ok(1) } });
+    // A refusal rejects with the error; the session goes on.
+    s0.call.write({ commitResult: { commitId: a, errorCode: 27, errorMessage: 'rebalancing' } });
+    await expect(second).resolves.toMatchObject({ topics: ok(1) });
+    await expect(first).rejects.toMatchObject({ errorName: 'REBALANCE_IN_PROGRESS' });
+
+    // During a revoke (the message chain is held by the revoke handler) results still arrive.
+    s0.call.write({ revoke: { generationId: 1, partitions: tps(1) } });
+    await fake.until(() => r.events.includes('revoking 1 1'));
+    const duringRevoke = session.commit(1, topics(1, 7));
+    const sent = await fake.until(() => s0.received.filter((m) => m.kind === 'commit')[2]);
+    s0.call.write({ commitResult: { commitId: sent.commit!.commitId, topics: ok(1) } });
+    await expect(duringRevoke).resolves.toMatchObject({ topics: ok(1) });
+    r.release();
+    await fake.until(() => fake.kinds(0).includes('revokeDone'));
+
+    // A commit the stream did not answer before it broke has no outcome: undefined.
+    const unanswered = session.commit(1, topics(0, 8));
+    await fake.until(() => s0.received.filter((m) => m.kind === 'commit').length === 4);
+    s0.call.emit('error', new Error('gone'));
+    s0.call.destroy();
+    await expect(unanswered).resolves.toBeUndefined();
+    await session.leave('test');
+    expect(r.handler.failures).toEqual([]);
   });
 
   it('a non-retriable join error rejects start() and reports the failure', async () => {

@@ -36,7 +36,7 @@ export async function commitWithRejoin<K, V>(
     core.inCommitOrder(async () => {
       const items = itemsToCommit(core, offsets, ownedOnly);
       if (items.length === 0) return;
-      await commitOffsets(core.cluster, groupId, member, items);
+      await commitOffsets(core.cluster, groupId, member, items, core.session);
       for (const it of items) {
         const q = core.partitions.get(it.topic, it.partition);
         if (q !== undefined) q.committed = it.offset;
