@@ -26,12 +26,15 @@ import {
   type Span,
   SpanKind,
   type SpanOptions,
+  TraceFlags,
   type Tracer,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { type InstrumentationScope, isTracingSuppressed } from '@opentelemetry/core';
 import { RandomIdGenerator, type Sampler, SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import type { SamplerName } from './env-config';
+import { LeanSpan, type LeanSpanSink } from './lean-span';
 
 /** The SDK's id generator, able to hand out one chosen trace id to the next root span. */
 export class PresetTraceIdGenerator extends RandomIdGenerator {
@@ -82,11 +85,15 @@ export class HeadSampler {
   readonly #root: 'on' | 'off' | 'ratio';
 
   constructor(
-    readonly provider: TracerProvider,
+    readonly provider: TracerProvider & {
+      getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer;
+    },
     private readonly sampler: Sampler,
     samplerName: SamplerName,
     ratio: number,
     private readonly ids: PresetTraceIdGenerator,
+    /** Where the spans this sampler keeps go: the provider's span processor, resource, scope. */
+    private readonly sink: Omit<LeanSpanSink, 'scope'>,
   ) {
     this.#bound = ratioUpperBound(ratio);
     this.#root = samplerName.endsWith('always_on')
@@ -128,6 +135,53 @@ export class HeadSampler {
     return true;
   }
 
+  /**
+   * Whether `tracer` is one of this provider's (not a wrapper or another SDK's): its spans can
+   * then be lean spans, which go to this provider's processor. Returns the tracer's scope.
+   */
+  scopeOf(tracer: Tracer): InstrumentationScope | undefined {
+    const scope = (tracer as { instrumentationScope?: InstrumentationScope }).instrumentationScope;
+    if (scope === undefined) return undefined;
+    const own = this.provider.getTracer(scope.name, scope.version, { schemaUrl: scope.schemaUrl });
+    return own === tracer ? scope : undefined;
+  }
+
+  /**
+   * Starts the lean span (lean-span.ts) of a span this sampler decided to keep, as the SDK's
+   * tracer would start it: the parent's trace id and state, or the preset / a random trace id
+   * for a root, a new span id, sampled. Undefined under a suppress-tracing context, where the
+   * SDK starts nothing that records either.
+   */
+  startLean(
+    scope: InstrumentationScope,
+    name: string,
+    kind: SpanKind,
+    parent: Context,
+    options: SpanOptions,
+  ): Span | undefined {
+    if (isTracingSuppressed(parent)) return undefined;
+    const parentSpanContext = trace.getSpanContext(parent);
+    const valid = parentSpanContext !== undefined && isSpanContextValid(parentSpanContext);
+    const spanContext = {
+      traceId: valid ? parentSpanContext.traceId : this.ids.generateTraceId(),
+      spanId: this.ids.generateSpanId(),
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: valid ? parentSpanContext.traceState : undefined,
+    };
+    const span = new LeanSpan(
+      { ...this.sink, scope },
+      name,
+      options.kind ?? kind,
+      spanContext,
+      valid ? parentSpanContext : undefined,
+      options.attributes,
+      options.links,
+      options.startTime,
+    );
+    this.sink.processor.onStart(span, parent);
+    return span;
+  }
+
   /** Forgets a preset trace id the span just started did not take. */
   clearPreset(): void {
     this.ids.preset(undefined);
@@ -161,14 +215,16 @@ function currentHeadSampler(): HeadSampler | undefined {
  * ```
  *
  * Under any other tracer provider (an application's SDK, or the API's no-op one when tracing is
- * off) `next()` is always true and `start` starts the span with its kind alone, applying the
- * options only if it records: tracing off costs a no-op span and no attribute object (the
- * application's sampler then sees no attributes or links at start, and `startTime` is not
- * applied there).
+ * off) `next()` is true and `start` starts the span with its kind alone, applying the options
+ * only if it records: tracing off costs one no-op span per `SampledSpans` (after it, `next()` is
+ * false) and no attribute object (the application's sampler then sees no attributes or links
+ * at start, and `startTime` is not applied there).
  */
 export class SampledSpans {
   readonly #head: HeadSampler | undefined;
-  readonly #mode: 'all' | 'none' | 'ratio' | 'ask';
+  #mode: 'all' | 'none' | 'ratio' | 'ask';
+  /** The tracer's scope when it is the head sampler's provider's: its spans are lean spans. */
+  readonly #leanScope: InstrumentationScope | undefined;
 
   constructor(
     private readonly tracer: Tracer,
@@ -178,6 +234,8 @@ export class SampledSpans {
   ) {
     this.#head = currentHeadSampler();
     this.#mode = this.#head === undefined ? 'ask' : this.#head.modeUnder(parent, name);
+    this.#leanScope =
+      this.#mode === 'all' || this.#mode === 'ratio' ? this.#head?.scopeOf(tracer) : undefined;
   }
 
   /** Whether the next span is sampled; when true, call `start` right after. */
@@ -192,10 +250,17 @@ export class SampledSpans {
     }
   }
 
+  /** Starts no span after all after `next()` said one is sampled (nothing to trace). */
+  skip(): void {
+    if (this.#mode !== 'ask') this.#head!.clearPreset();
+  }
+
   /** Starts the span `next()` said is sampled; undefined if it does not record after all. */
   start(options: () => SpanOptions): Span | undefined {
     if (this.#mode !== 'ask') {
       try {
+        if (this.#leanScope !== undefined)
+          return this.#head!.startLean(this.#leanScope, this.name, this.kind, this.parent, options());
         return this.tracer.startSpan(this.name, { kind: this.kind, ...options() }, this.parent);
       } finally {
         this.#head!.clearPreset();
@@ -203,6 +268,10 @@ export class SampledSpans {
     }
     const span = this.tracer.startSpan(this.name, { kind: this.kind }, this.parent);
     if (!span.isRecording()) {
+      // An invalid context is the API's no-op tracer (tracing off) or a suppressed parent: the
+      // same for every span under this parent, so the rest are not asked for (one no-op span
+      // per call, not one per record). An application SDK's dropped span has valid ids.
+      if (!isSpanContextValid(span.spanContext())) this.#mode = 'none';
       span.end();
       return undefined;
     }

@@ -1,6 +1,15 @@
 import { type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import {
+  convertLegacyHttpOptions,
+  createOtlpHttpExportDelegate,
+} from '@opentelemetry/otlp-exporter-base/node-http';
+import {
+  type IExportTraceServiceResponse,
+  JsonTraceSerializer,
+  TraceExporterMetricsHelper,
+} from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -8,6 +17,7 @@ import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   ParentBasedSampler,
+  type ReadableSpan,
   type Sampler,
   SimpleSpanProcessor,
   type SpanExporter,
@@ -18,6 +28,7 @@ import { LazyAsyncLocalStorageContextManager } from './context-manager';
 import type { TracingConfig } from './env-config';
 import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
+import { otlpJsonOf } from './otlp-json';
 
 /** Name of the tracer every Tributary component takes its spans from. */
 export const TRACER_NAME = 'tributary';
@@ -30,6 +41,31 @@ export interface Tracing {
   flush(): Promise<void>;
   /** Exports what is buffered and stops the exporter; safe to call twice. */
   shutdown(): Promise<void>;
+}
+
+/**
+ * The OTLP/HTTP JSON span exporter: `OTLPTraceExporter`'s transport (HTTP, headers, retries,
+ * timeout, compression, its self-metrics), built from the same parts, with the request body
+ * written by `otlpJsonOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree).
+ */
+function leanOtlpTraceExporter(url: string, headers: Record<string, string>): SpanExporter {
+  const options = convertLegacyHttpOptions({ url, headers }, 'TRACES', 'v1/traces', {
+    'Content-Type': 'application/json',
+  });
+  const serializer = {
+    serializeRequest: (spans: ReadableSpan[]) => Buffer.from(otlpJsonOf(spans)),
+    deserializeResponse: (data: Uint8Array): IExportTraceServiceResponse =>
+      JsonTraceSerializer.deserializeResponse(data),
+  };
+  return new OTLPExporterBase(
+    createOtlpHttpExportDelegate(
+      options,
+      serializer,
+      'otlp_http_span_exporter',
+      TraceExporterMetricsHelper,
+      undefined,
+    ),
+  );
 }
 
 function samplerOf(config: TracingConfig): Sampler {
@@ -80,7 +116,7 @@ export function startTracing(
       : new BatchSpanProcessor(
           config.exporter === 'console'
             ? new ConsoleSpanExporter()
-            : new OTLPTraceExporter({ url: config.tracesUrl, headers: { ...config.headers } }),
+            : leanOtlpTraceExporter(config.tracesUrl, { ...config.headers }),
           { scheduledDelayMillis: config.exportDelayMs, maxQueueSize: 8192, maxExportBatchSize: 1024 },
         );
   const sampler = samplerOf(config);
@@ -99,7 +135,11 @@ export function startTracing(
     propagator: new W3CTraceContextPropagator(),
     contextManager: new LazyAsyncLocalStorageContextManager(),
   });
-  const head = new HeadSampler(provider, sampler, config.sampler, config.samplerRatio, idGenerator);
+  // Spans the head sampler keeps are lean spans (lean-span.ts) handed to the same processor.
+  const head = new HeadSampler(provider, sampler, config.sampler, config.samplerRatio, idGenerator, {
+    processor,
+    resource,
+  });
   registerHeadSampler(head);
   let stopped: Promise<void> | undefined;
   return {

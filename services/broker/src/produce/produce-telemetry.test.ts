@@ -1,11 +1,23 @@
 import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ProduceRequest__Output } from '@tributary/proto';
-import { inMemoryTracer, TEST_PARENT } from '@tributary/telemetry';
+import { inMemoryTracer, startTracing, TEST_PARENT, tracingConfigFromEnv } from '@tributary/telemetry';
 import { Registry } from 'prom-client';
 import { createBrokerMetrics } from '../metrics';
 import { produceObserver } from './produce-telemetry';
 
-const { tracer, exporter } = inMemoryTracer();
+// The broker's own tracing (startTracing: its spans are the head sampler's lean spans, sampler
+// parent-based as in bench:tracing) and a plain SDK tracer: the same span shapes.
+const brokerExporter = new InMemorySpanExporter();
+const brokerTracing = startTracing(
+  tracingConfigFromEnv({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }, 'tributary-broker'),
+  { exporter: brokerExporter },
+);
+afterAll(() => brokerTracing.shutdown());
+const setups = [
+  ['an SDK tracer', inMemoryTracer()],
+  ['the broker’s startTracing', { tracer: brokerTracing.tracer, exporter: brokerExporter }],
+] as const;
 const { traceId: TRACE, spanId: SEND } = TEST_PARENT;
 
 const request = (traced: boolean): ProduceRequest__Output =>
@@ -21,7 +33,7 @@ const request = (traced: boolean): ProduceRequest__Output =>
     ...(traced ? { traceContext: { traceparent: `00-${TRACE}-${SEND}-01`, tracestate: '' } } : {}),
   }) as unknown as ProduceRequest__Output;
 
-describe('broker produce span shapes', () => {
+describe.each(setups)('broker produce span shapes (%s)', (_, { tracer, exporter }) => {
   beforeEach(() => exporter.reset());
   const metrics = () => createBrokerMetrics(new Registry(), { all: () => [] }, '/');
 

@@ -14,7 +14,7 @@
  */
 import { type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { ProduceRequest__Output } from '@tributary/proto';
-import { Attr, contextFromField, MESSAGING_SYSTEM, SpanName } from '@tributary/telemetry';
+import { Attr, contextFromField, MESSAGING_SYSTEM, SpanName, startSampledSpan } from '@tributary/telemetry';
 import type { BrokerMetrics } from '../metrics';
 
 /** One produce request's telemetry, from receipt to answer. */
@@ -60,19 +60,22 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
       metrics.produceRequests.inc(labels);
       const stop = metrics.produceDuration.startTimer(labels);
       const parent = tracing ? contextFromField(req.traceContext) : undefined;
+      // Started through the head sampler (a lean span when sampled): the client's request
+      // names a sampled send, so the parent-based sampler keeps it.
       const span =
         parent === undefined
           ? undefined
-          : tracer.startSpan(
+          : startSampledSpan(
+              tracer,
               SpanName.produce,
-              {
-                kind: SpanKind.SERVER,
+              SpanKind.SERVER,
+              () => ({
                 attributes: {
                   [Attr.messagingSystem]: MESSAGING_SYSTEM,
                   [Attr.acks]: acks,
                   [Attr.batchMessageCount]: req.topics.reduce((n, t) => n + t.partitions.length, 0),
                 },
-              },
+              }),
               parent,
             );
       const inside = span === undefined ? undefined : trace.setSpan(parent!, span);
@@ -83,11 +86,14 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
         append(topic, partition, traced, bytes, fn) {
           metrics.bytesIn.inc({ topic }, bytes);
           if (untraced(traced)) return fn();
-          const child = tracer.startSpan(
+          const child = startSampledSpan(
+            tracer,
             SpanName.append(topic),
-            { attributes: attrs(topic, partition) },
+            SpanKind.INTERNAL,
+            () => ({ attributes: attrs(topic, partition) }),
             inside,
           );
+          if (child === undefined) return fn();
           try {
             return fn();
           } catch (err) {
@@ -99,11 +105,14 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
         },
         replicationWait(topic, partition, traced, wait) {
           if (untraced(traced)) return wait;
-          const child = tracer.startSpan(
+          const child = startSampledSpan(
+            tracer,
             SpanName.replicationWait(topic),
-            { attributes: attrs(topic, partition) },
+            SpanKind.INTERNAL,
+            () => ({ attributes: attrs(topic, partition) }),
             inside,
           );
+          if (child === undefined) return wait;
           return wait.then((err) => {
             endSpan(child, err);
             return err;
