@@ -19,6 +19,7 @@ import {
   Attr,
   contextFromHeaders,
   MESSAGING_SYSTEM,
+  SampledSpans,
   SpanName,
   startSampledSpan,
   TRACER_NAME,
@@ -96,7 +97,12 @@ export function processMessage<T>(
   return span === undefined ? fn() : runIn(span, producer, fn);
 }
 
-/** Runs `eachBatch`, inside a `process` span linked to every sampled record's producer context. */
+/**
+ * Runs `eachBatch`, inside a `process` span linked to every sampled record's producer context.
+ * A batch of several records has no parent (links only), so the consumer's own sampler decides
+ * first, before any header is read: an unsampled batch (99 % of them at 1 %) costs one draw, no
+ * header scan and no extracted context.
+ */
 export function processBatch<T>(
   topic: string,
   partition: number,
@@ -104,30 +110,28 @@ export function processBatch<T>(
   messages: readonly ConsumerMessage<unknown, unknown>[],
   fn: () => Promise<T> | T,
 ): Promise<T> | T {
+  // One record: its producer's context is the parent (allowed by the conventions).
+  const only = messages.length === 1 ? contextFromHeaders(messages[0]!.headers) : undefined;
+  if (messages.length === 1 && only === undefined) return fn();
+  const parent = only ?? context.active();
+  const spans = new SampledSpans(tracer(), SpanName.process(topic), SpanKind.CONSUMER, parent);
+  if (!spans.next()) return fn();
   const links: Link[] = [];
-  let only: Context | undefined;
   for (const m of messages) {
-    const c = contextFromHeaders(m.headers);
-    if (c === undefined) continue;
-    links.push({ context: trace.getSpanContext(c)! });
-    only = c;
+    const c = m === messages[0] && only !== undefined ? only : contextFromHeaders(m.headers);
+    if (c !== undefined) links.push({ context: trace.getSpanContext(c)! });
   }
-  if (links.length === 0) return fn();
-  // One record: its producer's context is the parent (allowed by the conventions), else links only.
-  const parent = messages.length === 1 && only !== undefined ? only : context.active();
-  const span = startSampledSpan(
-    tracer(),
-    SpanName.process(topic),
-    SpanKind.CONSUMER,
-    () => ({
-      links,
-      attributes: {
-        ...base(topic, partition, groupId),
-        [Attr.messagingOperationType]: 'process',
-        [Attr.batchMessageCount]: messages.length,
-      },
-    }),
-    parent,
-  );
+  if (links.length === 0) {
+    spans.skip();
+    return fn();
+  }
+  const span = spans.start(() => ({
+    links,
+    attributes: {
+      ...base(topic, partition, groupId),
+      [Attr.messagingOperationType]: 'process',
+      [Attr.batchMessageCount]: messages.length,
+    },
+  }));
   return span === undefined ? fn() : runIn(span, parent, fn);
 }

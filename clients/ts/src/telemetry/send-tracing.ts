@@ -80,19 +80,20 @@ export function startSendSpan(
   return new SendTracing(topic, clientId).record(partition, key, input);
 }
 
+/** A sampled record's send span and its index in its `send` call. */
+export type IndexedSend = { index: number; span: Span };
+
 /** Ends the send spans of one `send` call with each record's offset, or with its error. */
 export function endSendSpans(
-  spans: readonly ({ span: Span } | undefined)[],
+  spans: readonly IndexedSend[],
   results: readonly RecordMetadata[] | undefined,
   error?: unknown,
 ): void {
-  for (let i = 0; i < spans.length; i++) {
-    const s = spans[i];
-    if (s === undefined) continue;
-    const r = results?.[i];
-    if (r !== undefined && r.offset >= 0) s.span.setAttribute(Attr.kafkaOffset, r.offset);
+  for (const { index, span } of spans) {
+    const r = results?.[index];
+    if (r !== undefined && r.offset >= 0) span.setAttribute(Attr.kafkaOffset, r.offset);
     if (error !== undefined)
-      s.span.setStatus({ code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) });
-    s.span.end();
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) });
+    span.end();
   }
 }

@@ -43,7 +43,10 @@ describe('client span shapes', () => {
       { key: 'traceparent', value: Buffer.from(`00-${sc.traceId}-${sc.spanId}-01`) },
     ]);
     expect(traced!.context.traceparent).toBe(`00-${sc.traceId}-${sc.spanId}-01`);
-    endSendSpans([traced], [{ topic: 'orders', partition: 2, offset: 41, timestamp: 1 }]);
+    endSendSpans(
+      [{ index: 0, span: traced!.span }],
+      [{ topic: 'orders', partition: 2, offset: 41, timestamp: 1 }],
+    );
     const [span] = exporter.getFinishedSpans();
     expect(span).toMatchObject({ name: 'send orders', kind: SpanKind.PRODUCER });
     expect(span!.attributes).toMatchObject({
@@ -67,7 +70,7 @@ describe('client span shapes', () => {
   it('process is a CONSUMER span, child of and linked to the producer’s send, with the record’s attributes', async () => {
     const input: RecordInput = { key: null, value: Buffer.from('v') };
     const traced = startSendSpan('orders', 2, null, input, 'app')!;
-    endSendSpans([traced], undefined);
+    endSendSpans([{ index: 0, span: traced.span }], undefined);
     const sent = traced.span.spanContext();
     let inside: string | undefined;
     await processMessage(message(input.headers as { key: string; value: Buffer }[]), 'billing', () => {
