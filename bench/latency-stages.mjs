@@ -3,7 +3,8 @@
 // records, each sampled record's trace joined with the leader broker's spans of the same trace
 // (`produce`, `append`, `replication wait`, sent over OTLP/HTTP JSON to a sink in this process).
 //
-//   npm run bench:latency-stages     (BENCH_E2E_SECONDS=20 for longer runs, BENCH_SAMPLE=0.2)
+//   npm run bench:latency-stages     (BENCH_E2E_SECONDS=20 for longer runs, BENCH_SAMPLE=0.2,
+//                                     BENCH_RECORD_SIZE=1024 for 1 KiB records)
 //
 // Stages of one record, all on this machine's clock (epoch ms):
 //   to broker      send() called -> the broker's produce handler starts (client queue, encode,
@@ -31,6 +32,7 @@ const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 0.1);
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 42000);
 const RATE = 5000;
+const RECORD_SIZE = Number(process.env.BENCH_RECORD_SIZE ?? 100);
 const SETUPS = [
   { name: 'RF=3 acks=all', replicationFactor: 3, acks: 'all' },
   { name: 'RF=1 acks=1', replicationFactor: 1, acks: '1' },
@@ -122,7 +124,7 @@ async function measure(setup) {
           bootstrap,
           topic,
           records: RATE * SECONDS,
-          recordSize: 100,
+          recordSize: RECORD_SIZE,
           rate: RATE,
           acks: setup.acks,
           warmup: RATE,
@@ -156,7 +158,7 @@ async function measure(setup) {
     ]),
   );
   return {
-    name: `end-to-end 100 B, ${setup.name}, ${RATE} records/s, stages`,
+    name: `end-to-end ${RECORD_SIZE} B, ${setup.name}, ${RATE} records/s, stages`,
     replicationFactor: setup.replicationFactor,
     acks: setup.acks,
     tracedRun: overall,
@@ -198,6 +200,6 @@ for (const c of cases) {
 }
 const file = writeResults('latency-stages', cases, {
   loadAverage: { before: loadBefore, after: os.loadavg() },
-  settings: { seconds: SECONDS, rate: RATE, sample: SAMPLE, recordSize: 100 },
+  settings: { seconds: SECONDS, rate: RATE, sample: SAMPLE, recordSize: RECORD_SIZE },
 });
 console.log(`results: ${path.relative(process.cwd(), file)}`);
