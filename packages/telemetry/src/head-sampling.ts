@@ -81,6 +81,7 @@ export const ratioUpperBound = (ratio: number): number =>
 /** The decisions one `startTracing` provider would take, made without starting a span. */
 export class HeadSampler {
   readonly #bound: number;
+  readonly #sinks = new Map<InstrumentationScope, LeanSpanSink>();
   /** What a root span gets: sampled always, never, or by trace-id ratio. */
   readonly #root: 'on' | 'off' | 'ratio';
 
@@ -137,13 +138,20 @@ export class HeadSampler {
 
   /**
    * Whether `tracer` is one of this provider's (not a wrapper or another SDK's): its spans can
-   * then be lean spans, which go to this provider's processor. Returns the tracer's scope.
+   * then be lean spans, which go to this provider's processor. Returns where they go (one
+   * object per scope, made once).
    */
-  scopeOf(tracer: Tracer): InstrumentationScope | undefined {
+  sinkOf(tracer: Tracer): LeanSpanSink | undefined {
     const scope = (tracer as { instrumentationScope?: InstrumentationScope }).instrumentationScope;
     if (scope === undefined) return undefined;
     const own = this.provider.getTracer(scope.name, scope.version, { schemaUrl: scope.schemaUrl });
-    return own === tracer ? scope : undefined;
+    if (own !== tracer) return undefined;
+    let sink = this.#sinks.get(scope);
+    if (sink === undefined) {
+      sink = { ...this.sink, scope };
+      this.#sinks.set(scope, sink);
+    }
+    return sink;
   }
 
   /**
@@ -153,7 +161,7 @@ export class HeadSampler {
    * SDK starts nothing that records either.
    */
   startLean(
-    scope: InstrumentationScope,
+    sink: LeanSpanSink,
     name: string,
     kind: SpanKind,
     parent: Context,
@@ -169,7 +177,7 @@ export class HeadSampler {
       traceState: valid ? parentSpanContext.traceState : undefined,
     };
     const span = new LeanSpan(
-      { ...this.sink, scope },
+      sink,
       name,
       options.kind ?? kind,
       spanContext,
@@ -178,7 +186,7 @@ export class HeadSampler {
       options.links,
       options.startTime,
     );
-    this.sink.processor.onStart(span, parent);
+    sink.processor.onStart(span, parent);
     return span;
   }
 
@@ -223,8 +231,8 @@ function currentHeadSampler(): HeadSampler | undefined {
 export class SampledSpans {
   readonly #head: HeadSampler | undefined;
   #mode: 'all' | 'none' | 'ratio' | 'ask';
-  /** The tracer's scope when it is the head sampler's provider's: its spans are lean spans. */
-  readonly #leanScope: InstrumentationScope | undefined;
+  /** Where lean spans go, when the tracer is the head sampler's provider's own. */
+  readonly #leanSink: LeanSpanSink | undefined;
 
   constructor(
     private readonly tracer: Tracer,
@@ -234,8 +242,7 @@ export class SampledSpans {
   ) {
     this.#head = currentHeadSampler();
     this.#mode = this.#head === undefined ? 'ask' : this.#head.modeUnder(parent, name);
-    this.#leanScope =
-      this.#mode === 'all' || this.#mode === 'ratio' ? this.#head?.scopeOf(tracer) : undefined;
+    this.#leanSink = this.#mode === 'all' || this.#mode === 'ratio' ? this.#head?.sinkOf(tracer) : undefined;
   }
 
   /** Whether the next span is sampled; when true, call `start` right after. */
@@ -259,8 +266,8 @@ export class SampledSpans {
   start(options: () => SpanOptions): Span | undefined {
     if (this.#mode !== 'ask') {
       try {
-        if (this.#leanScope !== undefined)
-          return this.#head!.startLean(this.#leanScope, this.name, this.kind, this.parent, options());
+        if (this.#leanSink !== undefined)
+          return this.#head!.startLean(this.#leanSink, this.name, this.kind, this.parent, options());
         return this.tracer.startSpan(this.name, { kind: this.kind, ...options() }, this.parent);
       } finally {
         this.#head!.clearPreset();

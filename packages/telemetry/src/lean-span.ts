@@ -47,21 +47,26 @@ export interface LeanSpanSink {
 
 /** The SDK's default span limits, as caps (our spans stay far below them). */
 const LIMIT = 128;
-const NO_TIME: HrTime = [0, 0];
+// Shared until first changed (each replaced, never mutated): fewer objects per span for the
+// garbage collector, which a span outlives into the old generation while it waits for export.
+const NO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+const NOT_ENDED: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 export class LeanSpan implements Span, ReadableSpan {
   readonly attributes: Attributes = {};
-  readonly links: Link[];
-  readonly events: TimedEvent[] = [];
+  links: Link[] = NONE;
+  events: TimedEvent[] = NONE;
   readonly startTime: HrTime;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  status: SpanStatus = UNSET;
   endTime: HrTime = NO_TIME;
-  duration: HrTime = [-1, -1];
+  duration: HrTime = NOT_ENDED;
   ended = false;
   #attributeCount = 0;
   /** `performance.now()` at the start: later times are the start plus the monotonic interval. */
@@ -85,7 +90,7 @@ export class LeanSpan implements Span, ReadableSpan {
     this.#startTimeGiven = startTime !== undefined;
     this.startTime = timeInputToHrTime(startTime ?? Date.now());
     if (attributes !== undefined) this.setAttributes(attributes);
-    this.links = links === undefined ? [] : links.slice(0, LIMIT).map((l) => ({ ...l }));
+    if (links !== undefined && links.length > 0) this.links = links.slice(0, LIMIT).map((l) => ({ ...l }));
   }
 
   /** A time given, or now: the start plus the monotonic interval since (wall clock if the start was given). */
@@ -118,6 +123,7 @@ export class LeanSpan implements Span, ReadableSpan {
     if (this.ended || this.events.length >= LIMIT) return this;
     const attributes = isTimeInput(attributesOrTime) ? {} : { ...attributesOrTime };
     const at = isTimeInput(attributesOrTime) ? attributesOrTime : time;
+    if (this.events === NONE) this.events = [];
     this.events.push({
       name,
       attributes,
@@ -128,7 +134,9 @@ export class LeanSpan implements Span, ReadableSpan {
   }
 
   addLink(link: Link): this {
-    if (!this.ended && this.links.length < LIMIT) this.links.push({ ...link });
+    if (this.ended || this.links.length >= LIMIT) return this;
+    if (this.links === NONE) this.links = [];
+    this.links.push({ ...link });
     return this;
   }
 
