@@ -22,7 +22,13 @@ export interface KafkaCompatCluster {
 }
 
 export async function startKafkaCompatCluster(brokers = 3): Promise<KafkaCompatCluster> {
-  const cluster = await LocalCluster.start({ brokers, controllers: 1, coordinators: 1, kafka: true });
+  const cluster = await LocalCluster.start({
+    brokers,
+    controllers: 1,
+    coordinators: 1,
+    kafka: true,
+    metrics: true,
+  });
   const tributary = new Tributary({ bootstrap: cluster.bootstrap, clientId: 'kafka-compat' });
   return {
     cluster,

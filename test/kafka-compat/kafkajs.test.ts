@@ -9,6 +9,27 @@ import { type KafkaCompatCluster, startKafkaCompatCluster, unique } from './kafk
  */
 jest.setTimeout(120_000);
 
+/** The brokers' produce and fetch counters for `topic`, summed over every broker's /metrics. */
+async function brokerCounters(c: KafkaCompatCluster, topic: string) {
+  const sums = { produceAcks1: 0, bytesIn: 0, kafkaFetches: 0, bytesOut: 0 };
+  // Series carry the services' default labels too, in no fixed order: match name and one label.
+  const series: [keyof typeof sums, string, string][] = [
+    ['produceAcks1', 'tributary_broker_produce_requests_total', 'acks="1"'],
+    ['bytesIn', 'tributary_broker_topic_bytes_in_total', `topic="${topic}"`],
+    ['kafkaFetches', 'tributary_broker_fetch_responses_total', 'kind="kafka"'],
+    ['bytesOut', 'tributary_broker_topic_bytes_out_total', `topic="${topic}"`],
+  ];
+  for (const broker of c.cluster.brokers) {
+    const text = await (await fetch(broker.metricsUrl!)).text();
+    for (const line of text.split('\n')) {
+      const [, name, labels, value] = /^(\w+)\{(.*)\} (\S+)$/.exec(line) ?? [];
+      for (const [key, metric, label] of series)
+        if (name === metric && labels!.split(',').includes(label)) sums[key] += Number(value);
+    }
+  }
+  return sums;
+}
+
 describe('kafkajs against the Kafka listener', () => {
   let c: KafkaCompatCluster;
   let kafka: Kafka;
@@ -52,6 +73,28 @@ describe('kafkajs against the Kafka listener', () => {
         ['n', Buffer.from([i]).toString('hex')],
       ]);
     });
+  });
+
+  it('what a Kafka client produces and fetches counts in the brokers’ produce and fetch metrics', async () => {
+    const topic = unique('kjs-metrics');
+    await c.createTopic(topic, 1, 1);
+    const before = await brokerCounters(c, topic);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, acks: 1, messages: [{ value: 'a' }, { value: 'b' }] });
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: unique('kjs-metrics-group') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let seen = 0;
+    await consumer.run({ eachMessage: async () => void seen++ });
+    await waitFor(() => seen === 2, { timeoutMs: 30_000 });
+    await consumer.disconnect();
+    const after = await brokerCounters(c, topic);
+    expect(after.produceAcks1 - before.produceAcks1).toBeGreaterThanOrEqual(1);
+    expect(after.bytesIn).toBeGreaterThan(before.bytesIn);
+    expect(after.kafkaFetches).toBeGreaterThan(before.kafkaFetches);
+    expect(after.bytesOut).toBeGreaterThan(before.bytesOut);
   });
 
   it('admin: metadata names every broker and partition leader; ListOffsets gives earliest and latest', async () => {

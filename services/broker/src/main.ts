@@ -11,7 +11,7 @@ import {
 import { ClusterMetadata, REPLICAS_CAUGHT_UP, ReplicaAssignmentFollower, ReplicaReadiness } from './cluster';
 import { controlledShutdown } from './cluster/controlled-shutdown';
 import { fetchObserver } from './fetch/fetch-telemetry';
-import { brokerDataPlaneHandlers } from './handlers/broker-service';
+import { brokerDataPlaneHandlers, type DataPlaneDeps } from './handlers/broker-service';
 import { metadataHandler } from './handlers/metadata';
 import { replicationHandlers } from './handlers/replication-service';
 import {
@@ -80,6 +80,15 @@ void runService({
       transport.links,
     );
     replicas.setFetchers(fetchers);
+    // One data plane behind both front doors (gRPC and the Kafka listener): the same logs,
+    // metrics and spans whichever protocol a record came by.
+    const dataPlane: DataPlaneDeps = {
+      replicas,
+      metadata: metadataView,
+      metrics,
+      produceObserver: produceObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
+      fetchObserver: fetchObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
+    };
     const grpc = grpcServerSteps({
       telemetry: telemetry.server,
       credentials: transport.server,
@@ -93,13 +102,7 @@ void runService({
           name: 'tributary.v1.BrokerService',
           definition: proto.BrokerService.service,
           handlers: handlersWithUnimplemented('BrokerService', proto.BrokerService.service, {
-            ...brokerDataPlaneHandlers({
-              replicas,
-              metadata: metadataView,
-              metrics,
-              produceObserver: produceObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
-              fetchObserver: fetchObserver(metrics, telemetry.tracer, telemetry.tracingEnabled),
-            }),
+            ...brokerDataPlaneHandlers(dataPlane),
             Metadata: metadataHandler(metadata, config['cluster.name']),
           }),
         },
@@ -164,7 +167,7 @@ void runService({
           served: servedApis({
             ...(verifyToken === undefined ? {} : { sasl: { logger: kafkaLogger } }),
             ...(security.mode === 'authorize' ? { authorizer: () => authorizer()! } : {}),
-            dataPlane: { replicas, metadata: metadataView },
+            dataPlane,
             metadata,
             clusterId: config['cluster.name'],
             clients: clusterClients,

@@ -27,7 +27,7 @@ export function createBrokerMetrics(registry: Registry, partitions: PartitionSta
   return {
     produceRequests: new Counter({
       name: 'tributary_broker_produce_requests_total',
-      help: 'Produce requests handled (unary Produce and each request on a ProduceStream), by acks.',
+      help: 'Produce requests handled (unary Produce, each request on a ProduceStream, Kafka Produce), by acks.',
       labelNames: ['acks'] as const,
       registers,
     }),
@@ -40,7 +40,7 @@ export function createBrokerMetrics(registry: Registry, partitions: PartitionSta
     }),
     fetchResponses: new Counter({
       name: 'tributary_broker_fetch_responses_total',
-      help: 'Fetch responses sent to consumers (unary Fetch and each FetchStream response).',
+      help: 'Fetch responses sent to consumers (kind: unary Fetch, each FetchStream response, Kafka Fetch).',
       labelNames: ['kind'] as const,
       registers,
     }),

@@ -31,6 +31,8 @@ export type FetchStreamResponseObserver = (
 export interface FetchObserver {
   /** Counts one unary Fetch response. */
   unary(res: { topics?: FetchTopicResponse[] }): void;
+  /** Counts one Fetch response of the Kafka listener (its span is the listener's request). */
+  kafka(res: { topics?: FetchTopicResponse[] }): void;
   /** The observer of one FetchStream, opened with `metadata`. */
   stream(metadata: grpc.Metadata): FetchStreamResponseObserver;
 }
@@ -57,6 +59,7 @@ export function fetchObserver(
 ): FetchObserver {
   return {
     unary: (res) => void count(metrics, 'unary', res),
+    kafka: (res) => void count(metrics, 'kafka', res),
     stream(metadata) {
       const parent: Context | undefined = tracing
         ? (contextFromMetadata(metadata, ROOT_CONTEXT) ?? ROOT_CONTEXT)

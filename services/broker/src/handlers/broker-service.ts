@@ -31,13 +31,22 @@ export interface DataPlaneDeps {
   readonly fetchObserver?: FetchObserver;
 }
 
-export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServiceHandlers> {
-  const d = {
+/**
+ * What the produce and fetch paths take, built once per front door: the gRPC handlers below and
+ * the Kafka listener's (kafka/handlers/) share it, so a record counts in the same metrics and
+ * spans whichever protocol brought it.
+ */
+export function dataPathDeps(deps: DataPlaneDeps) {
+  return {
     leaders: deps.replicas,
     metadata: deps.metadata,
     config: deps.replicas.config,
     ...(deps.produceObserver ? { observer: deps.produceObserver } : {}),
   };
+}
+
+export function brokerDataPlaneHandlers(deps: DataPlaneDeps): Partial<BrokerServiceHandlers> {
+  const d = dataPathDeps(deps);
   const metrics = deps.metrics;
   return {
     Produce(call, callback) {

@@ -7,7 +7,7 @@
 import { kafkaErrorCode } from '@tributary/errors';
 import type { FetchRequest__Output } from '@tributary/proto';
 import { handleFetch } from '../../fetch/fetch';
-import type { DataPlaneDeps } from '../../handlers/broker-service';
+import { type DataPlaneDeps, dataPathDeps } from '../../handlers/broker-service';
 import type { KafkaHandler } from '../served-api';
 
 interface KafkaFetchTopic {
@@ -21,7 +21,7 @@ interface KafkaFetchTopic {
 }
 
 export function fetchHandler(deps: DataPlaneDeps): KafkaHandler {
-  const d = { leaders: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  const d = dataPathDeps(deps);
   return async (body) => {
     const topics = body['topics'] as KafkaFetchTopic[];
     const request = {
@@ -40,6 +40,7 @@ export function fetchHandler(deps: DataPlaneDeps): KafkaHandler {
       })),
     } as unknown as FetchRequest__Output;
     const response = await handleFetch(request, d);
+    deps.fetchObserver?.kafka(response);
     return {
       throttleTimeMs: 0,
       errorCode: 0,

@@ -6,7 +6,7 @@
 import { kafkaErrorCode } from '@tributary/errors';
 import type { ListOffsetsRequest__Output } from '@tributary/proto';
 import { handleListOffsets } from '../../fetch/fetch';
-import type { DataPlaneDeps } from '../../handlers/broker-service';
+import { type DataPlaneDeps, dataPathDeps } from '../../handlers/broker-service';
 import type { KafkaHandler } from '../served-api';
 
 interface KafkaListOffsetsTopic {
@@ -24,7 +24,7 @@ function spec(timestamp: number): number {
 }
 
 export function listOffsetsHandler(deps: DataPlaneDeps): KafkaHandler {
-  const d = { leaders: deps.replicas, metadata: deps.metadata };
+  const d = dataPathDeps(deps);
   return (body) => {
     const topics = body['topics'] as KafkaListOffsetsTopic[];
     const request = {

@@ -6,7 +6,7 @@
  */
 import { kafkaErrorCode, TributaryError } from '@tributary/errors';
 import type { ProduceRequest__Output, ProduceResponse } from '@tributary/proto';
-import type { DataPlaneDeps } from '../../handlers/broker-service';
+import { type DataPlaneDeps, dataPathDeps } from '../../handlers/broker-service';
 import { prepareProduce } from '../../produce/produce';
 import type { Message } from '../protocol/schema';
 import type { KafkaHandler } from '../served-api';
@@ -17,7 +17,7 @@ interface KafkaTopicData {
 }
 
 export function produceHandler(deps: DataPlaneDeps): KafkaHandler {
-  const d = { leaders: deps.replicas, metadata: deps.metadata, config: deps.replicas.config };
+  const d = dataPathDeps(deps);
   return async (body) => {
     const acks = body['acks'] as number;
     const topicData = body['topicData'] as KafkaTopicData[];
