@@ -45,16 +45,7 @@ export class CheckpointFile {
         throw new RangeError(`checkpoint entry needs ${this.fieldsPerEntry} fields`);
       lines.push(e.join(' '));
     }
-    const tmp = this.filePath + TMP_SUFFIX;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, `${lines.join('\n')}\n`);
-      if (durable) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.filePath);
-    if (durable) fsyncDir(path.dirname(this.filePath));
+    replaceFile(this.filePath, `${lines.join('\n')}\n`, durable);
   }
 
   /** The entries, or undefined if the file is absent or malformed. */
@@ -93,6 +84,23 @@ export class OffsetCheckpoint {
     const entries = this.#file.read();
     return entries?.length === 1 ? entries[0]![0] : undefined;
   }
+}
+
+/**
+ * Replaces `filePath` with `text` atomically: written to `<name>.tmp`, renamed over the old file;
+ * `durable` fsyncs the file before the rename and the directory after it.
+ */
+export function replaceFile(filePath: string, text: string, durable: boolean): void {
+  const tmp = filePath + TMP_SUFFIX;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, text);
+    if (durable) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, filePath);
+  if (durable) fsyncDir(path.dirname(filePath));
 }
 
 /** fsyncs a directory so a rename, create or unlink in it is durable. */

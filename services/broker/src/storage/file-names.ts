@@ -11,11 +11,12 @@
  *   00000000000000000000.timeindex                    time index of that segment
  *   leader-epoch-checkpoint                           epoch -> start offset
  *   recovery-point-checkpoint                         offset below which segments are flushed
- *   high-watermark-checkpoint                         last high watermark the replication layer set
+ *   high-watermark-checkpoint                         (before replication-offset-checkpoint; read once)
  *   00000000000000042000.snapshot                     producer state at log end offset 42000
  *   clean-shutdown                                    present only while the log is cleanly closed
  * <dataDir>/<topic>-<partition>.<millis>-delete/      a deleted log, removed in the background
  * <dataDir>/owner                                     the process owning the directory, its lease
+ * <dataDir>/replication-offset-checkpoint             every log's last high watermark, one file
  * ```
  *
  * Base offsets are zero-padded to 20 digits (enough for any int64) so `ls` sorts segments in
@@ -36,7 +37,10 @@ export const TMP_SUFFIX = '.tmp';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-checkpoint';
+/** The layout before REPLICATION_OFFSET_CHECKPOINT: one log's high watermark; read once, removed. */
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
+/** In the data directory itself: every log's high watermark (replication-offset-checkpoint.ts). */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
 /** In the data directory itself: which process owns it (data-dir-owner.ts). */
 export const OWNER_RECORD = 'owner';

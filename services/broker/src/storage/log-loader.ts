@@ -60,7 +60,16 @@ export interface LoadedLog {
   readonly report: RecoveryReport;
 }
 
-export async function loadLog(dir: string, config: LogConfig, now: number): Promise<LoadedLog> {
+/**
+ * `checkpointedHighWatermark`: the log's entry in the data directory's
+ * `replication-offset-checkpoint`, if it has one.
+ */
+export async function loadLog(
+  dir: string,
+  config: LogConfig,
+  now: number,
+  checkpointedHighWatermark?: number,
+): Promise<LoadedLog> {
   const started = performance.now();
   if (await createDirectory(dir)) return freshLog(dir, config, started);
   const names = fs.readdirSync(dir);
@@ -145,7 +154,18 @@ export async function loadLog(dir: string, config: LogConfig, now: number): Prom
   const logEndOffset = segments.at(-1)!.nextOffset;
   epochCache.truncateFromEnd(logEndOffset);
   epochCache.truncateFromStart(logStartOffset);
-  const hw = new OffsetCheckpoint(path.join(dir, HIGH_WATERMARK_CHECKPOINT)).read() ?? logStartOffset;
+  // The layout before the data directory's replication-offset-checkpoint kept the high watermark
+  // in the partition's directory: read it when the directory's file has no entry, and remove it
+  // either way (the log manager writes the directory's file once every log is open, so the value
+  // moves there; were it lost in a crash meanwhile, the high watermark would start from the log
+  // start offset, which is harmless: see replication-offset-checkpoint.ts).
+  let hw = checkpointedHighWatermark;
+  if (names.includes(HIGH_WATERMARK_CHECKPOINT)) {
+    const legacy = path.join(dir, HIGH_WATERMARK_CHECKPOINT);
+    hw ??= new OffsetCheckpoint(legacy).read();
+    fs.rmSync(legacy, { force: true });
+  }
+  hw ??= logStartOffset;
   const recoveryPoint =
     cleanShutdown && truncations.length === 0
       ? logEndOffset

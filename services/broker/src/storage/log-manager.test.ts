@@ -44,7 +44,7 @@ test('creates, reopens every partition at start with a report, and deletes', asy
 
   await manager.delete('orders-eu', 0);
   expect(manager.get('orders-eu', 0)).toBeUndefined();
-  expect(fs.readdirSync(dataDir)).toEqual(['orders-eu-1']);
+  expect(fs.readdirSync(dataDir).sort()).toEqual(['orders-eu-1', 'replication-offset-checkpoint']);
 });
 
 test('removes leftovers of an interrupted delete at start', async () => {
@@ -74,7 +74,84 @@ test('retention and flush run on demand with the configured policy', async () =>
   await manager.runFlush();
   expect(log.recoveryPoint).toBe(3);
   manager.checkpointHighWatermarks();
-  expect(fs.readFileSync(path.join(dataDir, 'short-0', 'high-watermark-checkpoint'), 'utf8')).toBe(
-    '0\n1\n3\n',
+  expect(fs.readFileSync(path.join(dataDir, 'replication-offset-checkpoint'), 'utf8')).toBe(
+    '0\n1\nshort 0 3\n',
   );
+});
+
+describe('high-watermark checkpoint: one file for the data directory', () => {
+  const checkpointFile = () => path.join(dataDir, 'replication-offset-checkpoint');
+  /** The file with its entries sorted (they are written in the order the logs opened). */
+  const checkpointed = () => {
+    const [version, count, ...entries] = fs
+      .readFileSync(checkpointFile(), 'utf8')
+      .split('\n')
+      .filter(Boolean);
+    return [version, count, ...entries.sort()].join('\n');
+  };
+
+  test('holds every log, is rewritten only when a high watermark moved or a log went, and is read at start', async () => {
+    manager = new LogManager({ dataDir });
+    await manager.start();
+    const logs = await Promise.all([0, 1, 2].map((p) => manager!.getOrCreate('orders', p)));
+    for (const [i, log] of logs.entries()) {
+      log.append(batch(i + 2), 0);
+      log.highWatermark = i + 1;
+    }
+    manager.checkpointHighWatermarks();
+    expect(checkpointed()).toBe('0\n3\norders 0 1\norders 1 2\norders 2 3');
+
+    // Nothing moved: the file is left alone (its mtime stays whatever it was set to).
+    const past = new Date(2000, 0, 1);
+    fs.utimesSync(checkpointFile(), past, past);
+    manager.checkpointHighWatermarks();
+    expect(fs.statSync(checkpointFile()).mtime).toEqual(past);
+
+    await manager.delete('orders', 1);
+    manager.checkpointHighWatermarks();
+    expect(checkpointed()).toBe('0\n2\norders 0 1\norders 2 3');
+
+    logs[2]!.highWatermark = 4;
+    await manager.stop();
+    expect(checkpointed()).toBe('0\n2\norders 0 1\norders 2 4');
+    expect(fs.readdirSync(path.join(dataDir, 'orders-0'))).not.toContain('high-watermark-checkpoint');
+
+    manager = new LogManager({ dataDir });
+    await manager.start();
+    expect(manager.get('orders', 0)!.highWatermark).toBe(1);
+    expect(manager.get('orders', 2)!.highWatermark).toBe(4);
+  });
+
+  test('per-partition files of the layout before are taken over at start, and removed', async () => {
+    manager = new LogManager({ dataDir });
+    await manager.start();
+    for (const p of [0, 1]) (await manager.getOrCreate('legacy', p)).append(batch(5), 0);
+    await manager.stop();
+    // What the layout before left: a high-watermark-checkpoint in each partition directory and no
+    // directory file.
+    fs.rmSync(checkpointFile());
+    fs.writeFileSync(path.join(dataDir, 'legacy-0', 'high-watermark-checkpoint'), '0\n1\n4\n');
+    fs.writeFileSync(path.join(dataDir, 'legacy-1', 'high-watermark-checkpoint'), '0\n1\n2\n');
+
+    manager = new LogManager({ dataDir });
+    await manager.start();
+    expect(manager.get('legacy', 0)!.highWatermark).toBe(4);
+    expect(manager.get('legacy', 1)!.highWatermark).toBe(2);
+    expect(checkpointed()).toBe('0\n2\nlegacy 0 4\nlegacy 1 2');
+    for (const p of [0, 1])
+      expect(fs.readdirSync(path.join(dataDir, `legacy-${p}`))).not.toContain('high-watermark-checkpoint');
+  });
+
+  test('a malformed file reads as absent: the logs start from their log start offset', async () => {
+    manager = new LogManager({ dataDir });
+    await manager.start();
+    const log = await manager.getOrCreate('t', 0);
+    log.append(batch(5), 0);
+    log.highWatermark = 5;
+    await manager.stop();
+    fs.writeFileSync(checkpointFile(), '0\n2\nt 0 5\n');
+    manager = new LogManager({ dataDir });
+    await manager.start();
+    expect(manager.get('t', 0)!.highWatermark).toBe(0);
+  });
 });

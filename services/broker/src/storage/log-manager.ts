@@ -4,7 +4,9 @@
  * At start it opens every `<topic>-<partition>` directory in parallel (a bounded pool; recovery
  * reads are async so one log's I/O overlaps another's CRC checks), removes leftovers of deleted
  * logs (`*-delete`), and reports how long recovery took, per log and in total. Then timers run
- * retention, flush (`flush.ms`) and high-watermark checkpoints until `stop`.
+ * retention, flush (`flush.ms`) and high-watermark checkpoints until `stop`. The high watermarks
+ * of all its logs are checkpointed together in one file, `replication-offset-checkpoint` (Kafka's
+ * layout; why: replication-offset-checkpoint.ts).
  *
  * Concurrency: one LogManager per data directory per process. Timers only call the logs'
  * synchronous maintenance methods or their async flush, which never races an append (see
@@ -14,10 +16,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import { type Clock, systemClock } from './clock';
-import { isDeletedDirName, parsePartitionDirName, partitionDirName } from './file-names';
+import {
+  isDeletedDirName,
+  parsePartitionDirName,
+  partitionDirName,
+  REPLICATION_OFFSET_CHECKPOINT,
+} from './file-names';
 import type { RecoveryReport } from './log-loader';
 import { PartitionLog } from './partition-log';
 import type { ProducerStateLoad } from './producer-state-loader';
+import { type HighWatermarkEntry, ReplicationOffsetCheckpoint } from './replication-offset-checkpoint';
 
 export interface LogManagerOptions {
   readonly dataDir: string;
@@ -64,6 +72,13 @@ export class LogManager {
   readonly #opened = new Map<string, PartitionLog>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #onBackgroundError: (err: unknown) => void;
+  readonly #hwCheckpoint: ReplicationOffsetCheckpoint;
+  /** The high watermarks read at start, handed to the logs opened then; cleared after. */
+  #startupHighWatermarks: Map<string, number> | undefined;
+  /** Each log's high watermark as the checkpoint file last held it. */
+  readonly #checkpointedHighWatermarks = new Map<string, number>();
+  /** A log left since the last checkpoint: the file must drop its entry. */
+  #highWatermarkEntryDropped = false;
   #stopped = false;
 
   constructor(options: LogManagerOptions) {
@@ -72,6 +87,9 @@ export class LogManager {
     this.#options = options;
     this.#onBackgroundError =
       options.onBackgroundError ?? ((err) => process.emitWarning(`log manager: ${String(err)}`));
+    this.#hwCheckpoint = new ReplicationOffsetCheckpoint(
+      path.join(this.dataDir, REPLICATION_OFFSET_CHECKPOINT),
+    );
   }
 
   /** Opens every log under the data directory and starts the maintenance timers. */
@@ -87,6 +105,7 @@ export class LogManager {
       }
     }
     const partitions = entries.flatMap((e) => parsePartitionDirName(e.name) ?? []);
+    this.#startupHighWatermarks = this.#hwCheckpoint.read();
     const logs: LogStartup[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -99,6 +118,9 @@ export class LogManager {
     const concurrency = Math.max(1, this.#options.recoveryConcurrency ?? 8);
     await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, worker));
     logs.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    this.#startupHighWatermarks = undefined;
+    // Now, not in 5 s: the logs took any legacy per-partition checkpoint over and removed it.
+    if (partitions.length > 0) this.#writeHighWatermarks();
     this.#startTimers();
     return { totalMs: performance.now() - started, logs, removedDeletedDirs };
   }
@@ -156,6 +178,7 @@ export class LogManager {
         config: config ?? this.#configFor(topic),
         clock: this.#clock,
         onBackgroundError: this.#onBackgroundError,
+        checkpointedHighWatermark: this.#startupHighWatermarks?.get(key),
       }).then((log) => {
         this.#opened.set(key, log);
         return log;
@@ -183,6 +206,7 @@ export class LogManager {
     if (pending === undefined) return;
     this.#logs.delete(key);
     this.#opened.delete(key);
+    if (this.#checkpointedHighWatermarks.delete(key)) this.#highWatermarkEntryDropped = true;
     await (await pending).delete();
   }
 
@@ -212,15 +236,40 @@ export class LogManager {
     await Promise.all(due);
   }
 
-  /** Checkpoints every log's high watermark that moved (one comparison for each that did not). */
+  /**
+   * Rewrites the data directory's high-watermark checkpoint if any log's high watermark moved, or
+   * a log came or went, since the last write (one comparison per log otherwise).
+   */
   checkpointHighWatermarks(): void {
-    for (const log of this.#opened.values()) {
-      try {
-        log.checkpointHighWatermark();
-      } catch (err) {
-        this.#onBackgroundError(err);
+    let moved = this.#highWatermarkEntryDropped;
+    if (!moved) {
+      for (const [key, log] of this.#opened) {
+        if (this.#checkpointedHighWatermarks.get(key) !== log.highWatermark) {
+          moved = true;
+          break;
+        }
       }
     }
+    if (!moved) return;
+    try {
+      this.#writeHighWatermarks();
+    } catch (err) {
+      this.#onBackgroundError(err);
+    }
+  }
+
+  #writeHighWatermarks(durable = false): void {
+    const entries: HighWatermarkEntry[] = [];
+    const written = new Map<string, number>();
+    for (const [key, log] of this.#opened) {
+      const { topic, partition } = parsePartitionDirName(key)!;
+      entries.push({ topic, partition, highWatermark: log.highWatermark });
+      written.set(key, log.highWatermark);
+    }
+    this.#hwCheckpoint.write(entries, durable);
+    this.#checkpointedHighWatermarks.clear();
+    for (const [key, hw] of written) this.#checkpointedHighWatermarks.set(key, hw);
+    this.#highWatermarkEntryDropped = false;
   }
 
   /** Stops the timers and closes every log cleanly (flushed, checkpointed). Idempotent. */
@@ -229,6 +278,11 @@ export class LogManager {
     this.#stopped = true;
     for (const t of this.#timers.splice(0)) clearInterval(t);
     const logs = await Promise.allSettled(this.#logs.values());
+    try {
+      this.#writeHighWatermarks(true);
+    } catch (err) {
+      this.#onBackgroundError(err);
+    }
     for (const r of logs) if (r.status === 'fulfilled') r.value.close();
     this.#logs.clear();
     this.#opened.clear();

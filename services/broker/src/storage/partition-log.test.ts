@@ -144,19 +144,34 @@ describe('append and read', () => {
     expect(seen).toEqual([2]);
   });
 
-  test('high watermark is clamped to the log end offset and checkpointed', async () => {
+  test('high watermark is clamped to the log end offset; the checkpointed one too at open', async () => {
     const log = await openLog();
     log.append(batch(3), 0);
     const seen: number[] = [];
     log.onHighWatermark((hw) => seen.push(hw));
     log.highWatermark = 10;
     expect(log.highWatermark).toBe(3);
-    log.checkpointHighWatermark();
+    expect(seen).toEqual([3]);
     log.close();
     open.pop();
-    const reopened = await openLog();
+    const reopened = await PartitionLog.open({
+      dir: path.join(dir, 't-0'),
+      clock,
+      checkpointedHighWatermark: 7,
+    });
+    open.push(reopened);
     expect(reopened.highWatermark).toBe(3);
-    expect(seen).toEqual([3]);
+  });
+
+  test('a high-watermark-checkpoint of the layout before is read once, then removed', async () => {
+    const log = await openLog();
+    log.append(batch(3), 0);
+    log.close();
+    open.pop();
+    fs.writeFileSync(path.join(dir, 't-0', 'high-watermark-checkpoint'), '0\n1\n2\n');
+    const reopened = await openLog();
+    expect(reopened.highWatermark).toBe(2);
+    expect(fs.existsSync(path.join(dir, 't-0', 'high-watermark-checkpoint'))).toBe(false);
   });
 
   test('an older leader epoch is fenced', async () => {

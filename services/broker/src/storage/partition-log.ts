@@ -10,8 +10,9 @@
  * wiring of those parts, which reads best in one place.
  *
  * On disk: a directory `<topic>-<partition>` of segments (`<base>.log`, `.index`, `.timeindex`,
- * see segment.ts), three checkpoints (see file-names.ts): `leader-epoch-checkpoint`,
- * `recovery-point-checkpoint`, `high-watermark-checkpoint`, each replaced atomically, and
+ * see segment.ts), two checkpoints (see file-names.ts): `leader-epoch-checkpoint` and
+ * `recovery-point-checkpoint`, each replaced atomically (the high watermark is checkpointed by
+ * the log manager, for every log of the data directory in one file), and
  * producer-state snapshots `<offset>.snapshot` (producer-snapshot-file.ts): one at each segment
  * roll (at the new segment's base offset) and one at close (at the log end offset); truncation
  * deletes those above the new end, retention those below the new start.
@@ -42,12 +43,7 @@ import { OffsetOutOfRangeError, TributaryError } from '@tributary/errors';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
 import { fsyncDir, OffsetCheckpoint } from './checkpoint-file';
 import { type Clock, systemClock } from './clock';
-import {
-  CLEAN_SHUTDOWN_MARKER,
-  deletedDirName,
-  HIGH_WATERMARK_CHECKPOINT,
-  RECOVERY_POINT_CHECKPOINT,
-} from './file-names';
+import { CLEAN_SHUTDOWN_MARKER, deletedDirName, RECOVERY_POINT_CHECKPOINT } from './file-names';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import { LogFlusher } from './log-flusher';
 import { loadLog, type RecoveryReport } from './log-loader';
@@ -67,6 +63,8 @@ export interface PartitionLogOptions {
   readonly clock?: Clock;
   /** Errors of background work (flush after a roll); defaults to a process warning. */
   readonly onBackgroundError?: (err: unknown) => void;
+  /** The high watermark the data directory's `replication-offset-checkpoint` holds for this log. */
+  readonly checkpointedHighWatermark?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -91,12 +89,10 @@ export class PartitionLog implements PartitionReader {
   readonly #clock: Clock;
   readonly #segments: Segment[];
   readonly #epochs: LeaderEpochCache;
-  readonly #hwCheckpoint: OffsetCheckpoint;
   readonly #onBackgroundError: (err: unknown) => void;
   readonly #appendListeners = new Set<(logEndOffset: number) => void>();
   readonly #hwListeners = new Set<(highWatermark: number) => void>();
   #highWatermark: number;
-  #checkpointedHighWatermark: number | undefined;
   readonly #flusher: LogFlusher;
   #closed = false;
 
@@ -112,9 +108,6 @@ export class PartitionLog implements PartitionReader {
     this.#segments = loaded.segments;
     this.#epochs = loaded.epochCache;
     this.recoveryReport = loaded.report;
-    this.#hwCheckpoint = new OffsetCheckpoint(path.join(this.dir, HIGH_WATERMARK_CHECKPOINT), {
-      durable: false,
-    });
     this.#highWatermark = loaded.highWatermark;
     this.#flusher = new LogFlusher(
       this.#segments,
@@ -134,7 +127,7 @@ export class PartitionLog implements PartitionReader {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const config = options.config ?? DEFAULT_LOG_CONFIG;
     const clock = options.clock ?? systemClock;
-    const loaded = await loadLog(options.dir, config, clock.now());
+    const loaded = await loadLog(options.dir, config, clock.now(), options.checkpointedHighWatermark);
     return new PartitionLog(options, config, clock, loaded);
   }
 
@@ -162,7 +155,7 @@ export class PartitionLog implements PartitionReader {
     return this.#highWatermark;
   }
 
-  /** Set by the replication layer; clamped to [logStartOffset, logEndOffset]. Checkpointed by `checkpointHighWatermark`. */
+  /** Set by the replication layer; clamped to [logStartOffset, logEndOffset]. Checkpointed by the log manager. */
   set highWatermark(offset: number) {
     const clamped = Math.min(Math.max(offset, this.logStartOffset), this.logEndOffset);
     if (clamped === this.#highWatermark) return;
@@ -433,14 +426,6 @@ export class PartitionLog implements PartitionReader {
     return count;
   }
 
-  /** Writes the high watermark checkpoint if it moved since the last one. */
-  checkpointHighWatermark(): void {
-    this.#checkOpen();
-    if (this.#highWatermark === this.#checkpointedHighWatermark) return;
-    this.#hwCheckpoint.write(this.#highWatermark);
-    this.#checkpointedHighWatermark = this.#highWatermark;
-  }
-
   /**
    * Flushes everything, checkpoints, marks the directory cleanly shut down (the next open then
    * scans nothing) and closes the files. Idempotent; any later call but `close` throws.
@@ -452,7 +437,6 @@ export class PartitionLog implements PartitionReader {
     this.#active.flushIndexes(true);
     this.#snapshotProducerState();
     this.#flusher.checkpointNow();
-    this.checkpointHighWatermark();
     for (const segment of this.#segments) segment.close();
     this.#closed = true;
     fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
