@@ -79,6 +79,29 @@ test('retention and flush run on demand with the configured policy', async () =>
   );
 });
 
+test('the flush check looks only at logs written to since their last flush', async () => {
+  const clock = new ManualClock();
+  manager = new LogManager({ dataDir, clock, defaultConfig: logConfig({ flushMs: 500 }) });
+  await manager.start();
+  const logs = await Promise.all(Array.from({ length: 100 }, (_, p) => manager!.getOrCreate('many', p)));
+  expect(manager.unflushedLogs).toBe(0);
+  logs[7]!.append(batch(2), 0);
+  logs[42]!.append(batch(3), 0);
+  expect(manager.unflushedLogs).toBe(2);
+  await manager.runFlush(); // not due yet: both stay
+  expect(manager.unflushedLogs).toBe(2);
+  clock.advance(501);
+  await manager.runFlush();
+  expect([logs[7]!.recoveryPoint, logs[42]!.recoveryPoint]).toEqual([2, 3]);
+  await manager.runFlush(); // flushed: dropped from the check
+  expect(manager.unflushedLogs).toBe(0);
+
+  // A deleted log leaves the check.
+  logs[7]!.append(batch(1), 0);
+  await manager.delete('many', 7);
+  expect(manager.unflushedLogs).toBe(0);
+});
+
 describe('high-watermark checkpoint: one file for the data directory', () => {
   const checkpointFile = () => path.join(dataDir, 'replication-offset-checkpoint');
   /** The file with its entries sorted (they are written in the order the logs opened). */
