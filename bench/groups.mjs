@@ -12,7 +12,10 @@
 //    A/B knobs: BENCH_COMMITS_ONLY=1 (this case only), BENCH_COORDINATOR_ARGS (coordinator flags),
 //    BENCH_COMMIT_INTERVAL_MS (each member's pause between commits), BENCH_PIPELINE (8),
 //    BENCH_COMMIT_VIA (`session`: commits on the members' GroupSession streams; `call`: a
-//    CommitOffsets call each).
+//    CommitOffsets call each; `both`: the two interleaved, in alternating order round by round),
+//    BENCH_ROUNDS (1: rounds of the commit cases, each with its own etcd baseline),
+//    BENCH_WORKER_NODE_FLAGS (node flags of the member processes, e.g. `--cpu-prof
+//    --cpu-prof-dir=/tmp/p`; TRIBUTARY_SERVICE_NODE_FLAGS does the same for the coordinator).
 // 2. Time from a member process's kill -9 to its partitions being assigned to the other members.
 // 3. Rebalance time when an 11th member joins 10, eager (range) vs cooperative-sticky, members
 //    committing revoked partitions before confirming the revoke as a consumer does.
@@ -53,8 +56,15 @@ const PIPELINE = Math.max(1, Number(process.env.BENCH_PIPELINE ?? 8));
 const COMMIT_INTERVAL_MS = Number(process.env.BENCH_COMMIT_INTERVAL_MS ?? 0);
 /** BENCH_COMMITS_ONLY=1: only the commit throughput cases (for A/B runs). */
 const COMMITS_ONLY = process.env.BENCH_COMMITS_ONLY === '1';
-/** BENCH_COMMIT_VIA: `session` (a commit message on the member's GroupSession stream) or `call` (one CommitOffsets call each). */
+/**
+ * BENCH_COMMIT_VIA: `session` (a commit message on the member's GroupSession stream), `call` (one
+ * CommitOffsets call each) or `both` (interleaved in one run, for an A/B).
+ */
 const COMMIT_VIA = process.env.BENCH_COMMIT_VIA ?? 'session';
+const VIAS = COMMIT_VIA === 'both' ? ['session', 'call'] : [COMMIT_VIA];
+/** BENCH_ROUNDS: rounds of the commit cases (each round: etcd's baseline, then every via). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const WORKER_NODE_FLAGS = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 /** Extra coordinator flags, e.g. `--offsets.commit.window.ms 0` for an A/B run. */
 const COORDINATOR_ARGS = (process.env.BENCH_COORDINATOR_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -82,7 +92,6 @@ if (process.argv[2] === '--worker') {
         groupId,
         topics: [topic],
         sessionTimeoutMs: 30_000,
-        commitVia: COMMIT_VIA,
       }),
   );
   for (const m of members) void m.start();
@@ -110,7 +119,7 @@ if (process.argv[2] === '--worker') {
               const partitions = [...m.owned];
               const t = performance.now();
               try {
-                await m.commit(Object.fromEntries(partitions.map((p) => [p, ++offset])));
+                await m.commit(Object.fromEntries(partitions.map((p) => [p, ++offset])), { via: msg.via });
                 commits++;
                 if (latencies.length < 200_000) latencies.push(performance.now() - t);
                 if (COMMIT_INTERVAL_MS > 0) await new Promise((r) => setTimeout(r, COMMIT_INTERVAL_MS));
@@ -136,6 +145,7 @@ if (process.argv[2] === '--worker') {
 }
 
 async function main() {
+  const loadAtStart = Number(os.loadavg()[0].toFixed(2));
   const { LocalCluster } = require('../packages/test-kit/dist/index.js');
   const { connectEtcd, keys } = require('../packages/registry/dist/index.js');
   const cluster = await LocalCluster.start({
@@ -171,7 +181,7 @@ async function main() {
       )
       .exec();
   const revision = async () => Number((await etcd.ns.get('bench').exec()).header.revision);
-  const bar = progress(3 * SECONDS + (COMMITS_ONLY ? 0 : 3 * RUNS), 'steps');
+  const bar = progress(ROUNDS * (1 + 2 * VIAS.length) * SECONDS + (COMMITS_ONLY ? 0 : 3 * RUNS), 'steps');
   let steps = 0;
   const step = (label) => {
     steps++;
@@ -184,7 +194,10 @@ async function main() {
     const workers = Array.from({ length: CLIENT_PROCS }, (_, i) => {
       const count = Math.floor(MEMBERS / CLIENT_PROCS) + (i < MEMBERS % CLIENT_PROCS ? 1 : 0);
       const spec = { coordinators, groupId: 'bench-committers', topic: 'bench-commits', count };
-      return fork(fileURLToPath(import.meta.url), ['--worker', JSON.stringify(spec)], { stdio: 'inherit' });
+      return fork(fileURLToPath(import.meta.url), ['--worker', JSON.stringify(spec)], {
+        stdio: 'inherit',
+        execArgv: [...process.execArgv, ...WORKER_NODE_FLAGS],
+      });
     });
     // Go once every member owns its one partition at the same generation.
     const states = new Map();
@@ -211,19 +224,27 @@ async function main() {
         );
       return { sum: read('sum'), count: read('count') };
     };
-    const throughput = async (depth) => {
+    const throughput = async (depth, via) => {
       const r0 = await revision();
       const w0 = await writeStats();
       const coordinatorPid = cluster.coordinators[0].process.pid;
       const c0 = cpuSeconds(coordinatorPid);
       const done = workers.map(
-        (w) => new Promise((resolve) => w.on('message', (m) => m.type === 'done' && resolve(m))),
+        (w) =>
+          new Promise((resolve) => {
+            const onDone = (m) => {
+              if (m.type !== 'done') return;
+              w.off('message', onDone);
+              resolve(m);
+            };
+            w.on('message', onDone);
+          }),
       );
       const t0 = process.hrtime.bigint();
-      for (const w of workers) w.send({ type: 'go', depth });
+      for (const w of workers) w.send({ type: 'go', depth, via });
       for (let s = 0; s < SECONDS; s++) {
         await new Promise((r) => setTimeout(r, 1000));
-        step(`commits, ${depth} in flight per member`);
+        step(`commits via ${via}, ${depth} in flight per member`);
       }
       for (const w of workers) w.send({ type: 'stop' });
       const results = await Promise.all(done);
@@ -248,67 +269,79 @@ async function main() {
         seconds: Number(seconds.toFixed(2)),
       };
     };
-    const awaited = await throughput(1);
-    const pipelined = await throughput(PIPELINE);
-    for (const w of workers) w.send({ type: 'leave' });
-    await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
-
     // etcd alone: each "commit" its own guarded txn, 100 concurrent loops, same duration.
     const guardKey = 'bench/guard';
     await etcd.ns.put(guardKey).value('x').exec();
     const guard = Number((await etcd.ns.get(guardKey).exec()).kvs[0].create_revision);
-    let etcdTxns = 0;
-    let etcdRunning = true;
-    const etcdLatencies = [];
     const guardedTxn = (i, offset) =>
       etcd.ns
         .if(guardKey, 'Create', '==', guard)
         .then(etcd.ns.put(`bench/offsets/${i}`).value(JSON.stringify({ version: 1, offset })))
         .commit();
-    const e0 = process.hrtime.bigint();
-    const loops = Array.from({ length: MEMBERS }, async (_, i) => {
-      let offset = 0;
-      while (etcdRunning) {
-        const t = performance.now();
-        await guardedTxn(i, ++offset);
-        etcdLatencies.push(performance.now() - t);
-        etcdTxns++;
+    const etcdBaseline = async () => {
+      let etcdTxns = 0;
+      let etcdRunning = true;
+      const etcdLatencies = [];
+      const e0 = process.hrtime.bigint();
+      const loops = Array.from({ length: MEMBERS }, async (_, i) => {
+        let offset = 0;
+        while (etcdRunning) {
+          const t = performance.now();
+          await guardedTxn(i, ++offset);
+          etcdLatencies.push(performance.now() - t);
+          etcdTxns++;
+        }
+      });
+      for (let s = 0; s < SECONDS; s++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        step('etcd txns');
       }
-    });
-    for (let s = 0; s < SECONDS; s++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      step('etcd txns');
-    }
-    etcdRunning = false;
-    await Promise.all(loops);
-    const etcdSeconds = Number(process.hrtime.bigint() - e0) / 1e9;
-    const etcdTxnsPerSec = etcdTxns / etcdSeconds;
-    // The floor under any commit's latency: one guarded txn at a time, nothing else running
-    // (a commit is answered only once durable in etcd).
-    const alone = [];
-    for (let i = 0; i < 200; i++) {
-      const t = performance.now();
-      await guardedTxn(0, i);
-      alone.push(performance.now() - t);
-    }
-    const baseline = {
-      name: `etcd guarded txn/s (compare + put: one commit per txn), ${MEMBERS} concurrent loops`,
-      txnsPerSec: Math.round(etcdTxnsPerSec),
-      p50LatencyMs: Number(median(etcdLatencies).toFixed(1)),
-      p50LatencyOneAtATimeMs: Number(median(alone).toFixed(1)),
+      etcdRunning = false;
+      await Promise.all(loops);
+      const etcdSeconds = Number(process.hrtime.bigint() - e0) / 1e9;
+      // The floor under any commit's latency: one guarded txn at a time, nothing else running
+      // (a commit is answered only once durable in etcd).
+      const alone = [];
+      for (let i = 0; i < 200; i++) {
+        const t = performance.now();
+        await guardedTxn(0, i);
+        alone.push(performance.now() - t);
+      }
+      return {
+        name: `etcd guarded txn/s (compare + put: one commit per txn), ${MEMBERS} concurrent loops`,
+        txnsPerSec: Math.round(etcdTxns / etcdSeconds),
+        p50LatencyMs: Number(median(etcdLatencies).toFixed(1)),
+        p50LatencyOneAtATimeMs: Number(median(alone).toFixed(1)),
+      };
     };
-    cases.push({
-      name: `commits/s, ${MEMBERS} members, each awaiting its commit before the next (one coordinator)`,
-      ...awaited,
-      baseline,
-      ratio: Number((awaited.commitsPerSec / etcdTxnsPerSec).toFixed(2)),
-    });
-    cases.push({
-      name: `commits/s, ${MEMBERS} members, ${PIPELINE} commits in flight each (one coordinator)`,
-      ...pipelined,
-      baseline,
-      ratio: Number((pipelined.commitsPerSec / etcdTxnsPerSec).toFixed(2)),
-    });
+    // Each round: etcd's own rate, then every via (the order alternating round by round, so
+    // neither always runs first), awaited and pipelined; the member processes stay joined.
+    for (let round = 1; round <= ROUNDS; round++) {
+      const baseline = await etcdBaseline();
+      const order = round % 2 === 1 ? VIAS : [...VIAS].reverse();
+      for (const via of order) {
+        const awaited = await throughput(1, via);
+        const pipelined = await throughput(PIPELINE, via);
+        cases.push({
+          name: `commits/s, ${MEMBERS} members, each awaiting its commit before the next (one coordinator)`,
+          via,
+          round,
+          ...awaited,
+          baseline,
+          ratio: Number((awaited.commitsPerSec / baseline.txnsPerSec).toFixed(2)),
+        });
+        cases.push({
+          name: `commits/s, ${MEMBERS} members, ${PIPELINE} commits in flight each (one coordinator)`,
+          via,
+          round,
+          ...pipelined,
+          baseline,
+          ratio: Number((pipelined.commitsPerSec / baseline.txnsPerSec).toFixed(2)),
+        });
+      }
+    }
+    for (const w of workers) w.send({ type: 'leave' });
+    await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
 
     if (!COMMITS_ONLY) {
       // -- 2. kill -9 of a member → its partitions assigned to the others ------------------------
@@ -418,15 +451,17 @@ async function main() {
   const file = writeResults('groups', cases, {
     // Other processes compete for the same cores: the 1-minute load average at the end of the run.
     loadAverage: Number(os.loadavg()[0].toFixed(2)),
+    loadAverageAtStart: loadAtStart,
     members: MEMBERS,
     secondsPerThroughputCase: SECONDS,
     clientProcesses: CLIENT_PROCS,
     commitVia: COMMIT_VIA,
+    rounds: ROUNDS,
   });
   const rows = cases.map((c) => {
     if (c.commitsPerSec !== undefined) {
       return [
-        c.name,
+        `${c.name}, via ${c.via}, round ${c.round}`,
         `${c.commitsPerSec} commits/s, p50 ${c.p50LatencyMs} ms (${c.coordinatorTxnsPerSec} etcd txn/s, ${c.commitsPerTxn} commits/txn, ${c.meanEtcdWriteMs} ms/write; CPU ms/commit coordinator ${c.cpuMsPerCommit.coordinator}, members ${c.cpuMsPerCommit.members})`,
         `${c.baseline.txnsPerSec} txn/s (p50 ${c.baseline.p50LatencyMs} ms; one at a time ${c.baseline.p50LatencyOneAtATimeMs} ms)`,
         `${c.ratio}×`,
