@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createClient, type GroupSessionResponse__Output } from '@tributary/proto';
 import {
   connectEtcd,
   type EtcdConnection,
@@ -103,6 +104,43 @@ describe('consumer groups: commits on the session stream', () => {
     console.log(`400 session commits written in ${after - before} etcd txns`);
     expect(after - before).toBeLessThan(400);
     await member.leave();
+  });
+
+  it('a commit sent right behind its join waits for the join (no message overtakes one)', async () => {
+    // The coordinator handles a message at once when nothing is queued ahead of it; a join
+    // waits for its group, and what arrives meanwhile must wait behind it. Were the commit
+    // handled first, the session would end with "the first message must be join".
+    await createTopic('behind-join', 1);
+    const client = createClient('GroupCoordinatorService', coordinators[0]!);
+    const stream = client.groupSession();
+    const received: GroupSessionResponse__Output[] = [];
+    stream.on('data', (m: GroupSessionResponse__Output) => received.push(m));
+    stream.on('error', () => {});
+    stream.write({ join: { groupId: 'behind-join-readers', clientId: 'raw', topics: ['behind-join'] } });
+    stream.write({
+      commit: {
+        commitId: 1,
+        generationId: 0,
+        topics: [{ topic: 'behind-join', partitions: [{ partition: 0, offset: 5 }] }],
+      },
+    });
+    await waitFor(() => received.some((m) => m.kind === 'commitResult'), {
+      timeoutMs: 10_000,
+      description: 'the commit answered',
+    });
+    expect(received.find((m) => m.kind === 'error')).toBeUndefined();
+    const result = received.find((m) => m.kind === 'commitResult')!.commitResult!;
+    expect(result.commitId).toBe(1);
+    // Joined but not yet given the partition: refused in the result (the partition's own error),
+    // and the session goes on.
+    const codes = [result.errorCode, ...result.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))];
+    expect(codes.some((code) => code !== 0)).toBe(true);
+    stream.write({ leave: { reason: 'done' } });
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+    });
+    client.close();
   });
 
   it('fences as CommitOffsets does, and a refused commit does not end the session', async () => {

@@ -155,24 +155,31 @@ export function groupSessionHandler(deps: {
       );
     };
 
+    /** A message queued behind a `join` (or a `join`: it acquires the group, which may wait). */
     const handle = async (message: GroupSessionRequest__Output) => {
       if (ended) return;
-      if (message.kind === 'join') {
-        const join = message.join!;
-        tracing.joinReceived(join);
-        const request = toJoinRequest(join, host, deps.settings);
-        if (bound && bound.owned.id !== join.groupId) {
-          throw new TributaryError(
-            'INVALID_REQUEST',
-            'A session joins one group; open another stream for another group',
-          );
-        }
-        const owned = bound?.owned ?? (await deps.manager.acquire(join.groupId));
-        if (ended) return;
-        const memberId = owned.group.join(request, session, bound?.memberId);
-        bound = { owned, memberId };
+      if (message.kind !== 'join') {
+        handleNow(message);
         return;
       }
+      const join = message.join!;
+      tracing.joinReceived(join);
+      const request = toJoinRequest(join, host, deps.settings);
+      if (bound && bound.owned.id !== join.groupId) {
+        throw new TributaryError(
+          'INVALID_REQUEST',
+          'A session joins one group; open another stream for another group',
+        );
+      }
+      const owned = bound?.owned ?? (await deps.manager.acquire(join.groupId));
+      if (ended) return;
+      const memberId = owned.group.join(request, session, bound?.memberId);
+      bound = { owned, memberId };
+    };
+
+    /** Every message but `join`: nothing to wait for. */
+    const handleNow = (message: GroupSessionRequest__Output) => {
+      if (ended) return;
       if (!bound)
         throw new TributaryError('INVALID_REQUEST', 'The first message of a GroupSession must be join');
       const { group } = bound.owned;
@@ -210,8 +217,26 @@ export function groupSessionHandler(deps: {
       }
     };
 
+    // Messages queued behind a `join` still acquiring its group (the one step that waits).
+    let waiting = 0;
     call.on('data', (message: GroupSessionRequest__Output) => {
-      queue = queue.then(() => handle(message)).catch(fail);
+      if (waiting === 0 && message.kind !== 'join') {
+        // Nothing ahead of it: handled at once, in order, without promises per message (a
+        // member's commits and heartbeats are most of a session's messages).
+        try {
+          handleNow(message);
+        } catch (err) {
+          fail(err);
+        }
+        return;
+      }
+      waiting++;
+      queue = queue
+        .then(() => handle(message))
+        .catch(fail)
+        .finally(() => {
+          waiting--;
+        });
     });
     call.on('end', () => {
       queue = queue.then(() => {

@@ -9,6 +9,8 @@ interface PendingCommit {
   failed: boolean;
   resolve(): void;
   reject(err: Error): void;
+  /** The caller's promise (what `drain` waits for). */
+  answered?: Promise<void>;
 }
 
 /** The latest value of one key not yet written, and every commit waiting for it. */
@@ -34,8 +36,11 @@ interface PendingEntry<T> {
  */
 export class CommitCoalescer<T> {
   private pending = new Map<string, PendingEntry<T>>();
-  /** Commit calls not yet answered, for `drain`. */
-  private readonly unanswered = new Set<Promise<void>>();
+  /**
+   * The commit calls of each write in flight. With `pending`, every commit not yet answered is
+   * in here or there: `drain` finds them without any per-commit bookkeeping on the hot path.
+   */
+  private readonly writesInFlight = new Set<PendingCommit[][]>();
   /** Keys of the writes in flight. */
   private readonly writing = new Set<string>();
   private inFlight = 0;
@@ -63,6 +68,9 @@ export class CommitCoalescer<T> {
     const answered = new Promise<void>((resolve, reject) => {
       call = { outstanding: entries.size, failed: false, resolve, reject };
     });
+    call.answered = answered;
+    // A failure is the caller's to handle, whenever it looks (never an unhandled rejection).
+    answered.catch(ignore);
     if (entries.size === 0) call.resolve();
     for (const [key, value] of entries) {
       const entry = this.pending.get(key);
@@ -73,12 +81,6 @@ export class CommitCoalescer<T> {
         this.pending.set(key, { value, commits: [call] });
       }
     }
-    const tracked = answered.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.unanswered.add(tracked);
-    void tracked.then(() => this.unanswered.delete(tracked));
     this.arm();
     return answered;
   }
@@ -89,14 +91,18 @@ export class CommitCoalescer<T> {
    * for, so a busy group cannot hold a drain forever.
    */
   async drain(): Promise<void> {
-    if (this.closedWith || this.unanswered.size === 0) return;
-    const before = [...this.unanswered];
+    if (this.closedWith) return;
+    const before = new Set<PendingCommit>();
+    for (const entry of this.pending.values()) for (const call of entry.commits) before.add(call);
+    for (const calls of this.writesInFlight)
+      for (const list of calls) for (const call of list) before.add(call);
+    if (before.size === 0) return;
     this.firstPendingAt = Number.NEGATIVE_INFINITY;
     this.clock.clear(this.timer);
     this.timer = undefined;
     if (this.inFlight < this.maxInFlight) this.flush();
     this.arm();
-    await Promise.all(before);
+    await Promise.all([...before].map((call) => call.answered!.then(ignore, ignore)));
   }
 
   /** Fails everything not yet written with `err` and refuses further commits. */
@@ -142,6 +148,7 @@ export class CommitCoalescer<T> {
     if (this.pending.size > 0) this.firstPendingAt = Number.NEGATIVE_INFINITY;
     this.windows++;
     this.inFlight++;
+    this.writesInFlight.add(calls);
     Promise.resolve()
       .then(() => this.write(values))
       .then(
@@ -153,12 +160,15 @@ export class CommitCoalescer<T> {
         },
       )
       .finally(() => {
+        this.writesInFlight.delete(calls);
         this.inFlight--;
         for (const key of keys) this.writing.delete(key);
         this.arm();
       });
   }
 }
+
+function ignore(): void {}
 
 function succeed(call: PendingCommit): void {
   if (--call.outstanding === 0 && !call.failed) call.resolve();
