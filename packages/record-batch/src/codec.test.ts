@@ -152,6 +152,19 @@ describe('encodeRecordBatch -> decodeRecordBatch', () => {
     expect(records[0]!.value!.toString()).toBe('valuA');
   });
 
+  test('with an origin each record carries topic, partition and leader epoch; without, it does not', () => {
+    const batch = encodeRecordBatch([{ value: Buffer.from('a') }, { value: null }], { baseOffset: 3 });
+    const plain = decodeRecordBatch(batch).records;
+    expect(Object.keys(plain[0]!)).toEqual(['offset', 'timestamp', 'key', 'value', 'headers']);
+    const withOrigin = decodeRecordBatch(batch, 0, { topic: 't', partition: 4, leaderEpoch: 9 }).records;
+    expect(withOrigin.map((r) => ({ ...r }))).toEqual(
+      plain.map((r) => ({ topic: 't', partition: 4, ...r, leaderEpoch: 9 })),
+    );
+    // Records without headers share one frozen empty array.
+    expect(plain[0]!.headers).toBe(plain[1]!.headers);
+    expect(Object.isFrozen(plain[0]!.headers)).toBe(true);
+  });
+
   test('rejects an empty batch, bad records and bad options with TributaryError', () => {
     expect(() => encodeRecordBatch([])).toThrow(TributaryError);
     const bad = [

@@ -19,20 +19,23 @@ import {
   type DecodedRecord,
   LOG_OVERHEAD,
   MIN_RECORD_SIZE,
+  type OriginRecord,
   type RecordHeader,
+  type RecordOrigin,
   TimestampType,
 } from './layout';
 import { type Cursor, readVarint, readVarlong } from './varint';
 
 /**
  * Decodes one batch at `position`, verifying size and CRC; throws CorruptMessageError (from
- * @tributary/errors) on any damage, never returns garbage. Throws TributaryError
+ * @tributary/errors) on any damage, never returns garbage. With `origin`, each record also
+ * carries its topic, partition and leader epoch (an `OriginRecord`, a consumer's message). Throws TributaryError
  * `UNSUPPORTED_COMPRESSION_TYPE` for a snappy batch.
  *
  * The returned keys, values and header values alias the input buffer (uncompressed batches) or
  * a buffer private to this call (compressed ones); copy them to keep them past the input's reuse.
  */
-export function decodeRecordBatch(buf: Buffer, position = 0): DecodedBatch {
+export function decodeRecordBatch(buf: Buffer, position = 0, origin?: RecordOrigin): DecodedBatch {
   const header = readVerifiedHeader(buf, position);
   const recordsStart = position + BATCH_HEADER_SIZE;
   const batchEnd = position + LOG_OVERHEAD + header.batchLength;
@@ -57,7 +60,7 @@ export function decodeRecordBatch(buf: Buffer, position = 0): DecodedBatch {
       `recordCount ${header.recordCount} cannot fit in ${end - start} bytes of records`,
     );
   }
-  return { header, records: readRecords(data, start, end, header, position) };
+  return { header, records: readRecords(data, start, end, header, position, origin) };
 }
 
 function corrupt(position: number, problem: string): CorruptMessageError {
@@ -70,6 +73,7 @@ function readRecords(
   end: number,
   header: BatchHeader,
   position: number,
+  origin: RecordOrigin | undefined,
 ): DecodedRecord[] {
   const { recordCount, baseOffset, lastOffsetDelta, firstTimestamp } = header;
   const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
@@ -100,7 +104,7 @@ function readRecords(
       if (headerCount < 0 || headerCount > (recordEnd - cursor.pos) / 2) {
         throw corrupt(position, `record ${i} has header count ${headerCount}`);
       }
-      const headers: RecordHeader[] = new Array(headerCount);
+      const headers: RecordHeader[] = headerCount === 0 ? NO_HEADERS : new Array(headerCount);
       for (let h = 0; h < headerCount; h++) {
         const keyLength = readVarint(data, cursor, recordEnd);
         const keyStart = cursor.pos;
@@ -123,7 +127,21 @@ function readRecords(
       if (!Number.isSafeInteger(timestamp)) {
         throw corrupt(position, `record ${i} has timestamp delta ${timestampDelta} out of range`);
       }
-      records[i] = { offset: baseOffset + offsetDelta, timestamp, key, value, headers };
+      const offset = baseOffset + offsetDelta;
+      if (origin === undefined) records[i] = { offset, timestamp, key, value, headers };
+      else {
+        const record: OriginRecord = {
+          topic: origin.topic,
+          partition: origin.partition,
+          offset,
+          timestamp,
+          key,
+          value,
+          headers,
+          leaderEpoch: origin.leaderEpoch,
+        };
+        records[i] = record;
+      }
     }
   } catch (err) {
     if (err instanceof CorruptMessageError && err.context['position'] === undefined) {
@@ -140,6 +158,9 @@ function readRecords(
   }
   return records;
 }
+
+/** The headers of every record that has none: frozen, since every such record shares it. */
+const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
 
 /** A varint length (-1 = null) and that many bytes, as a view. */
 function readBytes(

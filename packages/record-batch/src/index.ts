@@ -14,9 +14,11 @@ export {
   type DecodedRecord,
   type EncodeOptions,
   LOG_OVERHEAD,
+  type OriginRecord,
   RECORD_BATCH_MAGIC,
   type RecordHeader,
   type RecordInput,
+  type RecordOrigin,
   TimestampType,
 } from './layout';
 export {

@@ -98,8 +98,23 @@ export interface DecodedRecord {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
+  /** A record without headers shares one frozen empty array (one object less per record). */
   headers: RecordHeader[];
 }
+
+/**
+ * Where a batch's records come from, as a consumer reports it with each record. Given to
+ * `decodeRecordBatch`, every record carries these fields too (in a consumer message's field
+ * order), so a consumer can hand the decoded record on as its message instead of copying it.
+ */
+export interface RecordOrigin {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+}
+
+/** A record decoded with its `RecordOrigin`. */
+export type OriginRecord = DecodedRecord & { topic: string; partition: number; leaderEpoch: number };
 
 export interface BatchHeader {
   baseOffset: number;

@@ -4,7 +4,7 @@
  * needs, above all the one "seek, then tell the source" (`reposition`).
  */
 import { TributaryError } from '@tributary/errors';
-import type { DecodedRecord } from '@tributary/record-batch';
+import type { DecodedRecord, OriginRecord } from '@tributary/record-batch';
 import type { Cluster } from '../rpc/cluster';
 import { bytesSerde } from '../serializers/serializers';
 import type { ResolvedConsumerOptions } from './consumer-options';
@@ -99,6 +99,17 @@ export class ConsumerCore<K, V> {
   }
 
   toMessage(q: PartitionQueue, r: DecodedRecord): ConsumerMessage<K, V> {
+    // A record the fetcher decoded with its origin already is the message when keys and values
+    // are raw bytes: one object less per record (docs/performance.md, the warm consumer).
+    const decoded = r as Partial<OriginRecord>;
+    if (
+      this.#rawKeys &&
+      this.#rawValues &&
+      decoded.topic === q.topic &&
+      decoded.partition === q.partition &&
+      decoded.leaderEpoch === q.leaderEpoch
+    )
+      return r as OriginRecord as unknown as ConsumerMessage<K, V>;
     return {
       topic: q.topic,
       partition: q.partition,

@@ -344,7 +344,13 @@ export class Fetcher implements RecordSource {
       let records: DecodedRecord[] = [];
       if (!header.isControl) {
         try {
-          records = decodeRecordBatch(data, position).records;
+          // Each record carries topic, partition and epoch: with raw keys and values it is
+          // handed to the application as its message (ConsumerCore.toMessage), no copy.
+          records = decodeRecordBatch(data, position, {
+            topic,
+            partition: r.partition,
+            leaderEpoch: header.partitionLeaderEpoch,
+          }).records;
           // Only the first batch of a fetch can start below the fetch offset.
           if (records.length > 0 && records[0]!.offset < fetchOffset)
             records = records.filter((rec) => rec.offset >= fetchOffset);
