@@ -9,7 +9,8 @@
 //                                      out the tuned consumer; BENCH_APACHE_KAFKA=1 adds the same
 //                                      tools against Apache Kafka to every pair (three KRaft nodes
 //                                      on BENCH_PORT_BASE (42000) + 700..719, idle while the others
-//                                      run); BENCH_RESULTS=0 writes no file)
+//                                      run); BENCH_RESULTS=0 writes no file; BENCH_TOOL_JVM_OPTS adds
+//                                      JVM flags to the Kafka tools, e.g. -XX:+UseSerialGC)
 //
 // Cases, per replication factor (RF=1 acks=1, RF=3 acks=all; one partition; 100 B records):
 // - produce: BENCH_PAIRS pairs, each tool into a fresh topic, the order alternating; the same
@@ -78,10 +79,19 @@ if (!existsSync(LIBS)) {
   process.exit(1);
 }
 
+const TOOL_JVM_OPTS = (process.env.BENCH_TOOL_JVM_OPTS ?? '').split(' ').filter(Boolean);
 const java = (mainClass, args) =>
   runMeasured(
     'java',
-    ['-Xmx512m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', `${LIBS}/*`, mainClass, ...args],
+    [
+      '-Xmx512m',
+      ...TOOL_JVM_OPTS,
+      '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      '-cp',
+      `${LIBS}/*`,
+      mainClass,
+      ...args,
+    ],
     { cwd: ROOT },
   );
 const tributaryCli = async (args) =>
