@@ -4,7 +4,9 @@
 // (`produce`, `append`, `replication wait`, sent over OTLP/HTTP JSON to a sink in this process).
 //
 //   npm run bench:latency-stages     (BENCH_E2E_SECONDS=20 for longer runs, BENCH_SAMPLE=0.2,
-//                                     BENCH_RECORD_SIZE=1024 for 1 KiB records)
+//                                     BENCH_RECORD_SIZE=1024 for 1 KiB records, BENCH_RF=3 for
+//                                     the RF=3 case only, BENCH_STAGES_OUT=<prefix> to keep every
+//                                     joined record as <prefix>-<RF>.json)
 //
 // Stages of one record, all on this machine's clock (epoch ms):
 //   to broker      send() called -> the broker's produce handler starts (client queue, encode,
@@ -14,15 +16,17 @@
 //   to consumer    the record is committed (append end at RF=1, wait end at RF=3) -> the
 //                  consumer's handler has it (fetch wake-up, response, decode)
 // The table shows each stage at the median record and averaged over the slowest 1 % (the p99
-// tail), and each stage's own p99. Tracing costs something: the traced run's own p50/p99 are
-// shown beside. Ports BENCH_PORT_BASE (42000) + 500..599 on 127.0.0.1.
+// tail), and each stage's own p99. The first second of records is warm-up, left out as the
+// end-to-end figure leaves it out. Tracing costs something: the traced run's own p50/p99 are
+// shown beside, and the machine's CPU over the case (every process, and the time the hypervisor
+// took: on a VM a stolen slice stalls every process at once). Ports BENCH_PORT_BASE (42000) + 500..599 on 127.0.0.1.
 import * as fs from 'node:fs';
 import { createServer } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2eArgs } from './lib/e2e-protocol.mjs';
-import { runMeasured } from './lib/proc-usage.mjs';
+import { machineCpu, runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
 import { startTributaryCluster } from './lib/tributary-cluster.mjs';
 import { tributaryTools } from './lib/tributary-perf.mjs';
@@ -36,7 +40,7 @@ const RECORD_SIZE = Number(process.env.BENCH_RECORD_SIZE ?? 100);
 const SETUPS = [
   { name: 'RF=3 acks=all', replicationFactor: 3, acks: 'all' },
   { name: 'RF=1 acks=1', replicationFactor: 1, acks: '1' },
-];
+].filter((s) => (process.env.BENCH_RF ?? '3,1').split(',').includes(String(s.replicationFactor)));
 const STAGES = ['toBroker', 'append', 'replication', 'toConsumer'];
 
 /** OTLP/JSON encodes a time as a decimal string or as a {low, high} pair; to epoch ms. */
@@ -111,11 +115,14 @@ async function measure(setup) {
   const tributary = await startTributaryCluster(PORT_BASE + 510, { env: otel('parentbased_always_off') });
   let run;
   let traced;
+  let cpu;
+  const machine = machineCpu();
   const out = path.join(work, 'traced.jsonl');
   try {
     const { bootstrap } = tributary;
     const topic = `stages-${setup.replicationFactor}`;
     await tributaryTools({ bootstrap }).createTopic(topic, 1, setup.replicationFactor);
+    machine.start();
     run = await runMeasured(
       process.execPath,
       [
@@ -132,6 +139,7 @@ async function measure(setup) {
       ],
       { env: { ...otel('parentbased_traceidratio', SAMPLE), BENCH_TRACE_OUT: out } },
     );
+    cpu = machine.finish();
     // Broker spans are exported every 200 ms; give the last batch time to arrive.
     await new Promise((r) => setTimeout(r, 1000));
     traced = fs
@@ -144,7 +152,18 @@ async function measure(setup) {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const overall = JSON.parse(run.stdout.trim().split('\n').pop());
-  const joined = traced.map((r) => stagesOf(r, setup.acks)).filter(Boolean);
+  const joined = traced
+    .filter((r) => !r.warmup)
+    .map((r) => {
+      const st = stagesOf(r, setup.acks);
+      return st && { ...st, at: r.sentAt };
+    })
+    .filter(Boolean);
+  if (process.env.BENCH_STAGES_OUT)
+    fs.writeFileSync(
+      `${process.env.BENCH_STAGES_OUT}-${setup.replicationFactor}.json`,
+      JSON.stringify(joined),
+    );
   joined.sort((a, b) => a.total - b.total);
   const median = joined[Math.floor(joined.length / 2)];
   const tail = joined.slice(Math.floor(joined.length * 0.99));
@@ -162,7 +181,8 @@ async function measure(setup) {
     replicationFactor: setup.replicationFactor,
     acks: setup.acks,
     tracedRun: overall,
-    sampledRecords: traced.length,
+    machineCpu: cpu,
+    sampledRecords: traced.filter((r) => !r.warmup).length,
     joinedRecords: joined.length,
     medianRecord: median,
     p99TailMean: Object.fromEntries(['total', ...STAGES].map((s) => [s, mean(tail.map((j) => j[s]))])),
@@ -181,10 +201,10 @@ for (const [i, setup] of SETUPS.entries()) {
 bar.stop();
 sink.close();
 
-const f = (n) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const f = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 for (const c of cases) {
   console.log(
-    `\n${c.name}: traced run p50 ${f(c.tracedRun.p50Ms)} ms, p99 ${f(c.tracedRun.p99Ms)} ms; ${c.joinedRecords} of ${c.sampledRecords} sampled records joined with broker spans`,
+    `\n${c.name}: traced run p50 ${f(c.tracedRun.p50Ms)} ms, p99 ${f(c.tracedRun.p99Ms)} ms; ${c.joinedRecords} of ${c.sampledRecords} sampled records joined with broker spans; machine busy ${f(c.machineCpu.busySeconds, 1)} of ${f(c.machineCpu.coreSeconds, 1)} core-seconds, ${f(c.machineCpu.stealSeconds, 1)} stolen`,
   );
   console.log(
     table(

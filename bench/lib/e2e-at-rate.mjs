@@ -27,7 +27,12 @@ const traceOut = process.env.BENCH_TRACE_OUT;
 const tracing = traceOut ? startClientTracing('bench-e2e', process.env) : undefined;
 const traced = [];
 const client = new Tributary({ bootstrap: bootstrap.split(',') });
-const producer = client.producer({ acks, lingerMs: 0 });
+// BENCH_E2E_PRODUCER: producer options over these (JSON), for experiments (bench/latency-ab.mjs).
+const producer = client.producer({
+  acks,
+  lingerMs: 0,
+  ...JSON.parse(process.env.BENCH_E2E_PRODUCER ?? '{}'),
+});
 const consumer = client.consumer({ minBytes: 1 });
 await producer.connect();
 const [p0] = (await client.admin().fetchTopicOffsets(topic)).filter((r) => r.partition === 0);
@@ -49,6 +54,7 @@ const done = new Promise((resolve, reject) => {
             const traceId = String(parent).split('-')[1];
             traced.push({
               traceId,
+              warmup: received <= warmup,
               sentAt: performance.timeOrigin + sent,
               receivedAt: performance.timeOrigin + now,
             });

@@ -19,6 +19,30 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/**
+ * The whole machine's CPU over a stretch of time, from /proc/stat: `start()` then `finish()`
+ * gives busy CPU seconds (every process on the machine), seconds stolen by the hypervisor (a
+ * virtual machine's vCPU waiting for a host core: every process on it stalls together) and the
+ * elapsed seconds times the cores. `others(oursSeconds)` is what ran beside a case.
+ */
+export function machineCpu() {
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const read = () =>
+    fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  let before;
+  return {
+    start() {
+      before = read();
+    },
+    finish() {
+      const d = read().map((v, i) => v - before[i]);
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = d.map((t) => t / TICKS_PER_SECOND);
+      const total = user + nice + system + idle + iowait + irq + softirq + steal;
+      return { busySeconds: user + nice + system + irq + softirq, stealSeconds: steal, coreSeconds: total };
+    },
+  };
+}
+
 /** Peak resident set size (VmHWM) of a running process in bytes since start or the last reset. */
 export function peakRssBytes(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

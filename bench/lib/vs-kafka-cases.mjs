@@ -3,7 +3,7 @@
 // RF=3 acks=all), consuming what was just written (from the page cache), and end-to-end latency
 // at a fixed rate. Each case also records the CPU seconds and peak RSS of the system's servers
 // and of its client processes.
-import { serverUsage, sumUsage } from './proc-usage.mjs';
+import { machineCpu, serverUsage, sumUsage } from './proc-usage.mjs';
 
 export const SETUPS = [
   { name: 'RF=1 acks=1', replicationFactor: 1, acks: '1' },
@@ -75,7 +75,9 @@ export async function runCases({ tools, serverPids, cases, onCase }) {
       topics.set(c.name, topic);
     }
     const servers = serverUsage(serverPids);
+    const machine = machineCpu();
     servers.start();
+    machine.start();
     let figures;
     if (c.kind === 'produce') {
       const runs = await Promise.all(
@@ -117,6 +119,7 @@ export async function runCases({ tools, serverPids, cases, onCase }) {
       };
     }
     const server = servers.finish();
+    const { busySeconds, stealSeconds, coreSeconds } = machine.finish();
     const { clients, ...rest } = figures;
     results.set(c.name, {
       ...rest,
@@ -124,6 +127,11 @@ export async function runCases({ tools, serverPids, cases, onCase }) {
         servers: server.cpuSeconds,
         clients: clients.cpuSeconds,
         total: server.cpuSeconds + clients.cpuSeconds,
+        // The whole machine over the case: what ran beside it is busy - total; stolen is the
+        // hypervisor's (a VM's vCPUs waiting for a host core).
+        machineBusy: busySeconds,
+        machineStolen: stealSeconds,
+        machineCoreSeconds: coreSeconds,
       },
       peakRssMiB: { servers: server.peakRssBytes / 2 ** 20, clients: clients.peakRssBytes / 2 ** 20 },
     });
