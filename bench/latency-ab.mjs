@@ -7,7 +7,9 @@
 //
 // A variant may set `root` (a copy of the repository with its own build: its services, client
 // and e2e program are run), `serviceFlags` (Node flags of every service process),
-// `clientFlags` (Node flags of the e2e program) and `env` (extra environment of the services).
+// `clientFlags` (Node flags of the e2e program), `env` (extra environment of the services and
+// the program; BENCH_E2E_PRODUCER there sets producer options) and `warmupSeconds` (1, as in
+// bench:vs-kafka: the seconds of records left out before the SECONDS - 1 measured).
 // Ports BENCH_PORT_BASE (42000) + 700..799 on 127.0.0.1.
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +28,7 @@ const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 42000);
 const RATE = 5000;
 
 async function runOnce(variant) {
+  const warmupSeconds = variant.warmupSeconds ?? 1;
   const root = path.resolve(variant.root ?? ROOT);
   const { startTributaryCluster } = await import(path.join(root, 'bench/lib/tributary-cluster.mjs'));
   const { tributaryTools } = await import(path.join(root, 'bench/lib/tributary-perf.mjs'));
@@ -53,11 +56,12 @@ async function runOnce(variant) {
         ...e2eArgs({
           bootstrap,
           topic,
-          records: RATE * SECONDS,
+          // Every variant measures SECONDS - 1 seconds of records after its warm-up.
+          records: RATE * (SECONDS - 1 + warmupSeconds),
           recordSize: RECORD_SIZE,
           rate: RATE,
           acks: RF === 1 ? '1' : 'all',
-          warmup: RATE,
+          warmup: RATE * warmupSeconds,
         }),
       ],
       { env: { ...process.env, ...(variant.env ?? {}) } },
