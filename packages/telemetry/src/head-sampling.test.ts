@@ -14,7 +14,13 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { tracingConfigFromEnv } from './env-config';
-import { ratioUpperBound, SampledSpans, startSampledSpan, traceIdWithAccumulation } from './head-sampling';
+import {
+  ratioUpperBound,
+  SampledSpans,
+  startSampledSpan,
+  traceIdWithAccumulation,
+  trialsUntilKept,
+} from './head-sampling';
 import { startTracing, TRACER_NAME, type Tracing } from './tracing';
 
 const exporter = new InMemorySpanExporter();
@@ -65,6 +71,29 @@ describe('head sampling (no span for what the sampler drops)', () => {
       const { decision } = sampler.shouldSample(ROOT_CONTEXT, id);
       expect(decision === SamplingDecision.RECORD_AND_SAMPLED).toBe(acc < bound);
     }
+  });
+
+  it('draws the trials up to the next kept one from one uniform number (geometric, as a draw per trial)', () => {
+    // P(first trial kept) = p: uniform numbers below p give 1, as a draw per trial would.
+    expect(trialsUntilKept(0.5, 0)).toBe(1);
+    expect(trialsUntilKept(0.5, 0.49)).toBe(1);
+    expect(trialsUntilKept(0.5, 0.5)).toBe(2);
+    expect(trialsUntilKept(0.5, 0.75)).toBe(3);
+    expect(trialsUntilKept(0.01, 0.0099)).toBe(1);
+    expect(trialsUntilKept(0.01, 0.0101)).toBe(2);
+    // P(more than k trials) = (1 - p)^k, checked at the median (k = 69 for p = 0.01).
+    const n = 20_000;
+    let beyondMedian = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const t = trialsUntilKept(0.01);
+      expect(Number.isInteger(t) && t >= 1).toBe(true);
+      if (t > 69) beyondMedian++;
+      sum += t;
+    }
+    // (0.99)^69 = 0.4998; binomial sd 71, bounds 7 sd away. Mean 1/p = 100, sd of the mean 0.7.
+    expect(Math.abs(beyondMedian - n * 0.99 ** 69)).toBeLessThan(500);
+    expect(Math.abs(sum / n - 100)).toBeLessThan(5);
   });
 
   it('at 1 % starts about 1 % of root spans, each with a trace id the ratio sampler keeps', () => {

@@ -9,10 +9,13 @@
  * - with a parent span in the context, the configured sampler itself is asked with the parent's
  *   trace id (cheap: parent-based samplers read the parent's flag, the ratio sampler reads the
  *   trace id), and it gives the same answer inside `startSpan` later;
- * - for a root span, `*traceidratio` draws one random 32-bit number and compares it with the
- *   ratio's bound. Only when it passes is a span started, with a trace id built so that the
- *   SDK's `TraceIdRatioBasedSampler` (which XORs the id's four 32-bit words and compares the
- *   result with the same bound) accepts it: the trace keeps the trace-id-ratio property, so a
+ * - for a root span, `*traceidratio` keeps each span with the probability the SDK's
+ *   `TraceIdRatioBasedSampler` would (p = bound / 2^32), independently. Rather than one random
+ *   draw per span, the number of spans up to and including the next kept one is drawn once per
+ *   kept span (geometric: the gap between successes of independent trials with probability p),
+ *   so an unsampled span costs a counter decrement. A kept span gets a trace id built so that the
+ *   SDK's sampler (which XORs the id's four 32-bit words and compares the result with the same
+ *   bound) accepts it, uniform among such ids: the trace keeps the trace-id-ratio property, so a
  *   downstream `traceidratio` sampler with a ratio as high decides the same way.
  *
  * With any other tracer provider (an application's own SDK, or the API's no-op one) the span is
@@ -78,12 +81,27 @@ export function traceIdWithAccumulation(accumulation: number): string {
 export const ratioUpperBound = (ratio: number): number =>
   ratio >= 1 ? 0x100000000 : ratio <= 0 ? 0 : Math.floor(ratio * 0xffffffff);
 
+/**
+ * How many independent trials, each kept with probability `p` (0 < p < 1), up to and including
+ * the next kept one: geometric on 1, 2, ..., drawn by inversion from one uniform number. The
+ * same distribution as drawing each trial on its own, at one draw per kept trial.
+ */
+export function trialsUntilKept(p: number, uniform: number = Math.random()): number {
+  // 1 - uniform is in (0, 1]: log of it is finite; log1p keeps precision for small p.
+  const trials = Math.floor(Math.log(1 - uniform) / Math.log1p(-p)) + 1;
+  return Number.isFinite(trials) ? Math.max(1, trials) : Number.MAX_SAFE_INTEGER;
+}
+
 /** The decisions one `startTracing` provider would take, made without starting a span. */
 export class HeadSampler {
   readonly #bound: number;
   readonly #sinks = new Map<InstrumentationScope, LeanSpanSink>();
   /** What a root span gets: sampled always, never, or by trace-id ratio. */
   readonly #root: 'on' | 'off' | 'ratio';
+  /** Under `ratio`: the probability a root span is kept, as the SDK's sampler computes it. */
+  readonly #p: number;
+  /** Root draws left until the next kept one (this one included): see `draw`. */
+  #countdown: number;
 
   constructor(
     readonly provider: TracerProvider & {
@@ -106,6 +124,8 @@ export class HeadSampler {
           : this.#bound === 0x100000000
             ? 'on'
             : 'ratio';
+    this.#p = this.#bound / 0x100000000;
+    this.#countdown = this.#root === 'ratio' ? trialsUntilKept(this.#p) : 0;
   }
 
   /**
@@ -128,11 +148,21 @@ export class HeadSampler {
     return this.#root === 'on' ? 'all' : this.#root === 'off' ? 'none' : 'ratio';
   }
 
-  /** One root ratio draw: true (and the next root span's trace id preset) when sampled. */
+  /**
+   * One root span's ratio decision: true (and the next root span's trace id preset) when it is
+   * kept. Each root span is kept with probability p independently of the others, as with one
+   * random draw each, but the randomness is drawn per kept span: the count of spans up to the
+   * next kept one (`trialsUntilKept`), so an unsampled span costs a decrement and a compare. (A
+   * `Math.random()` per record, its result boxed as a heap number, was the one allocation 1 %
+   * sampling added to every record of a producer: 16 bytes each, about half as much garbage as
+   * the OTLP/JSON of the sampled spans.) The count is one per sampler, shared by every caller: the trials stay
+   * independent whoever makes them.
+   */
   draw(): boolean {
-    const accumulation = random32();
-    if (accumulation >= this.#bound) return false;
-    this.ids.preset(traceIdWithAccumulation(accumulation));
+    if (--this.#countdown > 0) return false;
+    this.#countdown = trialsUntilKept(this.#p);
+    // Uniform among the accumulations the SDK's sampler keeps, as a kept random id's would be.
+    this.ids.preset(traceIdWithAccumulation(Math.floor(Math.random() * this.#bound)));
     return true;
   }
 
@@ -215,7 +245,7 @@ function currentHeadSampler(): HeadSampler | undefined {
 /**
  * Spans of one name and kind under one parent, sampled one by one: a `send` call's records.
  * What is the same for all of them (the head sampler, the parent's decision) is resolved once,
- * so an unsampled one costs one random draw, or nothing when the parent decides for all.
+ * so an unsampled one costs a counter decrement, or nothing when the parent decides for all.
  *
  * ```ts
  * const sends = new SampledSpans(tracer, 'send orders', SpanKind.PRODUCER);

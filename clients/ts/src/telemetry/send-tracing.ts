@@ -5,7 +5,7 @@
  * span writes a `traceparent` header into its record and marks the send call, so the sender puts
  * its context on the produce request. A record that is not sampled costs no span, no ids and no
  * header bytes: the decision is taken first (`startSampledSpan`, head-sampling.ts in
- * @tributary/telemetry), a random draw per record under `*traceidratio`.
+ * @tributary/telemetry), a counter decrement per record under `*traceidratio`.
  */
 import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RecordInput } from '@tributary/record-batch';
@@ -29,7 +29,7 @@ export type TracedSend = { span: Span; context: RequestTraceContext };
 /**
  * The tracing of one `send` call: what is the same for all its records (tracer, span name, the
  * application's active context, the head sampler's decision under it) is looked up once, so an
- * unsampled record costs one random draw.
+ * unsampled record costs a counter decrement (no random draw: see `HeadSampler.draw`).
  */
 export class SendTracing {
   readonly #spans: SampledSpans;

@@ -4,7 +4,7 @@ import type { RecordInput } from '@tributary/record-batch';
 import { startTracing, type Tracing, tracingConfigFromEnv } from '@tributary/telemetry';
 import type { ConsumerMessage } from '../consumer/types';
 import { processBatch, processMessage } from './process-tracing';
-import { endSendSpans, startSendSpan } from './send-tracing';
+import { endSendSpans, SendTracing, startSendSpan } from './send-tracing';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
@@ -65,6 +65,33 @@ describe('client span shapes', () => {
     expect(startSendSpan('orders', 0, null, input, 'app')).toBeUndefined();
     expect(input.headers).toBeUndefined();
     expect(exporter.getFinishedSpans()).toHaveLength(0);
+  });
+
+  it('at 1 %, only the sampled records of a send call get a span and a header; the rest nothing', () => {
+    start({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' });
+    const tracing = new SendTracing('orders', 'app');
+    const inputs: RecordInput[] = [];
+    const spans: { index: number; span: ReturnType<typeof startSendSpan> }[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const input: RecordInput = { key: null, value: Buffer.from('v'), headers: undefined };
+      inputs.push(input);
+      const traced = tracing.record(i % 6, null, input);
+      if (traced !== undefined) {
+        expect(traced.context.traceparent).toBe(input.headers![0]!.value!.toString());
+        spans.push({ index: i, span: traced });
+      }
+    }
+    // Binomial(20,000, 0.01): mean 200, sd 14; the bounds are 7 sd away.
+    expect(spans.length).toBeGreaterThan(100);
+    expect(spans.length).toBeLessThan(300);
+    const withHeaders = inputs.filter((r) => r.headers !== undefined);
+    expect(withHeaders).toHaveLength(spans.length);
+    for (const r of withHeaders) expect(r.headers!.map((h) => h.key)).toEqual(['traceparent']);
+    endSendSpans(
+      spans.map(({ index, span }) => ({ index, span: span!.span })),
+      undefined,
+    );
+    expect(exporter.getFinishedSpans()).toHaveLength(spans.length);
   });
 
   it('process is a CONSUMER span, child of and linked to the producer’s send, with the record’s attributes', async () => {
