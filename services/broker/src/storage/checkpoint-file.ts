@@ -39,30 +39,20 @@ export class CheckpointFile {
 
   /** Replaces the file with `entries`, atomically (and durably, when `durable`). */
   write(entries: readonly (readonly number[])[], durable = this.durable): void {
-    const lines = [String(VERSION), String(entries.length)];
-    for (const e of entries) {
+    const lines = entries.map((e) => {
       if (e.length !== this.fieldsPerEntry)
         throw new RangeError(`checkpoint entry needs ${this.fieldsPerEntry} fields`);
-      lines.push(e.join(' '));
-    }
-    replaceFile(this.filePath, `${lines.join('\n')}\n`, durable);
+      return e.join(' ');
+    });
+    writeCheckpointLines(this.filePath, lines, durable);
   }
 
   /** The entries, or undefined if the file is absent or malformed. */
   read(): number[][] | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.filePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const lines = text.split('\n').filter((l) => l.length > 0);
-    if (lines.length < 2 || Number(lines[0]) !== VERSION) return undefined;
-    const count = Number(lines[1]);
-    if (!Number.isSafeInteger(count) || count !== lines.length - 2) return undefined;
+    const lines = readCheckpointLines(this.filePath);
+    if (lines === undefined) return undefined;
     const entries: number[][] = [];
-    for (const line of lines.slice(2)) {
+    for (const line of lines) {
       const fields = line.split(' ').map(Number);
       if (fields.length !== this.fieldsPerEntry || !fields.every(Number.isSafeInteger)) return undefined;
       entries.push(fields);
@@ -90,6 +80,30 @@ export class OffsetCheckpoint {
  * Replaces `filePath` with `text` atomically: written to `<name>.tmp`, renamed over the old file;
  * `durable` fsyncs the file before the rename and the directory after it.
  */
+/** Writes a checkpoint file of this format (version, count, one line per entry), replaced atomically. */
+export function writeCheckpointLines(filePath: string, entries: readonly string[], durable: boolean): void {
+  replaceFile(filePath, `${[String(VERSION), String(entries.length), ...entries].join('\n')}\n`, durable);
+}
+
+/**
+ * The entry lines of a checkpoint file of this format, or undefined if it is absent or its
+ * version or count does not match.
+ */
+export function readCheckpointLines(filePath: string): string[] | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  if (lines.length < 2 || lines[0] !== String(VERSION)) return undefined;
+  const count = Number(lines[1]);
+  if (!Number.isSafeInteger(count) || count !== lines.length - 2) return undefined;
+  return lines.slice(2);
+}
+
 export function replaceFile(filePath: string, text: string, durable: boolean): void {
   const tmp = filePath + TMP_SUFFIX;
   const fd = fs.openSync(tmp, 'w');

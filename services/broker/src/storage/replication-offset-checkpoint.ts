@@ -27,11 +27,9 @@
  *
  * Concurrency: synchronous; one writer (the data directory's LogManager).
  */
-import * as fs from 'node:fs';
-import { replaceFile } from './checkpoint-file';
+import { readCheckpointLines, writeCheckpointLines } from './checkpoint-file';
 import { partitionDirName } from './file-names';
 
-const VERSION = 0;
 const ENTRY = /^(\S+) (\d+) (\d+)$/;
 
 export interface HighWatermarkEntry {
@@ -45,12 +43,11 @@ export class ReplicationOffsetCheckpoint {
 
   /** Replaces the file with `entries`, atomically; `durable` also fsyncs it (clean shutdown). */
   write(entries: readonly HighWatermarkEntry[], durable = false): void {
-    const lines = [String(VERSION), String(entries.length)];
-    for (const e of entries) {
+    const lines = entries.map((e) => {
       if (/\s/.test(e.topic)) throw new RangeError(`topic name with white space: ${JSON.stringify(e.topic)}`);
-      lines.push(`${e.topic} ${e.partition} ${e.highWatermark}`);
-    }
-    replaceFile(this.filePath, `${lines.join('\n')}\n`, durable);
+      return `${e.topic} ${e.partition} ${e.highWatermark}`;
+    });
+    writeCheckpointLines(this.filePath, lines, durable);
   }
 
   /**
@@ -58,20 +55,11 @@ export class ReplicationOffsetCheckpoint {
    * is absent or malformed.
    */
   read(): Map<string, number> | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.filePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    const lines = text.split('\n').filter((l) => l.length > 0);
-    if (lines.length < 2 || lines[0] !== String(VERSION)) return undefined;
-    const count = Number(lines[1]);
-    if (!Number.isSafeInteger(count) || count !== lines.length - 2) return undefined;
+    const lines = readCheckpointLines(this.filePath);
+    if (lines === undefined) return undefined;
     const highWatermarks = new Map<string, number>();
-    for (let i = 2; i < lines.length; i++) {
-      const m = ENTRY.exec(lines[i]!);
+    for (const line of lines) {
+      const m = ENTRY.exec(line);
       if (m === null) return undefined;
       const partition = Number(m[2]);
       const highWatermark = Number(m[3]);
