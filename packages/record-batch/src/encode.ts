@@ -18,6 +18,7 @@ import {
   BASE_SEQUENCE_OFFSET,
   BATCH_HEADER_SIZE,
   BATCH_LENGTH_OFFSET,
+  CONTROL_MASK,
   CompressionType,
   CRC_OFFSET,
   type EncodeOptions,
@@ -212,6 +213,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
   let attributes = compression;
   if (logAppendTime) attributes |= TIMESTAMP_TYPE_MASK;
   if (options.isTransactional === true) attributes |= TRANSACTIONAL_MASK;
+  if (options.isControl === true) attributes |= CONTROL_MASK;
   writeInt64(batch, BASE_OFFSET_OFFSET, baseOffset);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
   batch.writeInt32BE(epoch, PARTITION_LEADER_EPOCH_OFFSET);

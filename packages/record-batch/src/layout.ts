@@ -156,6 +156,8 @@ export interface EncodeOptions {
   baseSequence?: number;
   /** @default false */
   isTransactional?: boolean;
+  /** A control batch (transaction markers; brokers write them, producers may not). @default false */
+  isControl?: boolean;
   /**
    * Under LogAppendTime every record gets the batch timestamp `now()` (as Kafka's builder does),
    * ignoring `RecordInput.timestamp`.

@@ -46,8 +46,17 @@ export class UnexpectedAppendOffsetError extends TributaryError {
   }
 }
 
-/** Validates every batch of `buf` (whole, size limit, CRC, counts) without changing anything. */
-export function validateBatches(buf: Buffer, maxMessageBytes: number): ValidatedBatches {
+/**
+ * Validates every batch of `buf` (whole, size limit, CRC, counts) without changing anything.
+ * `fromProducer`: the leader path, where a control batch is refused: control batches are
+ * transaction markers a broker writes, and Tributary has no transactions, so a producer sending
+ * one is sending something no consumer should see (the followers' path takes what the leader has).
+ */
+export function validateBatches(
+  buf: Buffer,
+  maxMessageBytes: number,
+  fromProducer = false,
+): ValidatedBatches {
   if (buf.length === 0) throw new CorruptMessageError('no record batch to append');
   const headers: BatchHeader[] = [];
   const positions: number[] = [];
@@ -60,6 +69,11 @@ export function validateBatches(buf: Buffer, maxMessageBytes: number): Validated
     }
     if (size > maxMessageBytes) throw new MessageTooLargeError(size, maxMessageBytes);
     const header = validateBatch(buf, pos);
+    if (fromProducer && header.isControl)
+      throw new TributaryError(
+        'INVALID_RECORD',
+        `control batch at byte ${pos}: control batches (transaction markers) are written by brokers, not producers`,
+      );
     headers.push(header);
     positions.push(pos);
     sizes.push(size);

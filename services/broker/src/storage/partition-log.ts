@@ -188,7 +188,7 @@ export class PartitionLog implements PartitionReader {
   }
 
   /**
-   * The checks `append` (path 'leader': whole, `max.message.bytes`, CRC, counts) or
+   * The checks `append` (path 'leader': whole, `max.message.bytes`, CRC, counts, no control batch) or
    * `appendAsFollower` (path 'follower': the same without the size limit) make before writing,
    * with the parsed headers. A caller that needs the headers first (the producer-state check)
    * validates here and passes the result to the append, so each batch header is parsed once.
@@ -197,6 +197,7 @@ export class PartitionLog implements PartitionReader {
     return validateBatches(
       batches,
       path === 'leader' ? this.#config.maxMessageBytes : Number.MAX_SAFE_INTEGER,
+      path === 'leader',
     );
   }
 
