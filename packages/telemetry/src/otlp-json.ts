@@ -1,6 +1,6 @@
 /**
- * OTLP/JSON (`ExportTraceServiceRequest`) written straight from the spans as one string: the
- * same JSON the SDK's `JsonTraceSerializer` produces (unit test: equal after parsing), without
+ * OTLP/JSON (`ExportTraceServiceRequest`) written straight from the spans: each span's bytes
+ * when it ends (`SerializedSpan`), the request around them at export (`otlpJsonOf`). The same JSON the SDK's `JsonTraceSerializer` produces (unit test: equal after parsing), without
  * its intermediate tree (an object per span, attribute, key/value and status, and BigInt
  * nanosecond timestamps) that `JSON.stringify` then walks again.
  *
@@ -10,6 +10,7 @@
  * exporter's own: `leanOtlpTraceExporter` in tracing.ts gives it this serializer.
  */
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
@@ -79,7 +80,8 @@ function event(e: TimedEvent): string {
   );
 }
 
-function span(s: ReadableSpan): string {
+/** One span's OTLP/JSON object. */
+function spanJson(s: ReadableSpan): string {
   const c = s.spanContext();
   const parent = s.parentSpanContext;
   const status =
@@ -92,8 +94,8 @@ function span(s: ReadableSpan): string {
     `${traceState(c)},"name":${str(s.name)},"kind":${s.kind == null ? 0 : s.kind + 1},` +
     `"startTimeUnixNano":"${hrTimeToNanosString(s.startTime)}","endTimeUnixNano":"${hrTimeToNanosString(s.endTime)}",` +
     `"attributes":${attributes(s.attributes)},"droppedAttributesCount":${s.droppedAttributesCount},` +
-    `"events":[${s.events.map(event).join(',')}],"droppedEventsCount":${s.droppedEventsCount},` +
-    `"status":${status},"links":[${s.links.map(link).join(',')}],"droppedLinksCount":${s.droppedLinksCount},` +
+    `"events":[${s.events.length === 0 ? '' : s.events.map(event).join(',')}],"droppedEventsCount":${s.droppedEventsCount},` +
+    `"status":${status},"links":[${s.links.length === 0 ? '' : s.links.map(link).join(',')}],"droppedLinksCount":${s.droppedLinksCount},` +
     `"flags":${flags(c.traceFlags, parent?.isRemote)}}`
   );
 }
@@ -103,9 +105,36 @@ function resource(r: Resource): string {
   return `{"attributes":${attributes(r.attributes)},"droppedAttributesCount":0${schema}}`;
 }
 
-/** The `ExportTraceServiceRequest` of `spans` as OTLP/JSON text, grouped by resource and scope. */
-export function otlpJsonOf(spans: readonly ReadableSpan[]): string {
-  const byResource = new Map<Resource, Map<string, ReadableSpan[]>>();
+/**
+ * An ended span as its OTLP/JSON bytes, written when it ends, with what groups it in a request
+ * (resource and scope) and its context (the batch processor reads the sampled flag). What waits
+ * in the batch processor's queue for export (up to a second, so it outlives young-generation
+ * collections into the old generation) is this object and bytes off the JavaScript heap, not
+ * the span's graph of objects: see `SerializingSpanProcessor` (serializing-span-processor.ts).
+ */
+export class SerializedSpan {
+  readonly json: Buffer;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  readonly #context: SpanContext;
+
+  constructor(span: ReadableSpan) {
+    this.json = Buffer.from(spanJson(span));
+    this.resource = span.resource;
+    this.instrumentationScope = span.instrumentationScope;
+    this.#context = span.spanContext();
+  }
+
+  spanContext(): SpanContext {
+    return this.#context;
+  }
+}
+
+const COMMA = Buffer.from(',');
+
+/** The `ExportTraceServiceRequest` of `spans` as OTLP/JSON bytes, grouped by resource and scope. */
+export function otlpJsonOf(spans: readonly SerializedSpan[]): Buffer {
+  const byResource = new Map<Resource, Map<string, SerializedSpan[]>>();
   for (const s of spans) {
     let scopes = byResource.get(s.resource);
     if (scopes === undefined) {
@@ -118,20 +147,36 @@ export function otlpJsonOf(spans: readonly ReadableSpan[]): string {
     if (list === undefined) scopes.set(key, [s]);
     else list.push(s);
   }
-  const out: string[] = [];
+  // The spans' bytes are copied once, into the body, between the enclosing JSON's pieces.
+  const parts: Buffer[] = [];
+  let text = '{"resourceSpans":[';
+  const flush = () => {
+    parts.push(Buffer.from(text));
+    text = '';
+  };
+  let firstResource = true;
   for (const [r, scopes] of byResource) {
-    const scopeSpans: string[] = [];
+    text += `${firstResource ? '' : ','}{"resource":${resource(r)},"scopeSpans":[`;
+    firstResource = false;
+    let firstScope = true;
     for (const list of scopes.values()) {
       const scope = list[0]!.instrumentationScope;
       const scopeJson =
         `{"name":${str(scope.name)}` +
         (scope.version === undefined ? '' : `,"version":${str(scope.version)}`) +
         '}';
-      const schema = scope.schemaUrl === undefined ? '' : `,"schemaUrl":${str(scope.schemaUrl)}`;
-      scopeSpans.push(`{"scope":${scopeJson},"spans":[${list.map(span).join(',')}]${schema}}`);
+      text += `${firstScope ? '' : ','}{"scope":${scopeJson},"spans":[`;
+      firstScope = false;
+      flush();
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0) parts.push(COMMA);
+        parts.push(list[i]!.json);
+      }
+      text += `]${scope.schemaUrl === undefined ? '' : `,"schemaUrl":${str(scope.schemaUrl)}`}}`;
     }
-    const schema = r.schemaUrl ? `,"schemaUrl":${str(r.schemaUrl)}` : '';
-    out.push(`{"resource":${resource(r)},"scopeSpans":[${scopeSpans.join(',')}]${schema}}`);
+    text += `]${r.schemaUrl ? `,"schemaUrl":${str(r.schemaUrl)}` : ''}}`;
   }
-  return `{"resourceSpans":[${out.join(',')}]}`;
+  text += ']}';
+  flush();
+  return Buffer.concat(parts);
 }

@@ -28,7 +28,8 @@ import { LazyAsyncLocalStorageContextManager } from './context-manager';
 import type { TracingConfig } from './env-config';
 import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
-import { otlpJsonOf } from './otlp-json';
+import { otlpJsonOf, type SerializedSpan } from './otlp-json';
+import { SerializingSpanProcessor } from './serializing-span-processor';
 
 /** Name of the tracer every Tributary component takes its spans from. */
 export const TRACER_NAME = 'tributary';
@@ -46,14 +47,16 @@ export interface Tracing {
 /**
  * The OTLP/HTTP JSON span exporter: `OTLPTraceExporter`'s transport (HTTP, headers, retries,
  * timeout, compression, its self-metrics), built from the same parts, with the request body
- * written by `otlpJsonOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree).
+ * written by `otlpJsonOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree)
+ * from the spans `SerializingSpanProcessor` wrote as they ended.
  */
 function leanOtlpTraceExporter(url: string, headers: Record<string, string>): SpanExporter {
   const options = convertLegacyHttpOptions({ url, headers }, 'TRACES', 'v1/traces', {
     'Content-Type': 'application/json',
   });
   const serializer = {
-    serializeRequest: (spans: ReadableSpan[]) => Buffer.from(otlpJsonOf(spans)),
+    // The spans are `SerializedSpan`s: `SerializingSpanProcessor` wrote them when they ended.
+    serializeRequest: (spans: ReadableSpan[]) => otlpJsonOf(spans as unknown as SerializedSpan[]),
     deserializeResponse: (data: Uint8Array): IExportTraceServiceResponse =>
       JsonTraceSerializer.deserializeResponse(data),
   };
@@ -110,15 +113,19 @@ export function startTracing(
     [Attr.serviceName]: config.serviceName,
     ...(options.instanceId !== undefined ? { [Attr.serviceInstanceId]: options.instanceId } : {}),
   });
+  const batching = {
+    scheduledDelayMillis: config.exportDelayMs,
+    maxQueueSize: 8192,
+    maxExportBatchSize: 1024,
+  };
   const processor =
     options.exporter !== undefined
       ? new SimpleSpanProcessor(options.exporter)
-      : new BatchSpanProcessor(
-          config.exporter === 'console'
-            ? new ConsoleSpanExporter()
-            : leanOtlpTraceExporter(config.tracesUrl, { ...config.headers }),
-          { scheduledDelayMillis: config.exportDelayMs, maxQueueSize: 8192, maxExportBatchSize: 1024 },
-        );
+      : config.exporter === 'console'
+        ? new BatchSpanProcessor(new ConsoleSpanExporter(), batching)
+        : new SerializingSpanProcessor(
+            new BatchSpanProcessor(leanOtlpTraceExporter(config.tracesUrl, { ...config.headers }), batching),
+          );
   const sampler = samplerOf(config);
   // The id generator lets the head sampler (head-sampling.ts) give a root span the trace id its
   // cheap ratio draw chose, so unsampled spans are never started at all.
