@@ -9,8 +9,14 @@
 //                                      out the tuned consumer; BENCH_APACHE_KAFKA=1 adds the same
 //                                      tools against Apache Kafka to every pair (three KRaft nodes
 //                                      on BENCH_PORT_BASE (42000) + 700..719, idle while the others
-//                                      run); BENCH_RESULTS=0 writes no file; BENCH_TOOL_JVM_OPTS adds
-//                                      JVM flags to the Kafka tools, e.g. -XX:+UseSerialGC)
+//                                      run); BENCH_RESULTS=0 writes no file; BENCH_TOOL_JVM_OPTS
+//                                      replaces the JVM flags of kafka-run-class.sh the Kafka tools
+//                                      run with (-Xmx512m stays), e.g. -XX:+UseSerialGC;
+//                                      BENCH_CONSUME=0 runs the produce pairs only;
+//                                      BENCH_TOOL_JVM_VARIANTS='A;B' adds, to every produce pair, a
+//                                      ProducerPerformance run through the listener per JVM flag set
+//                                      (in place of those flags; each its own case against the same
+//                                      gRPC runs))
 //
 // Cases, per replication factor (RF=1 acks=1, RF=3 acks=all; one partition; 100 B records):
 // - produce: BENCH_PAIRS pairs, each tool into a fresh topic, the order alternating; the same
@@ -40,7 +46,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKafkaJars } from '../scripts/lib/kafka-jars.mjs';
 import { startKafkaCluster } from './lib/kafka-cluster.mjs';
-import { parseConsumerPerformance, parseProducerPerformance } from './lib/kafka-perf.mjs';
+import {
+  KAFKA_TOOL_JVM_FLAGS,
+  parseConsumerPerformance,
+  parseProducerPerformance,
+} from './lib/kafka-perf.mjs';
 import { cpuSeconds, runMeasured } from './lib/proc-usage.mjs';
 import { progress, table, writeResults } from './lib/report.mjs';
 
@@ -54,6 +64,7 @@ const LIBS = path.join(ROOT, '.tools/kafka/libs');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const TUNED = process.env.BENCH_TUNED !== '0';
+const CONSUME = process.env.BENCH_CONSUME !== '0';
 const TUNED_FETCH_BYTES = 8 * 1024 * 1024;
 const APACHE = process.env.BENCH_APACHE_KAFKA === '1';
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 42000);
@@ -79,13 +90,24 @@ if (!existsSync(LIBS)) {
   process.exit(1);
 }
 
-const TOOL_JVM_OPTS = (process.env.BENCH_TOOL_JVM_OPTS ?? '').split(' ').filter(Boolean);
-const java = (mainClass, args) =>
+const jvmFlags = (text) => text.split(' ').filter(Boolean);
+// The tools run as Kafka's scripts run them (kafka-run-class.sh's flags, the perf tools' -Xmx512M).
+const TOOL_JVM_OPTS =
+  process.env.BENCH_TOOL_JVM_OPTS === undefined
+    ? KAFKA_TOOL_JVM_FLAGS
+    : jvmFlags(process.env.BENCH_TOOL_JVM_OPTS);
+/** Sides of the produce pairs: ProducerPerformance through the listener with other JVM flags. */
+const JVM_VARIANTS = (process.env.BENCH_TOOL_JVM_VARIANTS ?? '')
+  .split(';')
+  .map((v) => v.trim())
+  .filter(Boolean)
+  .map((flags, i) => ({ side: `jvm${i}`, flags }));
+const java = (mainClass, args, jvmOpts = TOOL_JVM_OPTS) =>
   runMeasured(
     'java',
     [
       '-Xmx512m',
-      ...TOOL_JVM_OPTS,
+      ...jvmOpts,
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
       '-cp',
       `${LIBS}/*`,
@@ -94,8 +116,39 @@ const java = (mainClass, args) =>
     ],
     { cwd: ROOT },
   );
-const tributaryCli = async (args) =>
-  JSON.parse((await runMeasured(process.execPath, [BIN, ...args, '--json'], { cwd: ROOT })).stdout);
+/** The CLI's --json result, and the whole process's CPU seconds (start-up and connecting included). */
+const tributaryCli = async (args) => {
+  const run = await runMeasured(process.execPath, [BIN, ...args, '--json'], { cwd: ROOT });
+  return { ...JSON.parse(run.stdout), processCpuSeconds: run.cpuSeconds };
+};
+
+/**
+ * What the Java producer did, from ProducerPerformance --print-metrics (producer-metrics group,
+ * cumulative or whole-run averages): the batches it formed, the requests it sent, retries,
+ * errors, throttling and connections. Whether it works harder against one broker than another
+ * shows here. Absent names are left out.
+ */
+const PRODUCER_METRICS = {
+  batchSizeAvg: 'batch-size-avg',
+  recordsPerRequestAvg: 'records-per-request-avg',
+  requests: 'request-total',
+  requestLatencyAvgMs: 'request-latency-avg',
+  recordQueueTimeAvgMs: 'record-queue-time-avg',
+  recordRetries: 'record-retry-total',
+  recordErrors: 'record-error-total',
+  produceThrottleTimeAvgMs: 'produce-throttle-time-avg',
+  connectionCreations: 'connection-creation-total',
+  metadataWaitNs: 'metadata-wait-time-ns-total',
+  bufferPoolWaitNs: 'bufferpool-wait-time-ns-total',
+};
+function producerMetrics(stdout) {
+  const out = {};
+  for (const [key, name] of Object.entries(PRODUCER_METRICS)) {
+    const m = new RegExp(`^producer-metrics:${name}:\\{client-id=[^}]*\\}\\s*:\\s*(\\S+)`, 'm').exec(stdout);
+    if (m && Number.isFinite(Number(m[1]))) out[key] = round(Number(m[1]));
+  }
+  return out;
+}
 
 /**
  * The fetch requests the consumer sent, from ConsumerPerformance --print-metrics (fetch-total,
@@ -144,6 +197,27 @@ function quantileBetween(before, after, q) {
   return lower;
 }
 
+/**
+ * Requests the brokers have handled so far: Produce on either path
+ * (tributary_broker_produce_requests_total) and the Kafka listener's Metadata requests.
+ */
+async function requestCounts(cluster) {
+  const total = { produce: 0, kafkaMetadata: 0 };
+  for (const broker of cluster.brokers) {
+    const text = await (await fetch(broker.metricsUrl)).text();
+    for (const line of text.split('\n')) {
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (line.startsWith('tributary_broker_produce_requests_total')) total.produce += value;
+      else if (
+        line.startsWith('tributary_broker_kafka_request_duration_seconds_count') &&
+        line.includes('api="Metadata"')
+      )
+        total.kafkaMetadata += value;
+    }
+  }
+  return total;
+}
+
 const brokerCpu = (cluster) => cluster.brokers.reduce((s, b) => s + cpuSeconds(b.process.pid), 0);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -153,8 +227,10 @@ const round = (n, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function main() {
   const loadBefore = os.loadavg();
-  const producers = ['kafka', 'grpc', ...(APACHE ? ['apache'] : [])];
-  const consumers = ['kafka', 'grpc', ...(TUNED ? ['tuned'] : []), ...(APACHE ? ['apache'] : [])];
+  const producers = ['kafka', 'grpc', ...(APACHE ? ['apache'] : []), ...JVM_VARIANTS.map((v) => v.side)];
+  const consumers = CONSUME
+    ? ['kafka', 'grpc', ...(TUNED ? ['tuned'] : []), ...(APACHE ? ['apache'] : [])]
+    : [];
   const bar = progress(SETUPS.length * PAIRS * (producers.length + consumers.length), 'runs');
   const cluster = await LocalCluster.start({
     brokers: 3,
@@ -197,6 +273,7 @@ async function main() {
 
       // Produce pairs, each run into its own topic.
       const produced = { kafka: [], grpc: [], apache: [] };
+      for (const v of JVM_VARIANTS) produced[v.side] = [];
       const firstTopic = {};
       for (let i = 0; i < PAIRS; i++) {
         for (const side of i % 2 === 0 ? producers : [...producers].reverse()) {
@@ -206,6 +283,17 @@ async function main() {
           bar.update(step, `${setup.name}: produce pair ${i + 1}, ${side}`);
           const load = os.loadavg()[0];
           const cpuBefore = brokerCpu(cluster);
+          const requestsBefore = side === 'apache' ? undefined : await requestCounts(cluster);
+          /** Records per Produce request as the brokers saw them (one batch per request here, on either path). */
+          const perRequest = async () => {
+            const after = await requestCounts(cluster);
+            const requests = after.produce - requestsBefore.produce;
+            return {
+              brokerProduceRequests: requests,
+              recordsPerProduceRequest: Math.round(RECORDS / requests),
+              kafkaMetadataRequests: after.kafkaMetadata - requestsBefore.kafkaMetadata,
+            };
+          };
           if (side === 'grpc') {
             const r = await tributaryCli([
               ...['perf', 'produce', topic, ...PERF_FLAGS],
@@ -214,29 +302,52 @@ async function main() {
             produced.grpc.push({
               recordsPerSec: r.recordsPerSec,
               clientCpuSeconds: r.cpuMs / 1000,
+              clientProcessCpuSeconds: r.processCpuSeconds,
               brokerCpuSeconds: brokerCpu(cluster) - cpuBefore,
+              ...(await perRequest()),
               load,
             });
           } else {
-            const run = await java('org.apache.kafka.tools.ProducerPerformance', [
-              ...['--topic', topic, ...PERF_FLAGS, '--producer-props'],
-              `bootstrap.servers=${kafkaBootstrap(side)}`,
-              `acks=${setup.acks}`,
-              // The Tributary client's defaults (Kafka's own are 16 KiB), so both send the same batches.
-              'batch.size=65536',
-              'linger.ms=5',
-            ]);
-            produced[side].push({
+            const variant = JVM_VARIANTS.find((v) => v.side === side);
+            const run = await java(
+              'org.apache.kafka.tools.ProducerPerformance',
+              [
+                ...['--topic', topic, ...PERF_FLAGS, '--producer-props'],
+                `bootstrap.servers=${kafkaBootstrap(side)}`,
+                `acks=${setup.acks}`,
+                // The Tributary client's defaults (Kafka's own are 16 KiB), so both send the same batches.
+                'batch.size=65536',
+                'linger.ms=5',
+                '--print-metrics',
+              ],
+              variant === undefined ? TOOL_JVM_OPTS : jvmFlags(variant.flags),
+            );
+            const brokerCpuSeconds = brokerCpu(cluster) - cpuBefore;
+            const row = {
               ...parseProducerPerformance(run.stdout),
               clientCpuSeconds: run.cpuSeconds,
-              ...(side === 'apache' ? {} : { brokerCpuSeconds: brokerCpu(cluster) - cpuBefore }),
+              clientProcessCpuSeconds: run.cpuSeconds,
+              producerMetrics: producerMetrics(run.stdout),
               load,
-            });
+            };
+            if (side !== 'apache') {
+              Object.assign(row, { brokerCpuSeconds, ...(await perRequest()) });
+            }
+            produced[side].push(row);
           }
           bar.update(++step);
         }
       }
       cases.push(pairCase(`produce ${setup.name}`, setup, produced, 'tributary perf produce (gRPC)'));
+      for (const v of JVM_VARIANTS)
+        cases.push(
+          pairCase(
+            `produce ${setup.name} [JVM ${v.flags}]`,
+            setup,
+            { kafka: produced[v.side], grpc: produced.grpc },
+            'tributary perf produce (gRPC)',
+          ),
+        );
 
       // Consume pairs: Tributary's two sides read the same records (the first topic
       // ProducerPerformance wrote through the listener); Apache Kafka its own first topic.
@@ -298,8 +409,9 @@ async function main() {
       }
       const consume = (kafka, name, baseline) =>
         pairCase(name, setup, { kafka, grpc: consumed.grpc, apache: consumed.apache }, baseline);
-      cases.push(consume(consumed.kafka, `consume ${setup.name}`, 'tributary perf consume (gRPC)'));
-      if (TUNED)
+      if (CONSUME)
+        cases.push(consume(consumed.kafka, `consume ${setup.name}`, 'tributary perf consume (gRPC)'));
+      if (CONSUME && TUNED)
         cases.push(
           consume(
             consumed.tuned,
@@ -358,6 +470,47 @@ async function main() {
       ]),
     ),
   );
+  const producing = cases.filter((c) => c.producerMetrics !== undefined);
+  const sides = (c) => [['listener', c], ...(c.apacheKafka ? [['Apache Kafka', c.apacheKafka]] : [])];
+  if (producing.length > 0)
+    console.log(
+      table(
+        [
+          'ProducerPerformance against',
+          'client CPU s/M (whole process)',
+          'batch B avg',
+          'records/request (client)',
+          'records/request (broker)',
+          'requests',
+          'request latency ms',
+          'retries',
+          'errors',
+          'throttle ms',
+          'connections',
+          'Metadata requests (broker)',
+        ],
+        producing.flatMap((c) =>
+          sides(c).map(([who, s]) => [
+            `${c.name.split(',')[0]}: ${who}`,
+            s.clientProcessCpuSecondsPerMillionRecords.toFixed(2),
+            String(s.producerMetrics.batchSizeAvg),
+            String(s.producerMetrics.recordsPerRequestAvg),
+            String(s.recordsPerProduceRequest ?? '-'),
+            String(s.producerMetrics.requests),
+            String(s.producerMetrics.requestLatencyAvgMs),
+            String(s.producerMetrics.recordRetries),
+            String(s.producerMetrics.recordErrors),
+            String(s.producerMetrics.produceThrottleTimeAvgMs),
+            String(s.producerMetrics.connectionCreations),
+            String(s.kafkaMetadataRequests ?? '-'),
+          ]),
+        ),
+      ),
+    );
+  for (const c of producing)
+    console.log(
+      `${c.name}: tributary perf produce (gRPC): ${c.baseline.clientProcessCpuSecondsPerMillionRecords.toFixed(2)} CPU s/M records (whole process), ${c.baseline.recordsPerProduceRequest} records/request (broker)`,
+    );
   const roundTrips = cases.filter((c) => c.roundTrip !== undefined);
   if (roundTrips.length > 0)
     console.log(
@@ -414,6 +567,25 @@ function pairCase(name, setup, { kafka, grpc, apache = [] }, baselineName) {
     recordsPerSec: medianOf(runs, 'recordsPerSec'),
     clientCpuSeconds: medianOf(runs, 'clientCpuSeconds'),
     clientCpuSecondsPerMillionRecords: perMillion(medianOf(runs, 'clientCpuSeconds')),
+    ...(runs[0].clientProcessCpuSeconds === undefined
+      ? {}
+      : { clientProcessCpuSecondsPerMillionRecords: perMillion(medianOf(runs, 'clientProcessCpuSeconds')) }),
+    ...(runs[0].producerMetrics === undefined
+      ? {}
+      : {
+          producerMetrics: Object.fromEntries(
+            Object.keys(runs[0].producerMetrics).map((k) => [
+              k,
+              round(median(runs.map((r) => r.producerMetrics[k]))),
+            ]),
+          ),
+        }),
+    ...(runs[0].recordsPerProduceRequest === undefined
+      ? {}
+      : {
+          recordsPerProduceRequest: medianOf(runs, 'recordsPerProduceRequest'),
+          kafkaMetadataRequests: medianOf(runs, 'kafkaMetadataRequests'),
+        }),
     ...(runs[0].brokerCpuSeconds === undefined
       ? {}
       : {

@@ -13,19 +13,30 @@ const E2E_SOURCE = path.join(
   'java',
   'EndToEndAtRate.java',
 );
-const TOOL_JVM = [
+/**
+ * The JVM flags Kafka's bin/kafka-run-class.sh gives every tool (KAFKA_JVM_PERFORMANCE_OPTS;
+ * kafka-producer-perf-test.sh adds -Xmx512M): how Kafka's perf tools are meant to run.
+ */
+export const KAFKA_TOOL_JVM_FLAGS = [
+  '-server',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
   '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
   '-Djava.awt.headless=true',
-  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
 ];
+const TOOL_JVM = [...KAFKA_TOOL_JVM_FLAGS, '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn'];
 
-/** Parses ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), ...". */
+/**
+ * Parses ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), ...", its last
+ * line, or the line before the metrics with --print-metrics.
+ */
 export function parseProducerPerformance(stdout) {
+  const summary = /^\d+ records sent, .* ms 99\.9th\.?$/gm;
   const m =
     /(\d+) records sent, ([\d.]+) records\/sec .*?, ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/.exec(
-      stdout.trim().split('\n').pop() ?? '',
+      stdout.match(summary)?.pop() ?? '',
     );
   if (!m) throw new Error(`cannot read ProducerPerformance's summary from: ${stdout.slice(-500)}`);
   return {
