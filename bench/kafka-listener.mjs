@@ -13,10 +13,10 @@
 //                                      replaces the JVM flags of kafka-run-class.sh the Kafka tools
 //                                      run with (-Xmx512m stays), e.g. -XX:+UseSerialGC;
 //                                      BENCH_CONSUME=0 runs the produce pairs only;
-//                                      BENCH_TOOL_JVM_VARIANTS='A;B' adds, to every produce pair, a
-//                                      ProducerPerformance run through the listener per JVM flag set
-//                                      (in place of those flags; each its own case against the same
-//                                      gRPC runs))
+//                                      BENCH_TOOL_JVM_VARIANTS='A;B' adds, to every produce and
+//                                      consume pair, a run of the Kafka tool through the listener per
+//                                      JVM flag set (in place of those flags; each its own case
+//                                      against the same gRPC runs))
 //
 // Cases, per replication factor (RF=1 acks=1, RF=3 acks=all; one partition; 100 B records):
 // - produce: BENCH_PAIRS pairs, each tool into a fresh topic, the order alternating; the same
@@ -229,7 +229,13 @@ async function main() {
   const loadBefore = os.loadavg();
   const producers = ['kafka', 'grpc', ...(APACHE ? ['apache'] : []), ...JVM_VARIANTS.map((v) => v.side)];
   const consumers = CONSUME
-    ? ['kafka', 'grpc', ...(TUNED ? ['tuned'] : []), ...(APACHE ? ['apache'] : [])]
+    ? [
+        'kafka',
+        'grpc',
+        ...(TUNED ? ['tuned'] : []),
+        ...(APACHE ? ['apache'] : []),
+        ...JVM_VARIANTS.map((v) => v.side),
+      ]
     : [];
   const bar = progress(SETUPS.length * PAIRS * (producers.length + consumers.length), 'runs');
   const cluster = await LocalCluster.start({
@@ -352,6 +358,7 @@ async function main() {
       // Consume pairs: Tributary's two sides read the same records (the first topic
       // ProducerPerformance wrote through the listener); Apache Kafka its own first topic.
       const consumed = { kafka: [], grpc: [], tuned: [], apache: [] };
+      for (const v of JVM_VARIANTS) consumed[v.side] = [];
       for (let i = 0; i < PAIRS; i++) {
         for (const side of i % 2 === 0 ? consumers : [...consumers].reverse()) {
           bar.update(step, `${setup.name}: consume pair ${i + 1}, ${side}`);
@@ -373,11 +380,23 @@ async function main() {
             bar.update(++step);
             continue;
           }
-          const run = await java('org.apache.kafka.tools.ConsumerPerformance', [
-            ...['--bootstrap-server', kafkaBootstrap(side), '--topic', topic, '--messages', String(RECORDS)],
-            ...['--group', fresh('kafka-group'), '--timeout', '120000', '--print-metrics'],
-            ...(side === 'tuned' ? ['--fetch-size', String(TUNED_FETCH_BYTES)] : []),
-          ]);
+          const variant = JVM_VARIANTS.find((v) => v.side === side);
+          const run = await java(
+            'org.apache.kafka.tools.ConsumerPerformance',
+            [
+              ...[
+                '--bootstrap-server',
+                kafkaBootstrap(side),
+                '--topic',
+                topic,
+                '--messages',
+                String(RECORDS),
+              ],
+              ...['--group', fresh('kafka-group'), '--timeout', '120000', '--print-metrics'],
+              ...(side === 'tuned' ? ['--fetch-size', String(TUNED_FETCH_BYTES)] : []),
+            ],
+            variant === undefined ? TOOL_JVM_OPTS : jvmFlags(variant.flags),
+          );
           const brokerCpuSeconds = brokerCpu(cluster) - cpuBefore;
           const k = parseConsumerPerformance(run.stdout);
           if (k.records < RECORDS) throw new Error(`ConsumerPerformance read ${k.records} of ${RECORDS}`);
@@ -419,6 +438,15 @@ async function main() {
             'tributary perf consume (gRPC), defaults',
           ),
         );
+      for (const v of JVM_VARIANTS)
+        if (CONSUME)
+          cases.push(
+            consume(
+              consumed[v.side],
+              `consume ${setup.name} [JVM ${v.flags}]`,
+              'tributary perf consume (gRPC)',
+            ),
+          );
     }
   } finally {
     bar.stop();
