@@ -163,7 +163,7 @@ export async function readPartition(
       if (got === undefined) continue;
       if (got.errors.length > 0) throw got.errors[0]!.error;
       for (const b of got.batches) {
-        for (const r of b.records) {
+        for (const r of b.decode()) {
           if (r.offset < next) continue;
           out.push({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null });
           next = r.offset + 1;

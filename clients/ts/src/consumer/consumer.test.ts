@@ -55,7 +55,7 @@ class FakeSource implements RecordSource {
           fetchOffset: p.offset,
           nextOffset: end,
           highWatermark: log.length,
-          records,
+          decode: () => records,
           leaderEpoch: 0,
           bytes: 10,
         });

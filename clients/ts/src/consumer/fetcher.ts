@@ -9,7 +9,7 @@
  * for (;;) {
  *   const next = await fetcher.next();            // undefined once closed
  *   if (next === undefined) break;
- *   for (const b of next.batches) { ...b.records...; fetcher.release(b); }
+ *   for (const b of next.batches) { ...b.decode()...; fetcher.release(b); }
  *   for (const e of next.errors) { ...e.error (OFFSET_OUT_OF_RANGE: e.logStartOffset / e.highWatermark)... }
  * }
  * fetcher.remove([{ topic: 'orders', partition: 0 }]);
@@ -17,8 +17,9 @@
  * ```
  * - `add` starts reading partitions at the given offsets, or moves partitions already read
  *   (a seek); batches fetched for an old position are dropped, never delivered.
- * - `next` yields decoded records in offset order per partition, one `SourceBatch` per stored
- *   record batch (records below the asked-for offset are skipped), and partition errors the
+ * - `next` yields batches in offset order per partition, one `SourceBatch` per stored record
+ *   batch, decoded (and CRC-checked) by its `decode()` when the consumer hands its records out
+ *   (records below the asked-for offset are the consumer's to skip), and partition errors the
  *   fetcher cannot handle itself (OFFSET_OUT_OF_RANGE, or anything not retriable): such a
  *   partition is no longer read until `add`ed again.
  * - Prefetch: each leader broker may hold two responses' worth (`creditWindowBytes`) of
@@ -42,7 +43,7 @@ import {
   int64ToNumber,
   type TokenSource,
 } from '@tributary/proto';
-import { batchesIn, type DecodedRecord, decodeRecordBatch } from '@tributary/record-batch';
+import { batchesIn, type DecodedRecord, decodeRecordBatch, type RecordOrigin } from '@tributary/record-batch';
 import { BrokerConnections } from '../internal/connections';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { Backoff } from '../internal/retry';
@@ -314,7 +315,7 @@ export class Fetcher implements RecordSource {
           continue;
         }
         pos.backoff.reset();
-        dropped += this.#deliver(session, t.topic, r, pos, fetchOffset);
+        dropped += this.#deliver(session, t.topic, r, pos);
       }
     }
     session.credit(dropped);
@@ -327,60 +328,54 @@ export class Fetcher implements RecordSource {
     if (this.#batches.length > 0 || this.#errors.length > 0) this.#wake();
   }
 
-  /** Decodes one partition's data into batches; returns the bytes not delivered (to credit back). */
-  #deliver(
-    session: FetchSession,
-    topic: string,
-    r: FetchPartitionResponse__Output,
-    pos: Position,
-    fetchOffset: number,
-  ): number {
+  /** Splits one partition's data into batches; returns the bytes not delivered (to credit back). */
+  #deliver(session: FetchSession, topic: string, r: FetchPartitionResponse__Output, pos: Position): number {
     const data = r.recordBatches;
     const hw = int64ToNumber(r.highWatermark, 'high_watermark');
     let delivered = 0;
     for (const { position, size, header } of batchesIn(data)) {
       const next = header.baseOffset + header.lastOffsetDelta + 1;
       if (next <= pos.offset) continue;
-      let records: DecodedRecord[] = [];
-      if (!header.isControl) {
-        try {
-          // Each record carries topic, partition and epoch: with raw keys and values it is
-          // handed to the application as its message (ConsumerCore.toMessage), no copy.
-          records = decodeRecordBatch(data, position, {
-            topic,
-            partition: r.partition,
-            leaderEpoch: header.partitionLeaderEpoch,
-          }).records;
-          // Only the first batch of a fetch can start below the fetch offset.
-          if (records.length > 0 && records[0]!.offset < fetchOffset)
-            records = records.filter((rec) => rec.offset >= fetchOffset);
-        } catch (err) {
-          this.#positions.delete(`${topic}/${r.partition}`);
-          session.remove([pos]);
-          const error =
-            err instanceof TributaryError ? err : new TributaryError('CORRUPT_MESSAGE', String(err));
-          this.#errors.push(partitionError(topic, r, error));
-          break;
-        }
-      }
       const from = pos.offset;
       pos.offset = next;
-      if (records.length === 0) continue;
+      if (header.isControl || header.recordCount === 0) continue;
       delivered += size;
-      const batch: SourceBatch = {
-        topic,
-        partition: r.partition,
-        fetchOffset: from,
-        nextOffset: next,
-        highWatermark: hw,
-        records,
-        leaderEpoch: header.partitionLeaderEpoch,
-        bytes: size,
-      };
+      const batch = new FetchedBatch(data, position, topic, r.partition, header.partitionLeaderEpoch);
+      batch.fetchOffset = from;
+      batch.nextOffset = next;
+      batch.highWatermark = hw;
+      batch.bytes = size;
       this.#sessionOf.set(batch, session);
       this.#batches.push(batch);
     }
     return data.length - delivered;
+  }
+}
+
+/**
+ * One stored batch as fetched: the response's bytes and where the batch starts in them. Each
+ * record decodes with its topic, partition and leader epoch, so that with raw keys and values it
+ * is the application's message as it is (ConsumerCore.toMessage), no copy.
+ */
+class FetchedBatch implements SourceBatch {
+  fetchOffset = 0;
+  nextOffset = 0;
+  highWatermark = 0;
+  bytes = 0;
+  readonly #origin: RecordOrigin;
+
+  constructor(
+    readonly data: Buffer,
+    readonly position: number,
+    readonly topic: string,
+    readonly partition: number,
+    readonly leaderEpoch: number,
+  ) {
+    this.#origin = { topic, partition, leaderEpoch };
+  }
+
+  decode(): DecodedRecord[] {
+    return decodeRecordBatch(this.data, this.position, this.#origin).records;
   }
 }
 

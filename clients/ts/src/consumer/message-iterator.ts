@@ -5,6 +5,7 @@
  */
 import type { ConsumerCore } from './consumer-core';
 import type { PartitionQueue } from './partition-queue';
+import { takeRecords } from './record-pump';
 import type { ConsumerMessage } from './types';
 
 export async function* iterateMessages<K, V>(
@@ -18,7 +19,7 @@ export async function* iterateMessages<K, V>(
       last = undefined;
       const q = await core.partitions.nextReady(false, core.stopped);
       if (q === undefined) return;
-      const [record] = q.take(1, core.release);
+      const [record] = takeRecords(core, q, 1);
       if (record === undefined) continue;
       core.session?.pollProgress();
       last = { q, offset: record.offset };

@@ -1,3 +1,4 @@
+import { CorruptMessageError } from '@tributary/errors';
 import type { DecodedRecord } from '@tributary/record-batch';
 import { PartitionQueue } from './partition-queue';
 import type { SourceBatch } from './record-source';
@@ -10,14 +11,17 @@ const record = (offset: number): DecodedRecord => ({
   headers: [],
 });
 
-function batch(fetchOffset: number, offsets: number[]): SourceBatch {
+/** A batch whose records decode to the same array every time, as `records`, for `toBe`. */
+function batch(fetchOffset: number, offsets: number[]): SourceBatch & { records: DecodedRecord[] } {
+  const records = offsets.map(record);
   return {
     topic: 't',
     partition: 0,
     fetchOffset,
     nextOffset: offsets.at(-1)! + 1,
     highWatermark: 100,
-    records: offsets.map(record),
+    records,
+    decode: () => records,
     leaderEpoch: 3,
     bytes: 10 * offsets.length,
   };
@@ -60,5 +64,40 @@ describe('PartitionQueue.take', () => {
     expect(q.take(10, noop).map((r) => r.offset)).toEqual([1]);
     expect(q.take(10, noop)).toBe(second.records);
     expect(q.position).toBe(4);
+  });
+
+  it('decodes a batch only when its records are taken, and keeps the position at one that does not decode', () => {
+    const q = new PartitionQueue('t', 0, 0, 0);
+    let decoded = 0;
+    const damaged: SourceBatch = {
+      ...batch(0, [0, 1]),
+      decode: () => {
+        decoded++;
+        throw new CorruptMessageError('Batch at position 0: CRC mismatch.');
+      },
+    };
+    q.accept(damaged);
+    q.accept(batch(2, [2, 3]));
+    expect(q.hasRecords()).toBe(true);
+    expect(decoded).toBe(0);
+    const released: SourceBatch[] = [];
+    expect(() => q.take(10, (x) => released.push(x))).toThrow(CorruptMessageError);
+    expect(released).toEqual([]);
+    expect(q.position).toBe(0);
+    expect(decoded).toBe(1);
+  });
+
+  it('drops a batch a seek moved past without decoding it', () => {
+    const q = new PartitionQueue('t', 0, 0, 0);
+    const first = batch(0, [0, 1]);
+    first.decode = () => {
+      throw new Error('decoded a stale batch');
+    };
+    q.accept(first);
+    q.accept(batch(2, [2, 3]));
+    q.position = 2;
+    const released: SourceBatch[] = [];
+    expect(q.take(10, (x) => released.push(x)).map((r) => r.offset)).toEqual([2, 3]);
+    expect(released[0]).toBe(first);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Per-partition consumer state: the position (next offset to hand to the application), the
  * consumed position (what a commit would store), and the fetched batches not yet delivered.
- * Delivery takes records from the head batch; a batch's prefetch bytes go back to the source
- * once its records have all been handed out or it is dropped.
+ * Delivery takes records from the head batch, decoding it then (not when fetched: records that
+ * wait in the prefetch would outlive young-generation collections and be copied twice, and one
+ * held by a long-lived batch keeps it alive until a full collection); a batch's prefetch bytes go
+ * back to the source once its records have all been handed out or it is dropped.
  */
 import type { DecodedRecord } from '@tributary/record-batch';
 import type { SourceBatch } from './record-source';
@@ -24,6 +26,8 @@ export class PartitionQueue {
   /** Bumped by every seek, so a handler's caller can tell the position moved under it. */
   seeks = 0;
   private readonly batches: SourceBatch[] = [];
+  /** The head batch's records, kept only while it is handed out a few at a time. */
+  private headRecords: DecodedRecord[] | undefined;
   private index = 0;
 
   constructor(
@@ -59,41 +63,42 @@ export class PartitionQueue {
 
   /**
    * Takes up to `max` records from the position on (one batch at most), advancing the position;
-   * `released` gets the bytes of batches emptied.
+   * `released` gets the bytes of batches emptied. Throws CorruptMessageError when the head batch
+   * does not decode; the batch stays, and the position with it (the caller seeks).
    */
   take(max: number, released: (batch: SourceBatch) => void): DecodedRecord[] {
     this.skipStale(released);
     const head = this.batches[0];
     if (head === undefined) return [];
-    const records = head.records;
-    if (
-      this.index === 0 &&
-      records.length > 0 &&
-      max >= records.length &&
-      records[0]!.offset >= this.position
-    ) {
-      // The whole batch from its first record (offsets ascend): hand it on without a copy.
-      const last = records[records.length - 1]!;
-      this.position = last.offset + 1;
-      this.leaderEpoch = head.leaderEpoch;
-      this.#release(head, released);
-      return records;
+    let records = this.headRecords;
+    if (records === undefined) {
+      records = head.decode();
+      if (records.length > 0 && max >= records.length && records[0]!.offset >= this.position) {
+        // The whole batch from its first record (offsets ascend): hand it on without a copy.
+        this.position = records[records.length - 1]!.offset + 1;
+        this.leaderEpoch = head.leaderEpoch;
+        this.#release(head, released);
+        return records;
+      }
+      this.headRecords = records;
+      this.index = 0;
     }
     const out: DecodedRecord[] = [];
-    while (this.index < head.records.length && out.length < max) {
-      const r = head.records[this.index++]!;
+    while (this.index < records.length && out.length < max) {
+      const r = records[this.index++]!;
       if (r.offset < this.position) continue;
       out.push(r);
       this.position = r.offset + 1;
       this.leaderEpoch = head.leaderEpoch;
     }
-    if (this.index >= head.records.length) this.#release(head, released);
+    if (this.index >= records.length) this.#release(head, released);
     return out;
   }
 
   /** The head batch is all delivered: drop it and give its bytes back. */
   #release(head: SourceBatch, released: (batch: SourceBatch) => void): void {
     this.batches.shift();
+    this.headRecords = undefined;
     this.index = 0;
     if (this.position < head.nextOffset && this.batches.length === 0) this.position = head.nextOffset;
     released(head);
@@ -103,6 +108,7 @@ export class PartitionQueue {
   clear(released: (batch: SourceBatch) => void): void {
     for (const b of this.batches) released(b);
     this.batches.length = 0;
+    this.headRecords = undefined;
     this.index = 0;
   }
 
@@ -115,16 +121,11 @@ export class PartitionQueue {
     this.expectedFetch = offset;
   }
 
+  /** Drops head batches that end at or below the position (a seek moved past them). */
   private skipStale(released: (batch: SourceBatch) => void): void {
-    while (this.batches.length > 0) {
-      const head = this.batches[0]!;
-      let i = this.index;
-      while (i < head.records.length && head.records[i]!.offset < this.position) i++;
-      if (i < head.records.length) {
-        this.index = i;
-        return;
-      }
-      this.batches.shift();
+    while (this.batches.length > 0 && this.batches[0]!.nextOffset <= this.position) {
+      const head = this.batches.shift()!;
+      this.headRecords = undefined;
       this.index = 0;
       released(head);
     }

@@ -3,9 +3,13 @@
  * for a partition no longer read, paused, or fetched for an old position is given back), and
  * handles the partition errors the source reports: OFFSET_OUT_OF_RANGE resets per
  * autoOffsetReset, other retriable errors re-read from the position, the rest fail the consumer.
+ * A batch is decoded when its records are taken (`takeRecords`), so a damaged one is reported
+ * there and handled the same way (CORRUPT_MESSAGE is retriable: read again from the position).
  */
 import { TributaryError } from '@tributary/errors';
+import type { DecodedRecord } from '@tributary/record-batch';
 import type { ConsumerCore } from './consumer-core';
+import type { PartitionQueue } from './partition-queue';
 import type { SourcePartitionError } from './record-source';
 
 /** Runs until the source closes or the consumer stops. */
@@ -29,6 +33,18 @@ export async function pumpRecords<K, V>(core: ConsumerCore<K, V>): Promise<void>
         ? err
         : new TributaryError('UNKNOWN_SERVER_ERROR', String(err), { cause: err }),
     );
+  }
+}
+
+/** Takes up to `max` records of `q` for the application; [] when its head batch does not decode. */
+export function takeRecords<K, V>(core: ConsumerCore<K, V>, q: PartitionQueue, max: number): DecodedRecord[] {
+  try {
+    return q.take(max, core.release);
+  } catch (err) {
+    if (!(err instanceof TributaryError)) throw err;
+    const { topic, partition, highWatermark } = q;
+    onSourceError(core, { topic, partition, error: err, logStartOffset: -1, highWatermark });
+    return [];
   }
 }
 

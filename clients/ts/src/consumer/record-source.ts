@@ -1,7 +1,7 @@
 /**
  * The narrow interface the consumer reads records through. The data plane's fetch loop
  * (consumer/fetcher*.ts) implements it; the consumer owns positions, delivery, commits and
- * groups, the source owns connections, leaders, credit and decoding.
+ * groups, the source owns connections, leaders and credit, and hands batches over undecoded.
  */
 import type { TributaryError } from '@tributary/errors';
 import type { DecodedRecord } from '@tributary/record-batch';
@@ -16,8 +16,13 @@ export interface SourceBatch {
   /** Where the next read of this partition starts (after the last batch's last offset). */
   nextOffset: number;
   highWatermark: number;
-  /** Decoded records in offset order; may start below fetchOffset (a batch is never split). */
-  records: DecodedRecord[];
+  /**
+   * Decodes the batch's records in offset order (they may start below fetchOffset: a batch is
+   * never split); throws CorruptMessageError for a damaged batch. Called when the records are
+   * handed out, not when fetched, and not cached here: a record then lives only as long as the
+   * application holds it, and dies young (docs/performance.md, the warm consumer).
+   */
+  decode(): DecodedRecord[];
   /** Partition leader epoch of the batch (-1 unknown). */
   leaderEpoch: number;
   /** Record bytes this batch took from the prefetch budget; give them back with `release`. */

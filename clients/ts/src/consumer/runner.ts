@@ -7,6 +7,7 @@
 import { processBatch, processMessage, recordPoll } from '../telemetry/process-tracing';
 import type { ConsumerCore } from './consumer-core';
 import type { PartitionQueue } from './partition-queue';
+import { takeRecords } from './record-pump';
 import type { ConsumerBatch, RunOptions, TopicPartition } from './types';
 
 /** What the runner calls back into the consumer for. */
@@ -48,7 +49,7 @@ async function handle<K, V>(
   hooks: RunnerHooks,
 ): Promise<void> {
   const startPosition = q.position;
-  const records = q.take(Number.MAX_SAFE_INTEGER, core.release);
+  const records = takeRecords(core, q, Number.MAX_SAFE_INTEGER);
   if (records.length === 0) return;
   core.session?.pollProgress();
   const messages = records.map((r) => core.toMessage(q, r));
