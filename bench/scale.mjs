@@ -11,6 +11,13 @@
 //   BENCH_PARTITIONS=6,100,1000,10000 BENCH_SECONDS=5 BENCH_RESTART_BYTES=1g   (defaults)
 //   BENCH_RESTART_BYTES=10g for the issue's 10 GB case (minutes of writing); 0 skips it.
 //   BENCH_ECHO=1 copies every service's log lines to this process's stdout (diagnosing a failed row).
+//   BENCH_CASES=keyed,keyless measures only those of idle, keyless, keyed, consume, e2e, failover
+//   (default all); a row's figures for the others are left out.
+//   TRIBUTARY_SERVICE_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles every service;
+//   `node --cpu-prof --cpu-prof-dir=/tmp/p bench/scale.mjs` profiles the client too; with either,
+//   each case's window on the monotonic clock (µs, the profiles' timestamps) goes to stderr.
+//   BENCH_LINGER_MS (5, Kafka's default) is the producer's lingerMs in the produce cases, and
+//   BENCH_OUTSTANDING (32) how many sends of 1,000 records the produce loop keeps outstanding.
 //
 // The 6-partition topic is the baseline: every other row's throughput ratio is against it.
 // Topics stay while later ones are measured (a broker holds all of them, as a real cluster
@@ -38,6 +45,14 @@ const SETTLE_MAX_S = 120;
 // 10 s rather than 5: on a busy 2-core machine a 10,000-partition sweep can stall a service past a
 // short lease. Failover figures are also given after the lease expired.
 const LEASE_TTL = 10;
+const ALL_CASES = ['idle', 'keyless', 'keyed', 'consume', 'e2e', 'failover'];
+const LINGER_MS = Number(process.env.BENCH_LINGER_MS ?? 5);
+const OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 32);
+const PROFILING =
+  (process.env.TRIBUTARY_SERVICE_NODE_FLAGS ?? '').includes('--cpu-prof') ||
+  process.execArgv.includes('--cpu-prof');
+const CASES = new Set((process.env.BENCH_CASES ?? ALL_CASES.join(',')).split(','));
+for (const c of CASES) if (!ALL_CASES.includes(c)) throw new Error(`BENCH_CASES: unknown case ${c}`);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A controller call, retried while no controller is active (NOT_CONTROLLER, e.g. after a lease loss). */
@@ -141,12 +156,14 @@ async function settled(cluster) {
  * and the three brokers together, in µs. Under a busy machine's load throughput is noise; CPU
  * per record is what a change moves (BRIEF: prefer it next to throughput).
  */
-async function withCpu(cluster, run) {
+async function withCpu(cluster, run, label) {
   const pids = cluster.brokers.map((b) => b.process.pid);
   const brokers0 = pids.map(cpuSeconds);
   const client0 = process.cpuUsage();
+  const w0 = process.hrtime.bigint() / 1000n;
   const out = await run();
   const client = process.cpuUsage(client0);
+  if (PROFILING) process.stderr.write(`\nprofile window ${label} ${w0} ${process.hrtime.bigint() / 1000n}\n`);
   const brokers = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - brokers0[i], 0);
   const n = Math.max(1, out.records);
   return {
@@ -158,7 +175,7 @@ async function withCpu(cluster, run) {
 
 /** One producer, acks=all, as fast as it goes for SECONDS; keyed spreads 10,000 keys. */
 async function produce(t, topic, keyed) {
-  const producer = t.producer({ acks: -1, lingerMs: 5, batchSize: 256 * 1024 });
+  const producer = t.producer({ acks: -1, lingerMs: LINGER_MS, batchSize: 256 * 1024 });
   await producer.connect();
   const value = Buffer.alloc(RECORD_SIZE, 97);
   const chunk = (n) =>
@@ -183,7 +200,7 @@ async function produce(t, topic, keyed) {
       .finally(() => outstanding.delete(p));
     n += 1000;
     outstanding.add(p);
-    if (outstanding.size >= 32) await Promise.race(outstanding);
+    if (outstanding.size >= OUTSTANDING) await Promise.race(outstanding);
   }
   await Promise.all(outstanding);
   const s = (performance.now() - t0) / 1000;
@@ -352,19 +369,36 @@ try {
     tick(`${topic}: created`);
     const meta = await metadataProbe(cluster.brokers[0].address, topic);
     const settle = await settled(cluster);
-    const idle = await idleFigures(cluster);
+    const idle = CASES.has('idle') ? await idleFigures(cluster) : { idleCpuPct: [], rssMiB: [] };
     tick(`${topic}: idle`);
-    const keyless = await withCpu(cluster, () => produce(t, topic, false));
+    const none = {
+      recordsPerSec: 0,
+      records: 0,
+      failedRecords: 0,
+      clientUsPerRecord: 0,
+      brokersUsPerRecord: 0,
+    };
+    const keyless = CASES.has('keyless')
+      ? await withCpu(cluster, () => produce(t, topic, false), `${topic} keyless`)
+      : none;
     tick(`${topic}: produce keyless`);
-    const keyed = await withCpu(cluster, () => produce(t, topic, true));
+    const keyed = CASES.has('keyed')
+      ? await withCpu(cluster, () => produce(t, topic, true), `${topic} keyed`)
+      : none;
     tick(`${topic}: produce keyed`);
     const total = keyless.records + keyed.records;
-    const consumeOne = await withCpu(cluster, () => consume(t, topic, total, 0));
-    const consumeGroup = await withCpu(cluster, () => consume(t, topic, total, 4));
+    const consumeOne = CASES.has('consume')
+      ? await withCpu(cluster, () => consume(t, topic, total, 0), `${topic} consume`)
+      : none;
+    const consumeGroup = CASES.has('consume')
+      ? await withCpu(cluster, () => consume(t, topic, total, 4), `${topic} group`)
+      : none;
     tick(`${topic}: consume`);
-    const e2e = await endToEnd(t, topic);
+    const e2e = CASES.has('e2e') ? await endToEnd(t, topic) : { e2eP50Ms: 0, e2eP99Ms: 0, e2eReceived: 0 };
     tick(`${topic}: end to end`);
-    const fo = await failover(cluster, topic, partitions);
+    const fo = CASES.has('failover')
+      ? await failover(cluster, topic, partitions)
+      : { failoverMs: 0, failoverAfterLeaseMs: 0, restartMs: 0 };
     tick(`${topic}: failover`);
     cases.push({
       name: `${partitions} partitions`,
@@ -401,6 +435,9 @@ try {
 } finally {
   bar.stop();
   await t.close().catch(() => undefined);
+  // A profile is written at exit only, and a broker holding 10,000 logs takes longer than the
+  // cluster's 10 s grace to close them (docs/scale.md, Not done).
+  if (PROFILING) await Promise.all(cluster.brokers.map((b) => b.stop(300_000)));
   await cluster.stop();
 }
 
