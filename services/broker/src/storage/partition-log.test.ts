@@ -339,3 +339,53 @@ describe('read against a model', () => {
     }
   });
 });
+
+describe('the unreplicated tail (the latest leader append, until the high watermark passes it)', () => {
+  test('a read at its start returns the stored bytes, from memory; every other read the segments', async () => {
+    const log = await openLog({ segmentBytes: 600 });
+    log.append(batch(3), 1);
+    log.highWatermark = 3;
+    const two = Buffer.concat([batch(2, 'a', 40), batch(1, 'b', 40)]);
+    log.append(two, 1);
+    const cases: [number, number, number | undefined][] = [
+      [3, 1 << 20, undefined], // the follower's fetch: whole tail, from memory
+      [3, 10, undefined], // budget smaller than the two batches: only the first, from the file
+      [3, 1 << 20, 5], // maxOffset inside the tail (a consumer at the high watermark)
+      [5, 1 << 20, undefined], // not at the tail's start
+      [0, 1 << 20, undefined],
+    ];
+    const fromTail = cases.map(([o, b, m]) => log.read(o, b, m));
+    expect(log.read(3, 1 << 20)).toBe(fromTail[0]); // the same buffer: no read
+    expect(log.read(3, 10)).not.toBe(fromTail[1]);
+    log.highWatermark = log.logEndOffset; // the followers have it: dropped
+    expect(log.read(3, 1 << 20)).not.toBe(log.read(3, 1 << 20));
+    expect(cases.map(([o, b, m]) => log.read(o, b, m))).toEqual(fromTail);
+    expect(offsetsIn(fromTail[0]!)).toEqual([3, 4, 5]);
+  });
+
+  test('one batch comes whole from memory however small the budget; a newer append or truncation replaces it', async () => {
+    const log = await openLog();
+    log.append(batch(2, 'x', 50), 1);
+    const whole = log.read(0, 1);
+    expect(log.read(0, 1)).toBe(whole);
+    log.append(batch(1, 'y'), 1);
+    expect(log.read(0, 1 << 20)).not.toBe(log.read(0, 1 << 20)); // not the latest append any more
+    expect(log.read(2, 1 << 20)).toBe(log.read(2, 1 << 20));
+    log.truncateTo(2);
+    log.append(batch(1, 'z'), 2);
+    const after = log.read(2, 1 << 20);
+    expect(decodeRecordBatch(after, 0).records[0]!.value!.toString()).toMatch(/^z-0/);
+    log.truncateTo(2);
+    expect(log.read(2, 1 << 20).length).toBe(0);
+  });
+
+  test('a follower append drops it', async () => {
+    const leader = await openLog();
+    leader.append(batch(2), 1);
+    const stamped = leader.read(0, 1 << 20);
+    const follower = await PartitionLog.open({ dir: path.join(dir, 't-1'), config: logConfig({}), clock });
+    open.push(follower);
+    follower.appendAsFollower(stamped);
+    expect(follower.read(0, 1 << 20)).not.toBe(follower.read(0, 1 << 20));
+  });
+});

@@ -55,6 +55,7 @@ import { loadProducerState, type ProducerStateLoad, writeSnapshot } from './prod
 import { segmentsToDelete } from './retention';
 import { type AppendedBatch, Segment } from './segment';
 import { floorSegmentIndex } from './segment-list';
+import { UnreplicatedTail } from './unreplicated-tail';
 
 export interface PartitionLogOptions {
   /** The partition's directory (created if absent). */
@@ -94,6 +95,8 @@ export class PartitionLog implements PartitionReader {
   readonly #hwListeners = new Set<(highWatermark: number) => void>();
   #highWatermark: number;
   readonly #flusher: LogFlusher;
+  /** The latest leader append until the followers have it (unreplicated-tail.ts). */
+  readonly #tail = new UnreplicatedTail();
   #closed = false;
 
   private constructor(
@@ -160,6 +163,7 @@ export class PartitionLog implements PartitionReader {
     const clamped = Math.min(Math.max(offset, this.logStartOffset), this.logEndOffset);
     if (clamped === this.#highWatermark) return;
     this.#highWatermark = clamped;
+    this.#tail.committed(clamped);
     notify(this.#hwListeners, clamped);
   }
 
@@ -225,12 +229,14 @@ export class PartitionLog implements PartitionReader {
     const baseOffset = this.logEndOffset;
     const appended = assignOffsets(batches, validated, baseOffset, leaderEpoch, logAppendTime);
     this.#write(batches, appended, now);
+    const lastOffset = appended.at(-1)!.lastOffset;
+    this.#tail.appended(batches, baseOffset, lastOffset + 1, appended.length);
     this.#updateProducerState(validated, appended);
     if (latest === undefined || leaderEpoch > latest) this.#epochs.assign(leaderEpoch, baseOffset);
     this.#afterAppend(validated.recordCount);
     return {
       baseOffset,
-      lastOffset: appended.at(-1)!.lastOffset,
+      lastOffset,
       logAppendTime: logAppendTime ?? -1,
       recordCount: validated.recordCount,
     };
@@ -247,6 +253,7 @@ export class PartitionLog implements PartitionReader {
     validated ??= this.validate(batches, 'follower');
     const appended = checkFollowerOffsets(validated, this.logEndOffset);
     this.#write(batches, appended, this.#clock.now());
+    this.#tail.forget();
     this.#updateProducerState(validated, appended);
     for (let i = 0; i < validated.headers.length; i++) {
       const epoch = validated.headers[i]!.partitionLeaderEpoch;
@@ -287,6 +294,8 @@ export class PartitionLog implements PartitionReader {
         },
       );
     }
+    const tail = this.#tail.read(offset, maxBytes, maxOffset, end);
+    if (tail !== undefined) return tail;
     const limit = Math.min(maxOffset, end);
     const parts: Buffer[] = [];
     let remaining = Math.max(0, maxBytes);
@@ -510,6 +519,7 @@ export class PartitionLog implements PartitionReader {
   }
 
   #afterTruncation(): void {
+    this.#tail.forget();
     const end = this.logEndOffset;
     this.#epochs.truncateFromEnd(end);
     if (this.#highWatermark > end) this.#highWatermark = end;
