@@ -78,6 +78,12 @@ export function minInsyncReplicas(topic: TopicRecord): number {
 export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partition> {
   readonly brokerId: number;
   readonly #partitions = new Map<string, Partition>();
+  /**
+   * The same replicas by topic, then partition number: produce and the replica fetch look one up
+   * per partition of every request, and building and hashing a `topic/partition` key for each was
+   * a few % of a broker's CPU when every batch holds one record (docs/scale.md).
+   */
+  readonly #byTopic = new Map<string, Map<number, Partition>>();
   readonly #chains = new Map<string, Promise<void>>();
   /** The partitions led here (a superset: ones that lost leadership leave at the next ISR check). */
   readonly #led = new Set<Partition>();
@@ -125,12 +131,12 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
 
   /** The local replica of a partition, if this broker holds one. */
   get(topic: string, partition: number): Partition | undefined {
-    return this.#partitions.get(`${topic}/${partition}`);
+    return this.#byTopic.get(topic)?.get(partition);
   }
 
   /** The partition this broker leads; see {@link LeaderLookup.leaderReplica} for what it throws. */
   leaderReplica(topic: string, partition: number, currentLeaderEpoch?: number): Partition {
-    const p = this.#partitions.get(`${topic}/${partition}`);
+    const p = this.#byTopic.get(topic)?.get(partition);
     if (p === undefined || !p.isLeader) {
       const metadata = this.#opts.metadata;
       if (metadata !== undefined && !metadata.partitionExists(topic, partition))
@@ -195,6 +201,9 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
         this.#fetchers?.unfollow(p);
         p.makeOffline();
         this.#partitions.delete(key);
+        const byNumber = this.#byTopic.get(tp.topic)!;
+        byNumber.delete(tp.partition);
+        if (byNumber.size === 0) this.#byTopic.delete(tp.topic);
         this.#led.delete(p);
       }
       if (deleteData) await this.#opts.logs.delete(tp.topic, tp.partition);
@@ -325,6 +334,12 @@ export class ReplicaManager implements LocalReplicaManager, LeaderLookup<Partiti
     const log = await this.#opts.logs.getOrCreate(tp.topic, tp.partition, config);
     const p = new Partition(tp.topic, tp.partition, log, this.brokerId, this.#now);
     this.#partitions.set(key, p);
+    let byNumber = this.#byTopic.get(tp.topic);
+    if (byNumber === undefined) {
+      byNumber = new Map();
+      this.#byTopic.set(tp.topic, byNumber);
+    }
+    byNumber.set(tp.partition, p);
     return p;
   }
 
