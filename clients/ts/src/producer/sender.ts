@@ -171,7 +171,12 @@ export class Sender {
 
   #sendRequest(stream: ProduceStreamConnection, batches: ProducerBatch[]): void {
     const request: ProduceRequest = { acks: this.options.acks, timeoutMs: this.options.ackTimeoutMs };
-    const topics = new Map<string, { partition: number; recordBatches: Buffer }[]>();
+    // Per topic, the partitions' data and their batches in the same order: the broker answers
+    // in the request's order, so a result is matched by position (see #resultFor).
+    const topics = new Map<
+      string,
+      { data: { partition: number; recordBatches: Buffer; traced?: boolean }[]; batches: ProducerBatch[] }
+    >();
     for (const b of batches) {
       const pq = this.accumulator.partition(b.topic, b.partition);
       let bytes: Buffer;
@@ -184,7 +189,11 @@ export class Sender {
       b.inFlight = true;
       b.attempts++;
       if (b.attempts === 1) this.metrics.batchSent(b.topic, bytes.length, b.records.length);
-      const list = topics.get(b.topic) ?? [];
+      let group = topics.get(b.topic);
+      if (group === undefined) {
+        group = { data: [], batches: [] };
+        topics.set(b.topic, group);
+      }
       const data: { partition: number; recordBatches: Buffer; traced?: boolean } = {
         partition: b.partition,
         recordBatches: bytes,
@@ -195,32 +204,40 @@ export class Sender {
         request.traceContext = b.traceContext;
         data.traced = true;
       }
-      list.push(data);
-      topics.set(b.topic, list);
+      group.data.push(data);
+      group.batches.push(b);
     }
-    const sent = batches.filter((b) => b.inFlight);
-    if (sent.length === 0) return;
-    request.topics = [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+    if (topics.size === 0) return;
+    const groups = [...topics.values()];
+    request.topics = [...topics].map(([topic, g]) => ({ topic, partitions: g.data }));
     stream.send(request).then(
       (res) => {
-        const results = new Map<string, ProducePartitionResponse__Output>();
-        for (const t of res.topics) for (const p of t.partitions) results.set(`${t.topic}/${p.partition}`, p);
-        for (const b of sent) {
-          const r = results.get(`${b.topic}/${b.partition}`);
-          if (r === undefined)
-            this.#onError(b, new TributaryError('UNKNOWN_SERVER_ERROR', 'no result for the partition'));
-          else if (r.errorCode !== 0)
-            this.#onError(
-              b,
-              TributaryError.fromCode(r.errorCode, r.errorMessage),
-              this.leaders.applyLeaderHint(b.topic, b.partition, r.currentLeader),
-            );
-          else this.#onSuccess(b, r);
+        let byKey: Map<string, ProducePartitionResponse__Output> | undefined;
+        for (let i = 0; i < groups.length; i++) {
+          const sent = groups[i]!.batches;
+          for (let j = 0; j < sent.length; j++) {
+            const b = sent[j]!;
+            let r: ProducePartitionResponse__Output | undefined = res.topics[i]?.partitions[j];
+            if (res.topics[i]?.topic !== b.topic || r?.partition !== b.partition) {
+              // Not in the request's order (a broker that reorders): look it up.
+              byKey ??= resultsByKey(res.topics);
+              r = byKey.get(`${b.topic}/${b.partition}`);
+            }
+            if (r === undefined)
+              this.#onError(b, new TributaryError('UNKNOWN_SERVER_ERROR', 'no result for the partition'));
+            else if (r.errorCode !== 0)
+              this.#onError(
+                b,
+                TributaryError.fromCode(r.errorCode, r.errorMessage),
+                this.leaders.applyLeaderHint(b.topic, b.partition, r.currentLeader),
+              );
+            else this.#onSuccess(b, r);
+          }
         }
         this.scheduleDrain();
       },
       (err: unknown) => {
-        for (const b of sent) this.#onError(b, err);
+        for (const g of groups) for (const b of g.batches) this.#onError(b, err);
         this.scheduleDrain();
       },
     );
@@ -258,4 +275,12 @@ export class Sender {
     const errorType = err instanceof TributaryError ? err.errorName : 'UNKNOWN_SERVER_ERROR';
     this.metrics.recordsDone(b.topic, b.records.length, errorType);
   }
+}
+
+function resultsByKey(
+  topics: readonly { topic: string; partitions: readonly ProducePartitionResponse__Output[] }[],
+): Map<string, ProducePartitionResponse__Output> {
+  const results = new Map<string, ProducePartitionResponse__Output>();
+  for (const t of topics) for (const p of t.partitions) results.set(`${t.topic}/${p.partition}`, p);
+  return results;
 }

@@ -44,7 +44,22 @@ export class ProducerMetrics {
     });
   }
 
+  /** The attributes of a topic without an error, made once: they were built per batch. */
+  readonly #byTopic = new Map<string, Attributes>();
+
   #attributes(topic: string, errorType?: string): Attributes {
+    if (errorType === undefined) {
+      let attributes = this.#byTopic.get(topic);
+      if (attributes === undefined) {
+        attributes = Object.freeze(this.#build(topic));
+        this.#byTopic.set(topic, attributes);
+      }
+      return attributes;
+    }
+    return this.#build(topic, errorType);
+  }
+
+  #build(topic: string, errorType?: string): Attributes {
     return {
       [Attr.messagingSystem]: MESSAGING_SYSTEM,
       [Attr.messagingOperationName]: 'send',
