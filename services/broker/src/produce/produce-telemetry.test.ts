@@ -53,8 +53,8 @@ describe.each(setups)('broker produce span shapes (%s)', (_, { tracer, exporter 
     const scope = produceObserver(metrics(), tracer, true).begin(req, -1);
     scope.append('orders', 1, false, 10, () => 0);
     scope.append('orders', 2, true, 10, () => 0);
-    await scope.replicationWait('orders', 1, false, Promise.resolve(undefined));
-    await scope.replicationWait('orders', 2, true, Promise.resolve(undefined));
+    scope.replicationWait('orders', 1, false, () => undefined)(undefined);
+    scope.replicationWait('orders', 2, true, () => undefined)(undefined);
     scope.end();
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name).sort()).toEqual(['append orders', 'produce', 'replication wait orders']);
@@ -67,7 +67,7 @@ describe.each(setups)('broker produce span shapes (%s)', (_, { tracer, exporter 
     const scope = produceObserver(m, tracer, true).begin(request(true), -1);
     const offset = scope.append('orders', 1, false, 10, () => 7);
     expect(offset).toBe(7);
-    await scope.replicationWait('orders', 1, false, Promise.resolve(undefined));
+    scope.replicationWait('orders', 1, false, () => undefined)(undefined);
     scope.end();
     const spans = exporter.getFinishedSpans();
     const produce = spans.find((s) => s.name === 'produce')!;
@@ -99,7 +99,7 @@ describe.each(setups)('broker produce span shapes (%s)', (_, { tracer, exporter 
 
   it('a failed replication wait marks its span as an error', async () => {
     const scope = produceObserver(metrics(), tracer, true).begin(request(true), -1);
-    await scope.replicationWait('orders', 1, false, Promise.resolve(new Error('REQUEST_TIMED_OUT')));
+    scope.replicationWait('orders', 1, false, () => undefined)(new Error('REQUEST_TIMED_OUT'));
     scope.end();
     expect(exporter.getFinishedSpans().find((s) => s.name === 'replication wait orders')!.status.code).toBe(
       2,

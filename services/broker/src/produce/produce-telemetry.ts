@@ -24,13 +24,16 @@ export interface ProduceScope {
    * (`traced`: the client's mark on the partition data); counts its bytes.
    */
   append<T>(topic: string, partition: number, traced: boolean, bytes: number, fn: () => T): T;
-  /** Covers one partition's acks=all wait; `wait` resolves to an error or undefined. */
+  /**
+   * Covers one partition's acks=all wait: returns the callback to give the wait, which ends the
+   * span (when traced) and calls `done` with the wait's error or undefined.
+   */
   replicationWait<E>(
     topic: string,
     partition: number,
     traced: boolean,
-    wait: Promise<E | undefined>,
-  ): Promise<E | undefined>;
+    done: (err: E | undefined) => void,
+  ): (err: E | undefined) => void;
   /** The request is answered. */
   end(): void;
 }
@@ -103,8 +106,8 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
             if (child.isRecording()) child.end();
           }
         },
-        replicationWait(topic, partition, traced, wait) {
-          if (untraced(traced)) return wait;
+        replicationWait(topic, partition, traced, done) {
+          if (untraced(traced)) return done;
           const child = startSampledSpan(
             tracer,
             SpanName.replicationWait(topic),
@@ -112,11 +115,11 @@ export function produceObserver(metrics: BrokerMetrics, tracer: Tracer, tracing:
             () => ({ attributes: attrs(topic, partition) }),
             inside,
           );
-          if (child === undefined) return wait;
-          return wait.then((err) => {
+          if (child === undefined) return done;
+          return (err) => {
             endSpan(child, err);
-            return err;
-          });
+            done(err);
+          };
         },
         end() {
           stop();

@@ -72,7 +72,7 @@ async function runProduce(
   timeoutMs: number,
   deps: ProduceDeps,
 ): Promise<ProduceResponse> {
-  const waits: Promise<void>[] = [];
+  const waits = new ReplicationWaits();
   const deadline = acks === -1 ? new RequestDeadline(timeoutMs) : undefined;
   const scope = deps.observer?.begin(req, acks);
   const topics: ProduceTopicResponse[] = req.topics.map((t) => ({
@@ -95,7 +95,8 @@ async function runProduce(
       return result;
     }),
   }));
-  if (waits.length > 0) await Promise.all(waits);
+  const replicated = waits.registered();
+  if (replicated !== undefined) await replicated;
   deadline?.finish();
   scope?.end();
   return { topics };
@@ -108,7 +109,7 @@ function appendOne(
   deadline: RequestDeadline | undefined,
   deps: ProduceDeps,
   out: ProducePartitionResponse,
-  waits: Promise<void>[],
+  waits: ReplicationWaits,
   scope: ProduceScope | undefined,
 ): void {
   const fail = (err: unknown) => {
@@ -130,15 +131,46 @@ function appendOne(
     out.logAppendTimeMs = r.logAppendTime;
     out.logStartOffset = p.log.logStartOffset;
     if (deadline !== undefined) {
-      const wait = p.waitForHighWatermark(r.endOffset, deadline);
-      waits.push(
-        (scope ? scope.replicationWait(topic, data.partition, data.traced, wait) : wait).then((err) => {
-          if (err !== undefined) fail(err);
-        }),
+      waits.add();
+      const done = (err: TributaryError | undefined) => {
+        if (err !== undefined) fail(err);
+        waits.done();
+      };
+      p.awaitHighWatermark(
+        r.endOffset,
+        deadline,
+        scope ? scope.replicationWait(topic, data.partition, data.traced, done) : done,
       );
     }
   } catch (err) {
     fail(err);
+  }
+}
+
+/**
+ * The acks=all waits of one request, counted: one promise per request rather than a promise and
+ * a `then` per partition (a request carries hundreds of one-record batches when keys spread
+ * records over thousands of partitions, docs/scale.md).
+ */
+class ReplicationWaits {
+  /** Waits not done, plus one until every partition is registered (a wait may end at once). */
+  #pending = 1;
+  #resolve: (() => void) | undefined;
+
+  add(): void {
+    this.#pending++;
+  }
+
+  done(): void {
+    if (--this.#pending === 0) this.#resolve?.();
+  }
+
+  /** Every partition is registered: undefined when nothing is left to wait for, else a promise. */
+  registered(): Promise<void> | undefined {
+    if (--this.#pending === 0) return undefined;
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
   }
 }
 

@@ -34,7 +34,7 @@ describe('Partition (leader rules)', () => {
     p.makeLeader(assignment());
     const r = p.appendAsLeader(batch(5), true);
     expect(r).toMatchObject({ baseOffset: 0, endOffset: 5, duplicate: false });
-    const done = p.waitForHighWatermark(r.endOffset, 10_000);
+    const done = new Promise((resolve) => p.awaitHighWatermark(r.endOffset, 10_000, resolve));
     p.recordFollowerFetch(1, 5);
     expect(p.log.highWatermark).toBe(0); // follower 2 has not fetched yet
     p.recordFollowerFetch(2, 3);
@@ -59,7 +59,7 @@ describe('Partition (leader rules)', () => {
     expect(p.laggingReplicas(10_000)).toEqual([1, 2]);
     p.recordFollowerFetch(1, 1);
     expect(p.laggingReplicas(10_000)).toEqual([2]);
-    const waiting = p.waitForHighWatermark(r.endOffset, 10_000);
+    const waiting = new Promise((resolve) => p.awaitHighWatermark(r.endOffset, 10_000, resolve));
     p.makeFollower(assignment({ leader: 1, leaderEpoch: 4 }));
     await expect(waiting).resolves.toMatchObject({ errorName: 'NOT_LEADER_OR_FOLLOWER' });
     expect(() => p.appendAsLeader(batch(1), false)).toThrow(

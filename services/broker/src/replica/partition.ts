@@ -238,43 +238,48 @@ export class Partition {
   }
 
   /**
-   * Waits until the HW reaches `endOffset` (acks=all); resolves with undefined on success, or
-   * with the error to answer (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-   * REQUEST_TIMED_OUT at the deadline: a number of ms, or the request's shared deadline).
+   * Calls `done` once the HW reaches `endOffset` (acks=all): with undefined on success, or with
+   * the error to answer (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+   * REQUEST_TIMED_OUT at the deadline: a number of ms, or the request's shared deadline). At
+   * once when the HW is already there. A callback, not a promise: a request waits on one such per
+   * partition, and a promise and its `then` per partition were a share of a broker's CPU when
+   * keys spread records over thousands of partitions (docs/scale.md).
    */
-  waitForHighWatermark(
+  awaitHighWatermark(
     endOffset: number,
     deadline: number | AcksDeadline,
-  ): Promise<TributaryError | undefined> {
-    if (this.log.highWatermark >= endOffset) return Promise.resolve(this.#afterAppendCheck());
-    return new Promise((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const waiter: AcksWaiter = {
-        endOffset,
-        resolve: (err) => {
-          settled = true;
-          if (timer !== undefined) clearTimeout(timer);
-          resolve(err);
-        },
-      };
-      const expire = () => {
-        if (settled) return;
+    done: (err: TributaryError | undefined) => void,
+  ): void {
+    if (this.log.highWatermark >= endOffset) {
+      done(this.#afterAppendCheck());
+      return;
+    }
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const waiter: AcksWaiter = {
+      endOffset,
+      resolve: (err) => {
         settled = true;
-        const i = this.#acksWaiters.indexOf(waiter);
-        if (i >= 0) this.#acksWaiters.splice(i, 1);
-        const ms = typeof deadline === 'number' ? deadline : deadline.timeoutMs;
-        resolve(
-          new TributaryError(
-            'REQUEST_TIMED_OUT',
-            `${this.key}: not replicated to the ISR within ${ms} ms (the records may still be committed)`,
-          ),
-        );
-      };
-      if (typeof deadline === 'number') timer = setTimeout(expire, deadline);
-      else deadline.onExpire(expire);
-      this.#acksWaiters.push(waiter);
-    });
+        if (timer !== undefined) clearTimeout(timer);
+        done(err);
+      },
+    };
+    const expire = () => {
+      if (settled) return;
+      settled = true;
+      const i = this.#acksWaiters.indexOf(waiter);
+      if (i >= 0) this.#acksWaiters.splice(i, 1);
+      const ms = typeof deadline === 'number' ? deadline : deadline.timeoutMs;
+      done(
+        new TributaryError(
+          'REQUEST_TIMED_OUT',
+          `${this.key}: not replicated to the ISR within ${ms} ms (the records may still be committed)`,
+        ),
+      );
+    };
+    if (typeof deadline === 'number') timer = setTimeout(expire, deadline);
+    else deadline.onExpire(expire);
+    this.#acksWaiters.push(waiter);
   }
 
   /**
@@ -424,11 +429,15 @@ export class Partition {
   }
 
   #completeAcksWaiters(hw: number): void {
-    if (this.#acksWaiters.length === 0) return;
+    // Nothing allocated until a waiter is done (the HW moves far more often than that). Not
+    // only a prefix: a duplicate's waiter has its original, earlier end offset.
+    const waiters = this.#acksWaiters;
+    let i = 0;
+    while (i < waiters.length && waiters[i]!.endOffset > hw) i++;
+    if (i === waiters.length) return;
     const done: AcksWaiter[] = [];
-    const rest: AcksWaiter[] = [];
-    for (const w of this.#acksWaiters) (w.endOffset <= hw ? done : rest).push(w);
-    if (done.length === 0) return;
+    const rest = waiters.slice(0, i);
+    for (; i < waiters.length; i++) (waiters[i]!.endOffset <= hw ? done : rest).push(waiters[i]!);
     this.#acksWaiters = rest;
     const result = this.#afterAppendCheck();
     for (const w of done) w.resolve(result);
