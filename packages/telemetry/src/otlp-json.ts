@@ -1,6 +1,6 @@
 /**
- * OTLP/JSON (`ExportTraceServiceRequest`) written straight from the spans: each span's bytes
- * when it ends (`SerializedSpan`), the request around them at export (`otlpJsonOf`). The same JSON the SDK's `JsonTraceSerializer` produces (unit test: equal after parsing), without
+ * OTLP/JSON (`ExportTraceServiceRequest`) written straight from the spans as one string: the
+ * same JSON the SDK's `JsonTraceSerializer` produces (unit test: equal after parsing), without
  * its intermediate tree (an object per span, attribute, key/value and status, and BigInt
  * nanosecond timestamps) that `JSON.stringify` then walks again.
  *
@@ -10,7 +10,6 @@
  * exporter's own: `leanOtlpTraceExporter` in tracing.ts gives it this serializer.
  */
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from '@opentelemetry/api';
-import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
@@ -80,8 +79,7 @@ function event(e: TimedEvent): string {
   );
 }
 
-/** One span's OTLP/JSON object. */
-function spanJson(s: ReadableSpan): string {
+function span(s: ReadableSpan): string {
   const c = s.spanContext();
   const parent = s.parentSpanContext;
   const status =
@@ -94,8 +92,8 @@ function spanJson(s: ReadableSpan): string {
     `${traceState(c)},"name":${str(s.name)},"kind":${s.kind == null ? 0 : s.kind + 1},` +
     `"startTimeUnixNano":"${hrTimeToNanosString(s.startTime)}","endTimeUnixNano":"${hrTimeToNanosString(s.endTime)}",` +
     `"attributes":${attributes(s.attributes)},"droppedAttributesCount":${s.droppedAttributesCount},` +
-    `"events":[${s.events.length === 0 ? '' : s.events.map(event).join(',')}],"droppedEventsCount":${s.droppedEventsCount},` +
-    `"status":${status},"links":[${s.links.length === 0 ? '' : s.links.map(link).join(',')}],"droppedLinksCount":${s.droppedLinksCount},` +
+    `"events":[${s.events.map(event).join(',')}],"droppedEventsCount":${s.droppedEventsCount},` +
+    `"status":${status},"links":[${s.links.map(link).join(',')}],"droppedLinksCount":${s.droppedLinksCount},` +
     `"flags":${flags(c.traceFlags, parent?.isRemote)}}`
   );
 }
@@ -105,36 +103,9 @@ function resource(r: Resource): string {
   return `{"attributes":${attributes(r.attributes)},"droppedAttributesCount":0${schema}}`;
 }
 
-/**
- * An ended span as its OTLP/JSON bytes, written when it ends, with what groups it in a request
- * (resource and scope) and its context (the batch processor reads the sampled flag). What waits
- * in the batch processor's queue for export (up to a second, so it outlives young-generation
- * collections into the old generation) is this object and bytes off the JavaScript heap, not
- * the span's graph of objects: see `SerializingSpanProcessor` (serializing-span-processor.ts).
- */
-export class SerializedSpan {
-  readonly json: Buffer;
-  readonly resource: Resource;
-  readonly instrumentationScope: InstrumentationScope;
-  readonly #context: SpanContext;
-
-  constructor(span: ReadableSpan) {
-    this.json = Buffer.from(spanJson(span));
-    this.resource = span.resource;
-    this.instrumentationScope = span.instrumentationScope;
-    this.#context = span.spanContext();
-  }
-
-  spanContext(): SpanContext {
-    return this.#context;
-  }
-}
-
-const COMMA = Buffer.from(',');
-
-/** The `ExportTraceServiceRequest` of `spans` as OTLP/JSON bytes, grouped by resource and scope. */
-export function otlpJsonOf(spans: readonly SerializedSpan[]): Buffer {
-  const byResource = new Map<Resource, Map<string, SerializedSpan[]>>();
+/** The `ExportTraceServiceRequest` of `spans` as OTLP/JSON text, grouped by resource and scope. */
+export function otlpJsonOf(spans: readonly ReadableSpan[]): string {
+  const byResource = new Map<Resource, Map<string, ReadableSpan[]>>();
   for (const s of spans) {
     let scopes = byResource.get(s.resource);
     if (scopes === undefined) {
@@ -147,36 +118,20 @@ export function otlpJsonOf(spans: readonly SerializedSpan[]): Buffer {
     if (list === undefined) scopes.set(key, [s]);
     else list.push(s);
   }
-  // The spans' bytes are copied once, into the body, between the enclosing JSON's pieces.
-  const parts: Buffer[] = [];
-  let text = '{"resourceSpans":[';
-  const flush = () => {
-    parts.push(Buffer.from(text));
-    text = '';
-  };
-  let firstResource = true;
+  const out: string[] = [];
   for (const [r, scopes] of byResource) {
-    text += `${firstResource ? '' : ','}{"resource":${resource(r)},"scopeSpans":[`;
-    firstResource = false;
-    let firstScope = true;
+    const scopeSpans: string[] = [];
     for (const list of scopes.values()) {
       const scope = list[0]!.instrumentationScope;
       const scopeJson =
         `{"name":${str(scope.name)}` +
         (scope.version === undefined ? '' : `,"version":${str(scope.version)}`) +
         '}';
-      text += `${firstScope ? '' : ','}{"scope":${scopeJson},"spans":[`;
-      firstScope = false;
-      flush();
-      for (let i = 0; i < list.length; i++) {
-        if (i > 0) parts.push(COMMA);
-        parts.push(list[i]!.json);
-      }
-      text += `]${scope.schemaUrl === undefined ? '' : `,"schemaUrl":${str(scope.schemaUrl)}`}}`;
+      const schema = scope.schemaUrl === undefined ? '' : `,"schemaUrl":${str(scope.schemaUrl)}`;
+      scopeSpans.push(`{"scope":${scopeJson},"spans":[${list.map(span).join(',')}]${schema}}`);
     }
-    text += `]${r.schemaUrl ? `,"schemaUrl":${str(r.schemaUrl)}` : ''}}`;
+    const schema = r.schemaUrl ? `,"schemaUrl":${str(r.schemaUrl)}` : '';
+    out.push(`{"resource":${resource(r)},"scopeSpans":[${scopeSpans.join(',')}]${schema}}`);
   }
-  text += ']}';
-  flush();
-  return Buffer.concat(parts);
+  return `{"resourceSpans":[${out.join(',')}]}`;
 }

@@ -28,8 +28,7 @@ import { LazyAsyncLocalStorageContextManager } from './context-manager';
 import type { TracingConfig } from './env-config';
 import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
-import { otlpJsonOf, type SerializedSpan } from './otlp-json';
-import { SerializingSpanProcessor } from './serializing-span-processor';
+import { otlpJsonOf } from './otlp-json';
 
 /** Name of the tracer every Tributary component takes its spans from. */
 export const TRACER_NAME = 'tributary';
@@ -47,16 +46,14 @@ export interface Tracing {
 /**
  * The OTLP/HTTP JSON span exporter: `OTLPTraceExporter`'s transport (HTTP, headers, retries,
  * timeout, compression, its self-metrics), built from the same parts, with the request body
- * written by `otlpJsonOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree)
- * from the spans `SerializingSpanProcessor` wrote as they ended.
+ * written by `otlpJsonOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree).
  */
 function leanOtlpTraceExporter(url: string, headers: Record<string, string>): SpanExporter {
   const options = convertLegacyHttpOptions({ url, headers }, 'TRACES', 'v1/traces', {
     'Content-Type': 'application/json',
   });
   const serializer = {
-    // The spans are `SerializedSpan`s: `SerializingSpanProcessor` wrote them when they ended.
-    serializeRequest: (spans: ReadableSpan[]) => otlpJsonOf(spans as unknown as SerializedSpan[]),
+    serializeRequest: (spans: ReadableSpan[]) => Buffer.from(otlpJsonOf(spans)),
     deserializeResponse: (data: Uint8Array): IExportTraceServiceResponse =>
       JsonTraceSerializer.deserializeResponse(data),
   };
@@ -113,19 +110,15 @@ export function startTracing(
     [Attr.serviceName]: config.serviceName,
     ...(options.instanceId !== undefined ? { [Attr.serviceInstanceId]: options.instanceId } : {}),
   });
-  const batching = {
-    scheduledDelayMillis: config.exportDelayMs,
-    maxQueueSize: 8192,
-    maxExportBatchSize: 1024,
-  };
   const processor =
     options.exporter !== undefined
       ? new SimpleSpanProcessor(options.exporter)
-      : config.exporter === 'console'
-        ? new BatchSpanProcessor(new ConsoleSpanExporter(), batching)
-        : new SerializingSpanProcessor(
-            new BatchSpanProcessor(leanOtlpTraceExporter(config.tracesUrl, { ...config.headers }), batching),
-          );
+      : new BatchSpanProcessor(
+          config.exporter === 'console'
+            ? new ConsoleSpanExporter()
+            : leanOtlpTraceExporter(config.tracesUrl, { ...config.headers }),
+          { scheduledDelayMillis: config.exportDelayMs, maxQueueSize: 8192, maxExportBatchSize: 1024 },
+        );
   const sampler = samplerOf(config);
   // The id generator lets the head sampler (head-sampling.ts) give a root span the trace id its
   // cheap ratio draw chose, so unsampled spans are never started at all.
