@@ -3,7 +3,10 @@
 //
 //   npm run bench:vs-kafka            (~10 min here; BENCH_SCALE=4 for four times the records,
 //                                      BENCH_SYSTEMS=tributary to run one side only,
-//                                      BENCH_E2E_SECONDS=20 for longer latency runs)
+//                                      BENCH_E2E_SECONDS=20 for longer latency runs,
+//                                      BENCH_KINDS=consume for the consume cases only: each with
+//                                      the one-producer RF=1 produce case it reads; results in
+//                                      bench/results/vs-kafka-consume.json)
 //
 // Kafka: the version pinned in test/kafka-compat/java/pom.xml, resolved with Maven into
 // .tools/kafka/libs; three combined KRaft nodes (bench/lib/kafka-cluster.mjs); its
@@ -33,7 +36,8 @@ const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 42000);
 /** Records of a one-producer run: a few seconds of sending for either system here. */
 const recordsFor = (size) => Math.round((size <= 100 ? 1_000_000 : 200_000) * SCALE);
 
-const cases = planCases({
+const KINDS = process.env.BENCH_KINDS?.split(',');
+const planned = planCases({
   sizes: SIZES,
   recordsFor,
   partitions: PARTITIONS,
@@ -41,6 +45,9 @@ const cases = planCases({
   e2eSeconds: E2E_SECONDS,
   warmup: RATE,
 });
+const kept = new Set(planned.filter((c) => KINDS === undefined || KINDS.includes(c.kind)).map((c) => c.name));
+for (const c of planned) if (kept.has(c.name) && c.readsFrom !== undefined) kept.add(c.readsFrom);
+const cases = planned.filter((c) => kept.has(c.name));
 const bar = progress(cases.length * SYSTEMS.length, 'cases');
 let done = 0;
 const onCase = (system) => (c) => bar.update(done++, `${system}: ${c.name}`);
@@ -149,7 +156,7 @@ const loadAfter = os.loadavg();
 console.log(
   'ratio > 1 means Tributary did better: Tributary / Kafka for records/s, Kafka / Tributary for latency. CPU s: servers + clients; MiB: peak RSS summed over the servers and over the client processes.',
 );
-const file = writeResults('vs-kafka', results, {
+const file = writeResults(KINDS === undefined ? 'vs-kafka' : `vs-kafka-${KINDS.join('-')}`, results, {
   kafkaVersion: kafkaVersion(),
   ratioMeaning:
     'Tributary / Kafka for records/s; Kafka / Tributary for latency: > 1 means Tributary did better',
