@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table, writeResults } from './lib/report.mjs';
+import { warmConsumePass } from './lib/warm-consume-pass.mjs';
 
 const require = createRequire(import.meta.url);
 const { LocalCluster } = require('../packages/test-kit/dist/index.js');
@@ -96,28 +97,7 @@ try {
   const ranges = await admin.admin().fetchTopicOffsets(t1);
   const passes = [];
   for (let i = -1; i < 3; i++) {
-    const consumer = admin.consumer({
-      maxBytes: 8 << 20,
-      partitionMaxBytes: 4 << 20,
-      maxPrefetchBytes: 64 << 20,
-    });
-    await consumer.assign(ranges.map((r) => ({ topic: t1, partition: r.partition, offset: r.earliest })));
-    let n = 0;
-    let bytes = 0;
-    const start = performance.now();
-    await new Promise((resolve, reject) => {
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) bytes += m.value?.length ?? 0;
-            n += batch.messages.length;
-            if (n >= RECORDS) resolve();
-          },
-        })
-        .catch(reject);
-    });
-    const seconds = (performance.now() - start) / 1000;
-    await consumer.disconnect();
+    const { records: n, bytes, seconds } = await warmConsumePass(admin, t1, ranges, RECORDS);
     if (i < 0) {
       process.stderr.write(
         `library consumer, warm-up pass: ${Math.round(n / seconds).toLocaleString()} records/s\n`,
