@@ -3,7 +3,8 @@
 // topic creation (until every broker's Metadata shows a leader for every partition), Metadata
 // latency and size, how long until the brokers' CPU settles after creation, idle CPU and
 // resident memory of each broker holding the topic, produce throughput (one producer, acks=all, keyless and keyed), consume throughput (one consumer
-// assigned every partition; a group of 4), end-to-end p99 at 5,000 records/s, and leader
+// assigned every partition; a group of 4; the rate from the first record to the last, with the
+// consumer's start until its first record apart, as Kafka's ConsumerPerformance), end-to-end p99 at 5,000 records/s, and leader
 // failover after kill -9 of a broker. Last, a broker's restart-to-serving time after kill -9
 // with BENCH_RESTART_BYTES of log on disk (RF 1 topic of 6 partitions on that broker).
 //
@@ -208,9 +209,19 @@ async function produce(t, topic, keyed) {
   return { recordsPerSec: round(acked / s), records: acked, failedRecords: failed };
 }
 
-/** Reads `total` records with one consumer assigned every partition, or a group of `members`. */
+/**
+ * Reads `total` records with one consumer assigned every partition, or a group of `members`.
+ * Measured as Kafka's ConsumerPerformance does (its `fetch.nMsg.sec` leaves out the group join):
+ * `startMs` is the consumer's start, from creating it to the first record delivered (offset
+ * lookup, assignment, for a group its join and sync, the first fetch), and `recordsPerSec` the
+ * rate from the first record to the last (the first delivered batch left out of the count, as it
+ * arrived at the window's start). `totalPerSec` is every record over the whole run, start included.
+ */
 async function consume(t, topic, total, members) {
   const started = performance.now();
+  let first;
+  let firstRecords = 0;
+  let last = started;
   let count = 0;
   const consumers = [];
   await new Promise((resolve, reject) => {
@@ -238,6 +249,11 @@ async function consume(t, topic, total, members) {
       consumer
         .run({
           eachBatch: async ({ batch }) => {
+            last = performance.now();
+            if (first === undefined) {
+              first = last;
+              firstRecords = batch.messages.length;
+            }
             count += batch.messages.length;
             done();
           },
@@ -247,7 +263,13 @@ async function consume(t, topic, total, members) {
     };
     Promise.all(Array.from({ length: Math.max(1, members) }, (_, i) => start(i))).catch(reject);
   }).finally(() => Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined))));
-  return { recordsPerSec: round(count / ((performance.now() - started) / 1000)), records: count };
+  const steadyMs = last - (first ?? last);
+  return {
+    recordsPerSec: steadyMs > 0 ? round((count - firstRecords) / (steadyMs / 1000)) : 0,
+    startMs: round((first ?? last) - started),
+    totalPerSec: round(count / ((last - started) / 1000)),
+    records: count,
+  };
 }
 
 /** Produce-to-consume latency at RATE records/s for SECONDS, keyless, one consumer on every partition. */
@@ -410,8 +432,11 @@ try {
       produceKeylessPerSec: keyless.recordsPerSec,
       produceKeyedPerSec: keyed.recordsPerSec,
       produceFailedRecords: keyless.failedRecords + keyed.failedRecords,
+      // From the first record to the last (the goal's figure); the start apart; and the whole run.
       consumeOnePerSec: consumeOne.recordsPerSec,
       consumeGroup4PerSec: consumeGroup.recordsPerSec,
+      consumeStartMs: [consumeOne.startMs ?? 0, consumeGroup.startMs ?? 0],
+      consumeTotalPerSec: [consumeOne.totalPerSec ?? 0, consumeGroup.totalPerSec ?? 0],
       // µs of CPU per record: [client, the 3 brokers together].
       cpuUsPerRecord: {
         produceKeyless: [keyless.clientUsPerRecord, keyless.brokersUsPerRecord],
@@ -462,7 +487,8 @@ console.log(
       'idle CPU % (b0 b1 b2)',
       'RSS MiB',
       'produce keyless / keyed (ratio)',
-      'consume 1 / group of 4 (ratio)',
+      'consume 1 / group of 4, first record to last (ratio)',
+      'consume start ms 1 / group; whole run records/s 1 / group',
       'CPU µs/record client+brokers: keyless, keyed, consume 1, group',
       'e2e p50 / p99 ms',
       'failover ms (after lease)',
@@ -477,6 +503,7 @@ console.log(
       c.rssMiB.join(' '),
       `${fmt(c.produceKeylessPerSec)} / ${fmt(c.produceKeyedPerSec)} (${c.ratio.produceKeyless} / ${c.ratio.produceKeyed})`,
       `${fmt(c.consumeOnePerSec)} / ${fmt(c.consumeGroup4PerSec)} (${c.ratio.consumeOne} / ${c.ratio.consumeGroup4})`,
+      `${c.consumeStartMs.map(fmt).join(' / ')}; ${c.consumeTotalPerSec.map(fmt).join(' / ')}`,
       Object.values(c.cpuUsPerRecord)
         .map(([client, brokers]) => `${client}+${brokers}`)
         .join(', '),
