@@ -10,6 +10,8 @@ import type { DecodedRecord } from '@tributary/record-batch';
 import type { SourceBatch } from './record-source';
 
 export class PartitionQueue {
+  /** The partition's key in PartitionSet (`tpKey`), made once: it is looked up per delivery. */
+  readonly key: string;
   /** Offset of the next record to deliver. */
   position: number;
   /** Offset after the last record the application finished with: what a commit stores. */
@@ -36,14 +38,11 @@ export class PartitionQueue {
     offset: number,
     committed: number,
   ) {
+    this.key = `${topic}\u0000${partition}`;
     this.position = offset;
     this.consumed = offset;
     this.committed = committed;
     this.expectedFetch = offset;
-  }
-
-  get key(): string {
-    return `${this.topic}\u0000${this.partition}`;
   }
 
   /** Accepts a batch if it continues where the source was told to read; else it is stale. */
