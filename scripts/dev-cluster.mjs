@@ -132,8 +132,12 @@ let etcd;
 let cluster;
 let jaeger;
 let prometheus;
-// Ctrl-C during start-up: the services hear it too and exit; etcd (in its own process group)
-// is stopped here, never left behind.
+// etcd and the services run in process groups of their own, so a terminal's Ctrl-C reaches only
+// this script, which stops them in order: brokers and coordinator first (a broker's controlled
+// shutdown asks the controller to move its leadership; had the controller heard the Ctrl-C too,
+// each broker would wait out controlled.shutdown.timeout.ms for it), then the controller, then
+// etcd. Ctrl-C during start-up is acted on once the cluster is up; on any exit, what is still
+// running is told to stop, never left behind.
 let stopping = false;
 let interruptedBy;
 const interrupted = (signal) => {
@@ -141,7 +145,9 @@ const interrupted = (signal) => {
 };
 process.on('SIGINT', interrupted);
 process.on('SIGTERM', interrupted);
+process.on('SIGHUP', interrupted);
 process.on('exit', () => {
+  for (const node of cluster?.nodes ?? []) if (node.process?.running) node.signal('SIGTERM');
   if (etcd && !externalEtcd) etcd.process.signal('SIGTERM');
 });
 try {
@@ -197,6 +203,7 @@ try {
     brokerPorts: brokerPorts.slice(0, brokerCount),
     ...(args.auth ? { auth: { mode: 'authorize', superUsers: ['User:admin'] } } : {}),
     kafka: kafkaPorts.slice(0, brokerCount),
+    ownProcessGroups: true,
     controllerPorts: [port('controller-port', args['controller-port'])],
     coordinatorPorts: [port('coordinator-port', args['coordinator-port'])],
     echo: args.verbose,
@@ -300,8 +307,10 @@ const stop = async (signal) => {
 };
 process.off('SIGINT', interrupted);
 process.off('SIGTERM', interrupted);
+process.off('SIGHUP', interrupted);
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGHUP', () => void stop('SIGHUP'));
 if (interruptedBy) await stop(interruptedBy);
 
 // A service that dies on its own is reported; the rest keep running.

@@ -47,6 +47,8 @@ export class ServiceNode {
     readonly tls?: TlsIdentityFiles,
     /** How health checks reach it: plaintext, or TLS trusting the cluster's CA. */
     private readonly healthCredentials?: grpc.ChannelCredentials,
+    /** Spawned in a process group of its own (`LocalClusterOptions.ownProcessGroups`). */
+    private readonly ownProcessGroup = false,
   ) {}
 
   /** `http://127.0.0.1:<port>/metrics`, when the cluster serves metrics. */
@@ -73,7 +75,7 @@ export class ServiceNode {
       `${this.kind}-${this.id}`,
       process.execPath,
       [...nodeFlags, main, ...this.args, ...extraArgs],
-      { echo: this.echo, env },
+      { echo: this.echo, env, ownProcessGroup: this.ownProcessGroup },
     );
     return this.process;
   }
@@ -144,6 +146,12 @@ export interface LocalClusterOptions {
    * started with `startEtcd({ tls })` is reached over TLS.
    */
   tls?: boolean | { ca?: CertificateAuthority; clientAuth?: 'none' | 'requested' | 'required' };
+  /**
+   * Every service in a process group of its own, so a terminal's Ctrl-C (SIGINT to the whole
+   * foreground group) reaches only the caller, which then stops them in order: brokers before
+   * the controller, whom their controlled shutdown asks to move leadership (`npm run dev`).
+   */
+  ownProcessGroups?: boolean;
 }
 
 /** The TLS of a LocalCluster: its CA, and what a client needs to reach it. */
@@ -282,6 +290,7 @@ export class LocalCluster {
         options.env,
         identity,
         healthCredentials,
+        options.ownProcessGroups ?? false,
       );
     };
 
