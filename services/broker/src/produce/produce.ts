@@ -131,16 +131,15 @@ function appendOne(
     out.logAppendTimeMs = r.logAppendTime;
     out.logStartOffset = p.log.logStartOffset;
     if (deadline !== undefined) {
-      waits.add();
       const done = (err: TributaryError | undefined) => {
         if (err !== undefined) fail(err);
         waits.done();
       };
-      p.awaitHighWatermark(
-        r.endOffset,
-        deadline,
-        scope ? scope.replicationWait(topic, data.partition, data.traced, done) : done,
-      );
+      const callback = scope ? scope.replicationWait(topic, data.partition, data.traced, done) : done;
+      // Counted only once nothing can throw before the wait holds the callback: a count never
+      // matched by a `done` would keep the request from ever being answered.
+      waits.add();
+      p.awaitHighWatermark(r.endOffset, deadline, callback);
     }
   } catch (err) {
     fail(err);
