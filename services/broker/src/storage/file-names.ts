@@ -10,13 +10,14 @@
  *   00000000000000000000.index                        sparse offset index of that segment
  *   00000000000000000000.timeindex                    time index of that segment
  *   leader-epoch-checkpoint                           epoch -> start offset
- *   recovery-point-checkpoint                         offset below which segments are flushed
- *   high-watermark-checkpoint                         (before replication-offset-checkpoint; read once)
  *   00000000000000042000.snapshot                     producer state at log end offset 42000
- *   clean-shutdown                                    present only while the log is cleanly closed
+ *   recovery-point-checkpoint, clean-shutdown         (the layout before the data directory's; read once)
+ *   high-watermark-checkpoint                         (before replication-offset-checkpoint; read once)
  * <dataDir>/<topic>-<partition>.<millis>-delete/      a deleted log, removed in the background
  * <dataDir>/owner                                     the process owning the directory, its lease
  * <dataDir>/replication-offset-checkpoint             every log's last high watermark, one file
+ * <dataDir>/recovery-point-offset-checkpoint          every log's recovery point, one file
+ * <dataDir>/clean-shutdown                            present only while every log is cleanly closed
  * ```
  *
  * Base offsets are zero-padded to 20 digits (enough for any int64) so `ls` sorts segments in
@@ -36,11 +37,18 @@ const DELETED_DIR = /^.+-\d+\.\d+-delete$/;
 export const TMP_SUFFIX = '.tmp';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+/** The layout before RECOVERY_POINT_OFFSET_CHECKPOINT: one log's recovery point; read once, removed. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-checkpoint';
+/** In the data directory itself: every log's recovery point (Kafka's name). */
+export const RECOVERY_POINT_OFFSET_CHECKPOINT = 'recovery-point-offset-checkpoint';
 /** The layout before REPLICATION_OFFSET_CHECKPOINT: one log's high watermark; read once, removed. */
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
 /** In the data directory itself: every log's high watermark (replication-offset-checkpoint.ts). */
 export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
+/**
+ * In the data directory: every log was flushed and closed (Kafka's `.kafka_cleanshutdown`). The
+ * layout before kept one in each log's directory; one found there still counts for that log.
+ */
 export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
 /** In the data directory itself: which process owns it (data-dir-owner.ts). */
 export const OWNER_RECORD = 'owner';

@@ -9,6 +9,11 @@
  * a truncation; `sync()` makes it match. A file that does not match its log (crash between a
  * segment write and the index write) is detected by the index's sanity check at load and rebuilt.
  *
+ * Until it is read, the file's content is unknown (it may not exist, or hold stale entries a
+ * recovery rebuilt in memory without reading): the first write cuts it to what it writes. It is
+ * fsynced only if written since its last fsync (or never fsynced by this process and not read
+ * back), so a clean shutdown of thousands of logs fsyncs only the index files that changed.
+ *
  * Concurrency: synchronous, owned by one Segment.
  */
 import * as fs from 'node:fs';
@@ -18,7 +23,11 @@ export class IndexFile {
   /** Entries known to be in the file, identical to memory. */
   #persisted = 0;
   /** The file may hold more bytes than `#persisted` entries: cut it before the next write. */
-  #mustTruncate = false;
+  #mustTruncate = true;
+  /** The file may differ from what is on disk (written, created or cut since the last fsync). */
+  #unsynced = true;
+  /** Writes so far: an async fsync clears `#unsynced` only if none came while it ran. */
+  #writes = 0;
 
   constructor(
     readonly filePath: string,
@@ -36,6 +45,9 @@ export class IndexFile {
     }
     this.#persisted = Math.floor(data.length / this.entrySize);
     this.#mustTruncate = data.length % this.entrySize !== 0;
+    // What a load reads was fsynced by the process that wrote it before it vouched for it (a
+    // flush below the recovery point, or a clean shutdown); anything else is rebuilt and rewritten.
+    this.#unsynced = false;
     return data;
   }
 
@@ -47,9 +59,13 @@ export class IndexFile {
     }
   }
 
-  /** Writes entries `[persisted, count)` produced by `encode`, fsyncing if asked. */
+  /**
+   * Writes entries `[persisted, count)` produced by `encode`; with `fsync`, then fsyncs the file
+   * if it changed since its last fsync.
+   */
   sync(count: number, encode: (from: number, to: number) => Buffer, fsync: boolean): void {
-    if (count === this.#persisted && !this.#mustTruncate && !fsync) return;
+    const mustWrite = count > this.#persisted || this.#mustTruncate;
+    if (!mustWrite && !(fsync && this.#unsynced)) return;
     const fd = this.#open();
     if (this.#mustTruncate) {
       fs.ftruncateSync(fd, this.#persisted * this.entrySize);
@@ -60,15 +76,30 @@ export class IndexFile {
       writeFully(fd, bytes, this.#persisted * this.entrySize);
       this.#persisted = count;
     }
-    if (fsync) fs.fsyncSync(fd);
+    if (mustWrite) {
+      this.#unsynced = true;
+      this.#writes++;
+    }
+    if (fsync && this.#unsynced) {
+      fs.fsyncSync(fd);
+      this.#unsynced = false;
+    }
   }
 
-  /** fsync off the event loop (after `sync(count, encode, false)` wrote the entries). */
+  /**
+   * fsync off the event loop, if the file changed since its last fsync (call after
+   * `sync(count, encode, false)` wrote the entries).
+   */
   fsyncAsync(): Promise<void> {
-    const fd = this.#fd;
-    if (fd === undefined) return Promise.resolve();
+    if (!this.#unsynced) return Promise.resolve();
+    const fd = this.#open();
+    const writes = this.#writes;
     return new Promise((resolve, reject) =>
-      fs.fsync(fd, (err) => (err && this.#fd === fd ? reject(err) : resolve())),
+      fs.fsync(fd, (err) => {
+        if (err) return this.#fd === fd ? reject(err) : resolve();
+        if (this.#writes === writes && this.#fd === fd) this.#unsynced = false;
+        resolve();
+      }),
     );
   }
 

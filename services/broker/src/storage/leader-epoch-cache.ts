@@ -85,6 +85,17 @@ export class LeaderEpochCache {
   }
 
   /**
+   * `sync` off the event loop (a broker's shutdown overlaps it over all its logs). The log is
+   * closing: nothing else writes the file meanwhile.
+   */
+  async syncAsync(): Promise<void> {
+    if (!this.#unsynced || this.#file === undefined) return;
+    const entries = this.#entries;
+    await this.#file.writeAsync(entries.map((e) => [e.epoch, e.startOffset]));
+    if (this.#entries === entries) this.#unsynced = false;
+  }
+
+  /**
    * The OffsetForLeaderEpoch answer: the largest epoch <= `epoch` this log knows and the offset
    * where the next epoch started (the log end offset if that epoch is the latest).
    */

@@ -8,21 +8,24 @@
  *   one at a time; appends continue meanwhile and are covered by the next flush.
  *
  * The recovery point (everything below it is on disk, indexes included) moves only forward, except
- * on truncation. Its checkpoint moves only when a whole segment falls below it: the segment that
- * holds the recovery point is scanned on recovery anyway, so a finer checkpoint would buy one
- * fsync'd rename per flush and nothing else. A flush that straddles a truncation advances nothing
- * (the bytes it synced may no longer be the log's).
+ * on truncation. It is checkpointed by the log manager, for every log of the data directory in
+ * one file; the flusher tells it (`onChange`) when a whole segment fell below the recovery point
+ * (worth a checkpoint: the segment that holds the recovery point is scanned on recovery anyway,
+ * so a finer checkpoint would buy nothing) and when a truncation moved it back (the checkpoint
+ * must then not stay above it). A flush that straddles a truncation advances nothing (the bytes
+ * it synced may no longer be the log's).
  *
  * Concurrency: owned by one PartitionLog; at most one async flush in flight (a promise chain).
  */
-import type { OffsetCheckpoint } from './checkpoint-file';
 import type { Clock } from './clock';
 import type { Segment } from './segment';
 import { floorSegmentIndex, segmentsFrom } from './segment-list';
 
+/** How the recovery point moved: past a segment's end, or back (truncation). */
+export type RecoveryPointChange = 'segment-flushed' | 'lowered';
+
 export class LogFlusher {
   #recoveryPoint: number;
-  #checkpointed: number;
   #unflushedRecords = 0;
   #lastFlushTime: number;
   #truncations = 0;
@@ -30,20 +33,11 @@ export class LogFlusher {
 
   constructor(
     private readonly segments: readonly Segment[],
-    private readonly checkpoint: OffsetCheckpoint,
     private readonly clock: Clock,
     recoveryPoint: number,
-    /**
-     * Runs before each recovery-point checkpoint: what depends on the log below the recovery
-     * point being durable (the leader epochs written without fsync) is synced here, since
-     * recovery will not scan below it again.
-     */
-    private readonly beforeCheckpoint: () => void = () => undefined,
-    /** What the checkpoint file holds, when the caller has read it already. */
-    checkpointed: number = checkpoint.read() ?? 0,
+    private readonly onChange: (change: RecoveryPointChange) => void = () => undefined,
   ) {
     this.#recoveryPoint = recoveryPoint;
-    this.#checkpointed = checkpointed;
     this.#lastFlushTime = clock.now();
   }
 
@@ -92,11 +86,12 @@ export class LogFlusher {
     return run;
   }
 
-  /** The log was truncated or emptied: clamp the recovery point into it and checkpoint that. */
+  /** The log was truncated or emptied: clamp the recovery point into it. */
   truncated(logStartOffset: number, logEndOffset: number): void {
     this.#truncations++;
-    this.#recoveryPoint = Math.min(Math.max(this.#recoveryPoint, logStartOffset), logEndOffset);
-    if (this.#checkpointed !== this.#recoveryPoint) this.#write(this.#recoveryPoint);
+    const before = this.#recoveryPoint;
+    this.#recoveryPoint = Math.min(Math.max(before, logStartOffset), logEndOffset);
+    if (this.#recoveryPoint < before) this.onChange('lowered');
   }
 
   /** Retention moved the log start offset. */
@@ -104,21 +99,11 @@ export class LogFlusher {
     if (this.#recoveryPoint < logStartOffset) this.#recoveryPoint = logStartOffset;
   }
 
-  /** Checkpoints the recovery point as is (clean close, after `flush`). */
-  checkpointNow(): void {
-    this.#write(this.#recoveryPoint);
-  }
-
   #advance(upTo: number): void {
-    this.#recoveryPoint = Math.max(this.#recoveryPoint, upTo);
+    const before = this.#recoveryPoint;
+    this.#recoveryPoint = Math.max(before, upTo);
     this.#lastFlushTime = this.clock.now();
     const holding = this.segments[floorSegmentIndex(this.segments, this.#recoveryPoint)]!;
-    if (holding.baseOffset > this.#checkpointed) this.#write(this.#recoveryPoint);
-  }
-
-  #write(offset: number): void {
-    this.beforeCheckpoint();
-    this.checkpoint.write(offset);
-    this.#checkpointed = offset;
+    if (holding.baseOffset > before) this.onChange('segment-flushed');
   }
 }

@@ -2,10 +2,13 @@
  * Opens a partition directory and brings it to a consistent state (Kafka's `LogLoader`).
  *
  * 1. Leftovers of interrupted writes go: `*.tmp` files, index files without a `.log`.
- * 2. Segments are opened in offset order. After a clean shutdown (the `clean-shutdown` marker,
- *    written last by `close`) or below the recovery point (everything there was fsynced, indexes
- *    included), a segment's index files are loaded and sanity-checked against the log; a missing
- *    or damaged index is rebuilt by a scan.
+ * 2. Segments are opened in offset order. After a clean shutdown (the data directory's
+ *    `clean-shutdown` marker, written by the log manager once every log was flushed and closed)
+ *    or below the recovery point (everything there was fsynced, indexes included), a segment's
+ *    index files are loaded and sanity-checked against the log; a missing or damaged index is
+ *    rebuilt by a scan. Both facts come from the log manager's files for the data directory
+ *    (`LoadOptions`); the per-log marker and recovery-point file of the layout before are read
+ *    when found (an upgrade), and removed once the data directory's files have taken over.
  * 3. Every segment that may hold data at or above the recovery point is *recovered*: scanned
  *    batch by batch (complete, size, CRC, dense offsets), its indexes rebuilt, and the file
  *    truncated at the first invalid batch. Segments after a truncated one, or after a gap in
@@ -13,8 +16,8 @@
  * 4. The leader epoch cache drops epochs beyond the log end; recovery point and high watermark
  *    are clamped to the log end offset.
  *
- * The marker is removed (durably) before the log accepts writes, so a later crash is never
- * mistaken for a clean shutdown.
+ * A marker is removed (durably) before the log accepts writes, so a later crash is never
+ * mistaken for a clean shutdown (the log manager removes the data directory's before opening).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,11 +51,19 @@ export interface RecoveryReport {
   readonly durationMs: number;
 }
 
+/** What the data directory's files say about a log (log-manager.ts reads and writes them). */
+export interface LoadOptions {
+  /** The data directory's clean-shutdown marker was found: every segment is trusted. */
+  readonly cleanShutdown?: boolean;
+  /** The log's entry in `recovery-point-offset-checkpoint`, if it has one. */
+  readonly checkpointedRecoveryPoint?: number;
+  /** The log's entry in `replication-offset-checkpoint`, if it has one. */
+  readonly checkpointedHighWatermark?: number;
+}
+
 export interface LoadedLog {
   readonly segments: Segment[];
   readonly recoveryPoint: number;
-  /** The recovery point as `recovery-point-checkpoint` holds it (0 when absent). */
-  readonly checkpointedRecoveryPoint: number;
   /** The directory was created by this load: nothing was read, there is no producer state. */
   readonly fresh: boolean;
   readonly highWatermark: number;
@@ -60,15 +71,11 @@ export interface LoadedLog {
   readonly report: RecoveryReport;
 }
 
-/**
- * `checkpointedHighWatermark`: the log's entry in the data directory's
- * `replication-offset-checkpoint`, if it has one.
- */
 export async function loadLog(
   dir: string,
   config: LogConfig,
   now: number,
-  checkpointedHighWatermark?: number,
+  fromFiles: LoadOptions = {},
 ): Promise<LoadedLog> {
   const started = performance.now();
   if (await createDirectory(dir)) return freshLog(dir, config, started);
@@ -85,10 +92,21 @@ export async function loadLog(
       fs.rmSync(path.join(dir, name), { force: true });
     }
   }
-  const markerPath = path.join(dir, CLEAN_SHUTDOWN_MARKER);
-  const cleanShutdown = fs.existsSync(markerPath);
-  const checkpointedRecoveryPoint =
-    new OffsetCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT)).read() ?? 0;
+  // The layout before kept the marker and the recovery point in each log's directory. A marker
+  // there counts for this log (it was written after the log's flush) and is removed below. The
+  // file is read while the data directory's checkpoint has no entry for the log (the first start
+  // after an upgrade; the log manager writes its file once every log is open), and removed once
+  // it has one: a stale copy left behind must never outrank the data directory's.
+  const legacyMarker = names.includes(CLEAN_SHUTDOWN_MARKER);
+  const cleanShutdown = fromFiles.cleanShutdown === true || legacyMarker;
+  const legacyRecoveryPoint = path.join(dir, RECOVERY_POINT_CHECKPOINT);
+  let checkpointedRecoveryPoint = fromFiles.checkpointedRecoveryPoint;
+  if (names.includes(RECOVERY_POINT_CHECKPOINT)) {
+    if (checkpointedRecoveryPoint === undefined)
+      checkpointedRecoveryPoint = new OffsetCheckpoint(legacyRecoveryPoint).read();
+    else fs.rmSync(legacyRecoveryPoint, { force: true });
+  }
+  checkpointedRecoveryPoint ??= 0;
   const epochCache = new LeaderEpochCache(path.join(dir, LEADER_EPOCH_CHECKPOINT));
 
   const options = {
@@ -159,7 +177,7 @@ export async function loadLog(
   // either way (the log manager writes the directory's file once every log is open, so the value
   // moves there; were it lost in a crash meanwhile, the high watermark would start from the log
   // start offset, which is harmless: see replication-offset-checkpoint.ts).
-  let hw = checkpointedHighWatermark;
+  let hw = fromFiles.checkpointedHighWatermark;
   if (names.includes(HIGH_WATERMARK_CHECKPOINT)) {
     const legacy = path.join(dir, HIGH_WATERMARK_CHECKPOINT);
     hw ??= new OffsetCheckpoint(legacy).read();
@@ -170,14 +188,13 @@ export async function loadLog(
     cleanShutdown && truncations.length === 0
       ? logEndOffset
       : Math.min(checkpointedRecoveryPoint, logEndOffset);
-  if (cleanShutdown) {
-    fs.rmSync(markerPath, { force: true });
+  if (legacyMarker) {
+    fs.rmSync(path.join(dir, CLEAN_SHUTDOWN_MARKER), { force: true });
     fsyncDir(dir);
   }
   return {
     segments,
     recoveryPoint: Math.max(recoveryPoint, logStartOffset),
-    checkpointedRecoveryPoint,
     fresh: false,
     highWatermark: Math.min(Math.max(hw, logStartOffset), logEndOffset),
     epochCache,
@@ -213,7 +230,6 @@ async function freshLog(dir: string, config: LogConfig, started: number): Promis
   return {
     segments: [segment],
     recoveryPoint: 0,
-    checkpointedRecoveryPoint: 0,
     highWatermark: 0,
     epochCache: LeaderEpochCache.empty(path.join(dir, LEADER_EPOCH_CHECKPOINT)),
     fresh: true,

@@ -44,7 +44,11 @@ test('creates, reopens every partition at start with a report, and deletes', asy
 
   await manager.delete('orders-eu', 0);
   expect(manager.get('orders-eu', 0)).toBeUndefined();
-  expect(fs.readdirSync(dataDir).sort()).toEqual(['orders-eu-1', 'replication-offset-checkpoint']);
+  expect(fs.readdirSync(dataDir).sort()).toEqual([
+    'orders-eu-1',
+    'recovery-point-offset-checkpoint',
+    'replication-offset-checkpoint',
+  ]);
 });
 
 test('removes leftovers of an interrupted delete at start', async () => {

@@ -2,7 +2,8 @@
  * Crash safety (Kafka's LogTestUtils.recoverAndCheck): write, "crash" (drop the log without
  * closing it, so no clean-shutdown marker and no final flush), damage the files for real, reopen,
  * and check that every complete valid batch before the damage is back, nothing after it, and that
- * appends continue at the right offset.
+ * appends continue at the right offset. The clean-shutdown marker and the recovery point live in
+ * the log manager's files for the data directory; `fromFiles` stands for what they would hold.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import {
   RECOVERY_POINT_CHECKPOINT,
   segmentFilePath,
 } from './file-names';
+import type { LoadOptions } from './log-loader';
 import { PartitionLog } from './partition-log';
 
 let root: string;
@@ -23,10 +25,13 @@ let dir: string;
 const clock = new ManualClock();
 const config = logConfig({ segmentBytes: 1000, indexIntervalBytes: 100 });
 const open: PartitionLog[] = [];
+/** What the data directory's marker and recovery-point checkpoint would say at the next open. */
+let fromFiles: LoadOptions = {};
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'log-recovery-'));
   dir = path.join(root, 't-0');
+  fromFiles = {};
 });
 afterEach(() => {
   for (const log of open.splice(0)) log.close();
@@ -34,20 +39,27 @@ afterEach(() => {
 });
 
 async function openLog(): Promise<PartitionLog> {
-  const log = await PartitionLog.open({ dir, config, clock });
+  const log = await PartitionLog.open({ dir, config, clock, ...fromFiles });
   open.push(log);
   return log;
 }
 
+/** Closes the log as the log manager's stop does: its recovery point and the marker are written. */
+function closeCleanly(log: PartitionLog): void {
+  log.close();
+  open.splice(open.indexOf(log), 1);
+  fromFiles = { cleanShutdown: true, checkpointedRecoveryPoint: log.recoveryPoint };
+}
+
 /**
  * Drops the log as a crash would: no final flush, no marker (its fds just leak). Background
- * flushes started by rolls are let finish first so the files are in a known state; with
- * `forgetRecoveryPoint` the recovery point checkpoint goes too, so every segment is scanned.
+ * flushes started by rolls are let finish first so the files are in a known state, and the
+ * recovery point checkpointed; with `forgetRecoveryPoint` it is not, so every segment is scanned.
  */
 async function crash(log: PartitionLog, { forgetRecoveryPoint = false } = {}): Promise<void> {
   await log.flushAsync();
   open.splice(open.indexOf(log), 1);
-  if (forgetRecoveryPoint) fs.rmSync(path.join(dir, RECOVERY_POINT_CHECKPOINT));
+  fromFiles = forgetRecoveryPoint ? {} : { checkpointedRecoveryPoint: log.recoveryPointToCheckpoint() };
 }
 
 function batch(i: number): Buffer {
@@ -73,8 +85,8 @@ const every = (n: number, step = 3): number[] => Array.from({ length: n }, (_, i
 
 test('a clean close reopens without scanning anything', async () => {
   const { log } = await writeLog();
-  log.close();
-  open.pop();
+  closeCleanly(log);
+  expect(fromFiles.checkpointedRecoveryPoint).toBe(90);
   const reopened = await openLog();
   expect(reopened.recoveryReport).toMatchObject({
     cleanShutdown: true,
@@ -83,7 +95,52 @@ test('a clean close reopens without scanning anything', async () => {
   });
   expect(baseOffsets(reopened)).toEqual(every(30));
   expect(reopened.offsetForTimestamp(0)).toBe(0);
-  expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_MARKER))).toBe(false);
+  expect(reopened.recoveryPoint).toBe(90);
+});
+
+test('a close writes nothing for a log unchanged since it opened', async () => {
+  const { log } = await writeLog();
+  closeCleanly(log);
+  const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
+  const snapshots = [...before.keys()].filter((f) => f.endsWith('.snapshot'));
+  for (const f of before.keys()) fs.utimesSync(path.join(dir, f), 0, 0);
+  const reopened = await openLog();
+  closeCleanly(reopened);
+  expect(fs.readdirSync(dir).filter((f) => f.endsWith('.snapshot'))).toEqual(snapshots);
+  for (const f of fs.readdirSync(dir)) expect([f, fs.statSync(path.join(dir, f)).mtimeMs]).toEqual([f, 0]);
+});
+
+describe('the layout before (a marker and a recovery-point file in each log directory)', () => {
+  const legacyFiles = (recoveryPoint: number) => {
+    fs.writeFileSync(path.join(dir, CLEAN_SHUTDOWN_MARKER), '');
+    fs.writeFileSync(path.join(dir, RECOVERY_POINT_CHECKPOINT), `0\n1\n${recoveryPoint}\n`);
+  };
+
+  test('its marker still means a clean shutdown and goes; its recovery point is kept until the data directory has one', async () => {
+    const { log } = await writeLog();
+    log.close();
+    open.pop();
+    legacyFiles(90);
+    const reopened = await openLog();
+    expect(reopened.recoveryReport).toMatchObject({ cleanShutdown: true, recoveredSegments: 0 });
+    expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_MARKER))).toBe(false);
+    expect(fs.existsSync(path.join(dir, RECOVERY_POINT_CHECKPOINT))).toBe(true);
+    await crash(reopened);
+    expect(fromFiles.checkpointedRecoveryPoint).toBe(90);
+    const again = await openLog();
+    expect(again.recoveryReport).toMatchObject({ cleanShutdown: false, recoveredSegments: 1 });
+    expect(fs.existsSync(path.join(dir, RECOVERY_POINT_CHECKPOINT))).toBe(false);
+  });
+
+  test('after a crash its recovery point spares the segments below it', async () => {
+    const { log } = await writeLog();
+    const segments = log.segmentBaseOffsets;
+    await crash(log, { forgetRecoveryPoint: true });
+    fs.writeFileSync(path.join(dir, RECOVERY_POINT_CHECKPOINT), `0\n1\n${segments.at(-1)}\n`);
+    const reopened = await openLog();
+    expect(reopened.recoveryReport).toMatchObject({ cleanShutdown: false, recoveredSegments: 1 });
+    expect(baseOffsets(reopened)).toEqual(every(30));
+  });
 });
 
 test('(a) a batch torn in the middle is cut, with everything after it', async () => {
@@ -167,8 +224,7 @@ test('(b) a changed base offset (outside the CRC) breaks density and is cut', as
 test('(c) a deleted index file is rebuilt', async () => {
   const { log } = await writeLog();
   const segments = log.segmentBaseOffsets;
-  log.close();
-  open.pop();
+  closeCleanly(log);
   fs.rmSync(segmentFilePath(dir, segments[1]!, 'index'));
   fs.rmSync(segmentFilePath(dir, segments.at(-1)!, 'timeindex'));
   const reopened = await openLog();
@@ -177,8 +233,7 @@ test('(c) a deleted index file is rebuilt', async () => {
   expect(baseOffsets(reopened)).toEqual(every(30));
   expect(reopened.read(segments[1]! + 4, 1).readUInt32BE(4)).toBe(segments[1]! + 3);
   expect(reopened.append(batch(99), 1).baseOffset).toBe(90);
-  reopened.close();
-  open.pop();
+  closeCleanly(reopened);
   expect(fs.statSync(segmentFilePath(dir, segments[1]!, 'index')).size).toBeGreaterThan(0);
 });
 
@@ -232,8 +287,7 @@ describe('a new log', () => {
     expect(log.recoveryReport).toMatchObject({ segments: 1, logEndOffset: 0 });
     log.assignEpoch(5, 0);
     expect(fs.readdirSync(dir)).toEqual(['00000000000000000000.log']);
-    log.close();
-    open.splice(open.indexOf(log), 1);
+    closeCleanly(log);
     expect(fs.readFileSync(path.join(dir, LEADER_EPOCH_CHECKPOINT), 'utf8')).toBe('0\n1\n5 0\n');
   });
 
@@ -242,7 +296,8 @@ describe('a new log', () => {
     log.assignEpoch(3, 0);
     log.append(batch(0), 3);
     log.append(batch(1), 3);
-    await crash(log);
+    // before the log manager checkpointed this log's recovery point (which syncs the epochs)
+    await crash(log, { forgetRecoveryPoint: true });
     expect(fs.existsSync(path.join(dir, LEADER_EPOCH_CHECKPOINT))).toBe(false);
     const reopened = await openLog();
     expect(reopened.logEndOffset).toBe(6);

@@ -10,20 +10,20 @@
  * wiring of those parts, which reads best in one place.
  *
  * On disk: a directory `<topic>-<partition>` of segments (`<base>.log`, `.index`, `.timeindex`,
- * see segment.ts), two checkpoints (see file-names.ts): `leader-epoch-checkpoint` and
- * `recovery-point-checkpoint`, each replaced atomically (the high watermark is checkpointed by
- * the log manager, for every log of the data directory in one file), and
+ * see segment.ts), `leader-epoch-checkpoint` (replaced atomically; see file-names.ts), and
  * producer-state snapshots `<offset>.snapshot` (producer-snapshot-file.ts): one at each segment
  * roll (at the new segment's base offset) and one at close (at the log end offset); truncation
- * deletes those above the new end, retention those below the new start.
+ * deletes those above the new end, retention those below the new start. The recovery point, the
+ * high watermark and the clean-shutdown marker are the log manager's: one file each for every
+ * log of the data directory (log-manager.ts), handed to `open` and told of changes.
  *
  * Invariants:
  * - Offsets are dense: segment i+1 starts where segment i ends; `logStartOffset` is the first
  *   segment's base offset, `logEndOffset` the active segment's next offset.
  * - logStartOffset <= highWatermark <= logEndOffset; recoveryPoint <= logEndOffset.
  * - Everything below the recovery point is fsynced, log and index files alike. The checkpointed
- *   recovery point lags the in-memory one and moves only when a whole segment falls below it
- *   (the segment holding it is always scanned on recovery, so finer checkpoints buy nothing).
+ *   recovery point lags the in-memory one (the log manager writes it when a whole segment fell
+ *   below it: the segment holding it is always scanned on recovery) and never exceeds it.
  * - Leader epochs in the cache never start beyond the log end offset.
  * - `producerState` reflects every batch of the log (it is updated by every append here, and
  *   reloaded after a truncation); a snapshot at offset O reflects the batches below O.
@@ -41,12 +41,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OffsetOutOfRangeError, TributaryError } from '@tributary/errors';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
-import { fsyncDir, OffsetCheckpoint } from './checkpoint-file';
+import { fsyncDir } from './checkpoint-file';
 import { type Clock, systemClock } from './clock';
-import { CLEAN_SHUTDOWN_MARKER, deletedDirName, RECOVERY_POINT_CHECKPOINT } from './file-names';
+import { deletedDirName } from './file-names';
 import type { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
-import { LogFlusher } from './log-flusher';
-import { loadLog, type RecoveryReport } from './log-loader';
+import { LogFlusher, type RecoveryPointChange } from './log-flusher';
+import { type LoadOptions, loadLog, type RecoveryReport } from './log-loader';
 import { assignOffsets, checkFollowerOffsets, type ValidatedBatches, validateBatches } from './log-validator';
 import { type AppendInfo, notify, type PartitionReader, type ReadBatches } from './partition-reader';
 import { deleteProducerSnapshot, listProducerSnapshots } from './producer-snapshot-file';
@@ -57,15 +57,18 @@ import { type AppendedBatch, Segment } from './segment';
 import { floorSegmentIndex } from './segment-list';
 import { UnreplicatedTail } from './unreplicated-tail';
 
-export interface PartitionLogOptions {
+export interface PartitionLogOptions extends LoadOptions {
   /** The partition's directory (created if absent). */
   readonly dir: string;
   readonly config?: LogConfig;
   readonly clock?: Clock;
   /** Errors of background work (flush after a roll); defaults to a process warning. */
   readonly onBackgroundError?: (err: unknown) => void;
-  /** The high watermark the data directory's `replication-offset-checkpoint` holds for this log. */
-  readonly checkpointedHighWatermark?: number;
+  /**
+   * The recovery point moved past a segment's end (worth checkpointing) or back (a truncation:
+   * the checkpoint must not stay above it; called before the truncating call returns).
+   */
+  readonly onRecoveryPointChange?: (log: PartitionLog, change: RecoveryPointChange) => void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -98,6 +101,14 @@ export class PartitionLog implements PartitionReader {
   /** The latest leader append until the followers have it (unreplicated-tail.ts). */
   readonly #tail = new UnreplicatedTail();
   #closed = false;
+  /** `flushBeforeClose` began: nothing may change the log any more (see there). */
+  #closing = false;
+  /**
+   * The log end offset of the newest snapshot on disk that holds the producer state as it is:
+   * `close` skips its snapshot when nothing was appended since (a restarted idle broker's
+   * shutdown rewrote a file per log for nothing).
+   */
+  #snapshotOffset: number | undefined;
 
   private constructor(
     options: PartitionLogOptions,
@@ -112,13 +123,12 @@ export class PartitionLog implements PartitionReader {
     this.#epochs = loaded.epochCache;
     this.recoveryReport = loaded.report;
     this.#highWatermark = loaded.highWatermark;
+    const onRecoveryPointChange = options.onRecoveryPointChange;
     this.#flusher = new LogFlusher(
       this.#segments,
-      new OffsetCheckpoint(path.join(this.dir, RECOVERY_POINT_CHECKPOINT)),
       clock,
       loaded.recoveryPoint,
-      () => this.#epochs.sync(),
-      loaded.checkpointedRecoveryPoint,
+      onRecoveryPointChange && ((change) => onRecoveryPointChange(this, change)),
     );
     this.#onBackgroundError =
       options.onBackgroundError ??
@@ -130,7 +140,7 @@ export class PartitionLog implements PartitionReader {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const config = options.config ?? DEFAULT_LOG_CONFIG;
     const clock = options.clock ?? systemClock;
-    const loaded = await loadLog(options.dir, config, clock.now(), options.checkpointedHighWatermark);
+    const loaded = await loadLog(options.dir, config, clock.now(), options);
     return new PartitionLog(options, config, clock, loaded);
   }
 
@@ -169,6 +179,15 @@ export class PartitionLog implements PartitionReader {
 
   /** Offset below which everything is fsynced. */
   get recoveryPoint(): number {
+    return this.#flusher.recoveryPoint;
+  }
+
+  /**
+   * The recovery point, for a checkpoint to hold: what recovery will no longer scan below it must
+   * be durable first, so the leader epochs written without fsync are synced here.
+   */
+  recoveryPointToCheckpoint(): number {
+    this.#epochs.sync();
     return this.#flusher.recoveryPoint;
   }
 
@@ -215,7 +234,7 @@ export class PartitionLog implements PartitionReader {
    * `flush.messages` is reached. Listeners of `onAppend` are told the new log end offset.
    */
   append(batches: Buffer, leaderEpoch: number, validated?: ValidatedBatches): AppendInfo {
-    this.#checkOpen();
+    this.#checkWritable();
     const latest = this.#epochs.latestEpoch;
     if (latest !== undefined && leaderEpoch < latest) {
       throw new TributaryError(
@@ -249,7 +268,7 @@ export class PartitionLog implements PartitionReader {
    * leader epoch cache. `max.message.bytes` is not applied: the leader already accepted them.
    */
   appendAsFollower(batches: Buffer, validated?: ValidatedBatches): AppendInfo {
-    this.#checkOpen();
+    this.#checkWritable();
     validated ??= this.validate(batches, 'follower');
     const appended = checkFollowerOffsets(validated, this.logEndOffset);
     this.#write(batches, appended, this.#clock.now());
@@ -338,7 +357,7 @@ export class PartitionLog implements PartitionReader {
    * log end offset.
    */
   truncateTo(offset: number): number {
-    this.#checkOpen();
+    this.#checkWritable();
     if (offset >= this.logEndOffset) return this.logEndOffset;
     if (offset < this.logStartOffset) {
       this.truncateFullyAndStartAt(offset);
@@ -352,7 +371,7 @@ export class PartitionLog implements PartitionReader {
 
   /** Deletes every segment and starts an empty log at `offset` (a follower far behind the leader's log start). */
   truncateFullyAndStartAt(offset: number): void {
-    this.#checkOpen();
+    this.#checkWritable();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${offset}`);
     for (const segment of this.#segments.splice(0)) segment.delete();
     this.#segments.push(Segment.create(this.dir, offset, this.#segmentOptions()));
@@ -372,7 +391,7 @@ export class PartitionLog implements PartitionReader {
 
   /** Records that `epoch` starts at `startOffset` (a new leader, before its first append). */
   assignEpoch(epoch: number, startOffset: number): void {
-    this.#checkOpen();
+    this.#checkWritable();
     if (startOffset > this.logEndOffset)
       throw new RangeError(`epoch ${epoch} cannot start beyond the log end offset`);
     this.#epochs.assign(epoch, startOffset);
@@ -423,7 +442,7 @@ export class PartitionLog implements PartitionReader {
    * advances the log start offset. Returns the number of segments deleted.
    */
   applyRetention(): number {
-    this.#checkOpen();
+    this.#checkWritable();
     const count = segmentsToDelete(this.#segments, this.#highWatermark, this.#config, this.#clock.now());
     if (count === 0) return 0;
     for (const segment of this.#segments.splice(0, count)) segment.delete();
@@ -437,20 +456,39 @@ export class PartitionLog implements PartitionReader {
   }
 
   /**
-   * Flushes everything, checkpoints, marks the directory cleanly shut down (the next open then
-   * scans nothing) and closes the files. Idempotent; any later call but `close` throws.
+   * The fsyncs of `close`, off the event loop, so a log manager closing thousands of logs can
+   * overlap them (the disk commits concurrent fsyncs together): data above the recovery point,
+   * index files written since their last fsync, the leader epochs. From its call on, the log
+   * refuses appends, truncations, epoch changes and retention (they would race the fsyncs and the
+   * epoch file's rewrite); reads go on until `close`.
+   */
+  async flushBeforeClose(): Promise<void> {
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    await this.#flusher.flushAsync(
+      () => this.logEndOffset,
+      () => this.#closed,
+    );
+    this.#active.onBecomeInactive();
+    await Promise.all([this.#active.flushIndexesAsync(), this.#epochs.syncAsync()]);
+  }
+
+  /**
+   * Flushes everything (log, index files that changed, leader epochs; nothing left after
+   * `flushBeforeClose`), snapshots the producer state and closes the files. The recovery point is
+   * then the log end offset, and the log manager can checkpoint it and mark the data directory
+   * cleanly shut down. Idempotent; any later call but `close` throws.
    */
   close(): void {
     if (this.#closed) return;
-    this.flush();
+    this.#closing = true;
+    this.#flusher.flush(this.logEndOffset);
     this.#active.onBecomeInactive();
     this.#active.flushIndexes(true);
-    this.#snapshotProducerState();
-    this.#flusher.checkpointNow();
+    this.#epochs.sync();
+    if (this.#snapshotOffset !== this.logEndOffset) this.#snapshotProducerState();
     for (const segment of this.#segments) segment.close();
     this.#closed = true;
-    fs.writeFileSync(path.join(this.dir, CLEAN_SHUTDOWN_MARKER), '');
-    fsyncDir(this.dir);
   }
 
   /**
@@ -476,6 +514,12 @@ export class PartitionLog implements PartitionReader {
   #checkOpen(): void {
     if (this.#closed)
       throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `partition log ${this.dir} is closed`);
+  }
+
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (this.#closing)
+      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `partition log ${this.dir} is closing`);
   }
 
   #segmentOptions() {
@@ -538,7 +582,9 @@ export class PartitionLog implements PartitionReader {
 
   /** Loads the latest usable snapshot at or below the log end and walks the batches after it. */
   #loadProducerState(): ProducerStateLoad {
-    return loadProducerState(this.dir, this.producerState, this.#segments);
+    const load = loadProducerState(this.dir, this.producerState, this.#segments);
+    this.#snapshotOffset = load.snapshotOffset;
+    return load;
   }
 
   /**
@@ -547,5 +593,6 @@ export class PartitionLog implements PartitionReader {
    */
   #snapshotProducerState(): void {
     writeSnapshot(this.dir, this.producerState, this.logEndOffset, this.#active.baseOffset);
+    this.#snapshotOffset = this.logEndOffset;
   }
 }

@@ -342,7 +342,7 @@ export class Segment {
       this.timeIndex.maybeAppend(this.#maxTimestamp, this.#offsetOfMaxTimestamp);
   }
 
-  /** Writes index entries not yet in their files; fsyncs them if asked. */
+  /** Writes index entries not yet in their files; with `fsync`, fsyncs those that changed. */
   flushIndexes(fsync: boolean): void {
     this.offsetIndex.flush(fsync);
     this.timeIndex.flush(fsync);
@@ -359,11 +359,17 @@ export class Segment {
    */
   async fsyncAsync(withIndexes: boolean): Promise<void> {
     if (this.#file.closed) return;
-    if (withIndexes) this.flushIndexes(false);
-    const log = this.#file.fdatasyncAsync();
-    await Promise.all(
-      withIndexes ? [log, this.offsetIndex.fsyncAsync(), this.timeIndex.fsyncAsync()] : [log],
-    );
+    await Promise.all([this.#file.fdatasyncAsync(), withIndexes ? this.flushIndexesAsync() : undefined]);
+  }
+
+  /**
+   * Writes index entries not yet in their files and fsyncs the files that changed since their
+   * last fsync, off the event loop. A segment closed meanwhile counts as flushed.
+   */
+  async flushIndexesAsync(): Promise<void> {
+    if (this.#file.closed) return;
+    this.flushIndexes(false);
+    await Promise.all([this.offsetIndex.fsyncAsync(), this.timeIndex.fsyncAsync()]);
   }
 
   /** Flushes the index files (not fsynced: a log's last segment is recovered after a crash) and closes. */

@@ -1,23 +1,26 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ReplicationOffsetCheckpoint } from './replication-offset-checkpoint';
+import { PartitionOffsetsCheckpoint } from './partition-offsets-checkpoint';
 
 let dir: string;
 let file: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replication-offset-checkpoint-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'partition-offsets-checkpoint-'));
   file = path.join(dir, 'replication-offset-checkpoint');
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('writes Kafka’s text layout and reads it back by partition directory name', () => {
-  const checkpoint = new ReplicationOffsetCheckpoint(file);
-  checkpoint.write([
-    { topic: 'orders.eu-1', partition: 0, highWatermark: 1200 },
-    { topic: 'orders.eu-1', partition: 11, highWatermark: 0 },
-    { topic: '_internal', partition: 3, highWatermark: 2 ** 53 - 1 },
-  ]);
+  const checkpoint = new PartitionOffsetsCheckpoint(file);
+  checkpoint.write(
+    [
+      { topic: 'orders.eu-1', partition: 0, offset: 1200 },
+      { topic: 'orders.eu-1', partition: 11, offset: 0 },
+      { topic: '_internal', partition: 3, offset: 2 ** 53 - 1 },
+    ],
+    true,
+  );
   expect(fs.readFileSync(file, 'utf8')).toBe(
     `0\n3\norders.eu-1 0 1200\norders.eu-1 11 0\n_internal 3 ${2 ** 53 - 1}\n`,
   );
@@ -31,8 +34,19 @@ test('writes Kafka’s text layout and reads it back by partition directory name
   expect(fs.readdirSync(dir)).toEqual(['replication-offset-checkpoint']);
 });
 
+test('a write cut short by a crash leaves the former file whole', () => {
+  const checkpoint = new PartitionOffsetsCheckpoint(file);
+  checkpoint.write([{ topic: 't', partition: 0, offset: 7 }], true);
+  // kill -9 after the temporary file was partly written, before the rename
+  fs.writeFileSync(`${file}.tmp`, '0\n2\nt 0 9\nt 1');
+  expect(checkpoint.read()).toEqual(new Map([['t-0', 7]]));
+  checkpoint.write([{ topic: 't', partition: 0, offset: 9 }], true);
+  expect(checkpoint.read()).toEqual(new Map([['t-0', 9]]));
+  expect(fs.readdirSync(dir)).toEqual(['replication-offset-checkpoint']);
+});
+
 test('an empty checkpoint and an absent file', () => {
-  const checkpoint = new ReplicationOffsetCheckpoint(file);
+  const checkpoint = new PartitionOffsetsCheckpoint(file);
   expect(checkpoint.read()).toBeUndefined();
   checkpoint.write([], true);
   expect(fs.readFileSync(file, 'utf8')).toBe('0\n0\n');
@@ -51,12 +65,12 @@ test.each([
   ['a cut-off file', '0\n'],
 ])('%s reads as absent', (_, text) => {
   fs.writeFileSync(file, text);
-  expect(new ReplicationOffsetCheckpoint(file).read()).toBeUndefined();
+  expect(new PartitionOffsetsCheckpoint(file).read()).toBeUndefined();
 });
 
 test('a topic name with white space is refused (it would not read back)', () => {
   expect(() =>
-    new ReplicationOffsetCheckpoint(file).write([{ topic: 'a b', partition: 0, highWatermark: 1 }]),
+    new PartitionOffsetsCheckpoint(file).write([{ topic: 'a b', partition: 0, offset: 1 }], false),
   ).toThrow(RangeError);
   expect(fs.existsSync(file)).toBe(false);
 });
