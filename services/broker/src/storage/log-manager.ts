@@ -4,20 +4,13 @@
  * At start it opens every `<topic>-<partition>` directory in parallel (a bounded pool; recovery
  * reads are async so one log's I/O overlaps another's CRC checks), removes leftovers of deleted
  * logs (`*-delete`), and reports how long recovery took, per log and in total. Then timers run
- * retention, flush (`flush.ms`) and checkpoints until `stop`. What the data directory's logs
- * share is in files of the data directory, as in Kafka (why one file: partition-offsets-checkpoint.ts):
+ * retention, flush (`flush.ms`) and checkpoints until `stop`. What its logs share on disk (high
+ * watermarks, recovery points, the clean-shutdown marker) is in files of the data directory, as
+ * in Kafka (data-dir-checkpoints.ts).
  *
- * - `replication-offset-checkpoint`: every log's high watermark, rewritten every 5 s if one moved.
- * - `recovery-point-offset-checkpoint`: every log's recovery point, fsynced, rewritten within a
- *   second of a log's recovery point passing a segment's end, at once when a truncation moved
- *   one below what the file holds, and at start and stop.
- * - `clean-shutdown`: written by `stop` last, after every log was flushed and closed and the
- *   recovery points written (each is then its log end offset); removed by `start` before any
- *   log opens. With it, no log is scanned; without it each log recovers from its recovery point.
- *
- * So a clean shutdown is the fsyncs of what is not yet on disk, overlapped over the logs, and a
- * handful for the data directory's files: before, each log's close fsynced its index files, its
- * own recovery-point file and marker and their directory, ~6 fsyncs a log one after another,
+ * A clean shutdown is the fsyncs of what is not on disk yet, overlapped over the logs, and a
+ * handful for the data directory's files. Before, each log's close fsynced its index files, its
+ * own recovery-point file and marker and their directory, ~6 fsyncs a log one after another:
  * 27-81 s for a broker holding 10,000 logs (docs/storage.md has the figures).
  *
  * Concurrency: one LogManager per data directory per process. Timers only call the logs'
@@ -27,20 +20,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
-import { fsyncDir } from './checkpoint-file';
 import { type Clock, systemClock } from './clock';
-import {
-  CLEAN_SHUTDOWN_MARKER,
-  isDeletedDirName,
-  parsePartitionDirName,
-  partitionDirName,
-  RECOVERY_POINT_OFFSET_CHECKPOINT,
-  REPLICATION_OFFSET_CHECKPOINT,
-} from './file-names';
-import type { RecoveryPointChange } from './log-flusher';
-import type { LoadOptions, RecoveryReport } from './log-loader';
+import { DataDirCheckpoints, type StartupFiles } from './data-dir-checkpoints';
+import { isDeletedDirName, parsePartitionDirName, partitionDirName } from './file-names';
+import type { RecoveryReport } from './log-loader';
 import { PartitionLog } from './partition-log';
-import { type PartitionOffset, PartitionOffsetsCheckpoint } from './partition-offsets-checkpoint';
 import type { ProducerStateLoad } from './producer-state-loader';
 
 /** Logs flushing at once at shutdown (their fsyncs queue on libuv's pool; more only queue longer). */
@@ -102,21 +86,9 @@ export class LogManager {
   readonly #opened = new Map<string, PartitionLog>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #onBackgroundError: (err: unknown) => void;
-  readonly #hwCheckpoint: PartitionOffsetsCheckpoint;
-  readonly #recoveryPointCheckpoint: PartitionOffsetsCheckpoint;
-  readonly #cleanShutdownMarker: string;
-  /** What the data directory's files said at start, handed to the logs opened then; cleared after. */
-  #startup:
-    | { cleanShutdown: boolean; highWatermarks?: Map<string, number>; recoveryPoints?: Map<string, number> }
-    | undefined;
-  /** Each log's high watermark as the checkpoint file last held it. */
-  readonly #checkpointedHighWatermarks = new Map<string, number>();
-  /** A log left since the last checkpoint: the file must drop its entry. */
-  #highWatermarkEntryDropped = false;
-  /** Each log's recovery point as the checkpoint file holds it (entries of deleted logs too). */
-  #checkpointedRecoveryPoints = new Map<string, number>();
-  /** A recovery point passed a segment's end since the last write of the file. */
-  #recoveryPointsDue = false;
+  readonly #files: DataDirCheckpoints;
+  /** What the data directory's files said at start, for the logs opened then; cleared after. */
+  #startup: StartupFiles | undefined;
   /** A log failed to open: its directory was never recovered, so no clean-shutdown marker. */
   #openFailed = false;
   /**
@@ -132,13 +104,7 @@ export class LogManager {
     this.#options = options;
     this.#onBackgroundError =
       options.onBackgroundError ?? ((err) => process.emitWarning(`log manager: ${String(err)}`));
-    this.#hwCheckpoint = new PartitionOffsetsCheckpoint(
-      path.join(this.dataDir, REPLICATION_OFFSET_CHECKPOINT),
-    );
-    this.#recoveryPointCheckpoint = new PartitionOffsetsCheckpoint(
-      path.join(this.dataDir, RECOVERY_POINT_OFFSET_CHECKPOINT),
-    );
-    this.#cleanShutdownMarker = path.join(this.dataDir, CLEAN_SHUTDOWN_MARKER);
+    this.#files = new DataDirCheckpoints(this.dataDir, this.#opened);
   }
 
   /** Opens every log under the data directory and starts the maintenance timers. */
@@ -154,17 +120,8 @@ export class LogManager {
       }
     }
     const partitions = entries.flatMap((e) => parsePartitionDirName(e.name) ?? []);
-    const cleanShutdown = fs.existsSync(this.#cleanShutdownMarker);
-    const recoveryPoints = this.#recoveryPointCheckpoint.read();
-    this.#startup = { cleanShutdown, highWatermarks: this.#hwCheckpoint.read(), recoveryPoints };
-    this.#checkpointedRecoveryPoints = recoveryPoints ?? new Map();
-    if (cleanShutdown) {
-      // Before any log can take a write: a crash from now on must not pass for a clean shutdown.
-      // (A crash before the logs are open recovers them from the recovery points, which the
-      // clean shutdown wrote as their log end offsets: only each log's last segment is scanned.)
-      fs.rmSync(this.#cleanShutdownMarker);
-      fsyncDir(this.dataDir);
-    }
+    this.#startup = this.#files.readAtStart();
+    const { cleanShutdown } = this.#startup;
     const logs: LogStartup[] = [];
     const concurrency = Math.max(1, this.#options.recoveryConcurrency ?? 8);
     await forEachConcurrently(partitions, concurrency, async (tp) => {
@@ -173,13 +130,7 @@ export class LogManager {
     });
     logs.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     this.#startup = undefined;
-    if (partitions.length > 0) {
-      // Now, not in 5 s: the logs took any legacy per-partition checkpoint over and removed it.
-      this.#writeHighWatermarks();
-      // Recovery may have moved recovery points back (a truncated tail), logs of the layout
-      // before had theirs in their own directory, and entries of logs gone must go.
-      this.#writeRecoveryPoints();
-    }
+    if (partitions.length > 0) this.#files.writeAfterStart();
     this.#startTimers();
     return { totalMs: performance.now() - started, cleanShutdown, logs, removedDeletedDirs };
   }
@@ -232,22 +183,16 @@ export class LogManager {
     const key = partitionDirName(topic, partition);
     let pending = this.#logs.get(key);
     if (pending === undefined) {
-      // A new log where a deleted one's recovery point is still in the file: were it read after
-      // a crash, segments of the new log could pass for flushed. Drop the entry first.
-      if (this.#startup === undefined && this.#checkpointedRecoveryPoints.has(key))
-        this.#writeRecoveryPoints();
-      const fromFiles: LoadOptions = {
-        cleanShutdown: this.#startup?.cleanShutdown,
-        checkpointedHighWatermark: this.#startup?.highWatermarks?.get(key),
-        checkpointedRecoveryPoint: this.#startup?.recoveryPoints?.get(key),
-      };
+      if (this.#startup === undefined) this.#files.beforeCreate(key);
       pending = PartitionLog.open({
         dir: path.join(this.dataDir, key),
         config: config ?? this.#configFor(topic),
         clock: this.#clock,
         onBackgroundError: this.#onBackgroundError,
-        onRecoveryPointChange: (log, change) => this.#recoveryPointChanged(key, log, change),
-        ...fromFiles,
+        onRecoveryPointChange: (log, change) => this.#files.recoveryPointChanged(key, log, change),
+        cleanShutdown: this.#startup?.cleanShutdown,
+        checkpointedHighWatermark: this.#startup?.highWatermarks?.get(key),
+        checkpointedRecoveryPoint: this.#startup?.recoveryPoints?.get(key),
       }).then((log) => {
         this.#opened.set(key, log);
         log.onAppend(() => this.#unflushed.add(log));
@@ -280,7 +225,7 @@ export class LogManager {
     if (pending === undefined) return;
     this.#logs.delete(key);
     this.#opened.delete(key);
-    if (this.#checkpointedHighWatermarks.delete(key)) this.#highWatermarkEntryDropped = true;
+    this.#files.deleted(key);
     const log = await pending;
     this.#unflushed.delete(log);
     await log.delete();
@@ -323,76 +268,20 @@ export class LogManager {
    * a log came or went, since the last write (one comparison per log otherwise).
    */
   checkpointHighWatermarks(): void {
-    let moved = this.#highWatermarkEntryDropped;
-    if (!moved) {
-      for (const [key, log] of this.#opened) {
-        if (this.#checkpointedHighWatermarks.get(key) !== log.highWatermark) {
-          moved = true;
-          break;
-        }
-      }
-    }
-    if (!moved) return;
     try {
-      this.#writeHighWatermarks();
+      this.#files.checkpointHighWatermarks();
     } catch (err) {
       this.#onBackgroundError(err);
     }
   }
 
-  #writeHighWatermarks(durable = false): void {
-    const written = this.#writeOffsets(this.#hwCheckpoint, (log) => log.highWatermark, durable);
-    this.#checkpointedHighWatermarks.clear();
-    for (const [key, hw] of written) this.#checkpointedHighWatermarks.set(key, hw);
-    this.#highWatermarkEntryDropped = false;
-  }
-
-  /** Rewrites `recovery-point-offset-checkpoint` if a recovery point passed a segment's end. */
+  /** Rewrites the data directory's recovery-point checkpoint if a recovery point passed a segment's end. */
   checkpointRecoveryPoints(): void {
-    if (!this.#recoveryPointsDue) return;
     try {
-      this.#writeRecoveryPoints();
+      this.#files.checkpointRecoveryPoints();
     } catch (err) {
       this.#onBackgroundError(err);
     }
-  }
-
-  #recoveryPointChanged(key: string, log: PartitionLog, change: RecoveryPointChange): void {
-    if (change === 'segment-flushed') {
-      this.#recoveryPointsDue = true;
-    } else if (log.recoveryPoint < (this.#checkpointedRecoveryPoints.get(key) ?? 0)) {
-      // Synchronously, before the truncating call returns and the log takes new appends: data
-      // appended below the old checkpointed value is not on disk, and must be scanned after a crash.
-      this.#writeRecoveryPoints();
-    }
-  }
-
-  /** Durable: a recovery point is only worth something if it survives what it is for. */
-  #writeRecoveryPoints(): void {
-    this.#checkpointedRecoveryPoints = this.#writeOffsets(
-      this.#recoveryPointCheckpoint,
-      (log) => log.recoveryPointToCheckpoint(),
-      true,
-    );
-    this.#recoveryPointsDue = false;
-  }
-
-  /** Writes `offsetOf` every open log to `file`; returns what it wrote by directory name. */
-  #writeOffsets(
-    file: PartitionOffsetsCheckpoint,
-    offsetOf: (log: PartitionLog) => number,
-    durable: boolean,
-  ): Map<string, number> {
-    const entries: PartitionOffset[] = [];
-    const written = new Map<string, number>();
-    for (const [key, log] of this.#opened) {
-      const { topic, partition } = parsePartitionDirName(key)!;
-      const offset = offsetOf(log);
-      entries.push({ topic, partition, offset });
-      written.set(key, offset);
-    }
-    file.write(entries, durable);
-    return written;
   }
 
   /**
@@ -421,12 +310,7 @@ export class LogManager {
       }
     }
     try {
-      this.#writeRecoveryPoints();
-      this.#writeHighWatermarks(true);
-      if (clean) {
-        fs.writeFileSync(this.#cleanShutdownMarker, '');
-        fsyncDir(this.dataDir);
-      }
+      clean = this.#files.writeAtShutdown(clean);
     } catch (err) {
       clean = false;
       this.#onBackgroundError(err);
