@@ -224,7 +224,8 @@ void runService({
         logger.info(LogManager.summarize(report), 'logs opened');
       },
       async stop() {
-        await logs.stop();
+        const closed = await logs.stop();
+        logger.info({ ...closed, ms: Math.round(closed.ms) }, 'logs closed');
         owner?.release();
       },
     };

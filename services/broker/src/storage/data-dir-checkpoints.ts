@@ -5,9 +5,10 @@
  * - `replication-offset-checkpoint`: every log's high watermark; rewritten (without fsync) when
  *   one moved or a log went, checked every 5 s.
  * - `recovery-point-offset-checkpoint`: every log's recovery point, always fsynced; rewritten
- *   within a flush check (1 s) of a log's recovery point passing a segment's end, at once when a
- *   truncation moved one below what the file holds, before a log is created where a deleted one
- *   still has an entry, and at start and stop.
+ *   soon after a log's recovery point passed a segment's end (the log manager schedules it, so
+ *   the rolls of many logs at once cost one write), at once when a truncation moved one below
+ *   what the file holds, before a log is created where a deleted one still has an entry, and at
+ *   start and stop.
  * - `clean-shutdown`: written at stop, last, once every log was flushed and closed and the
  *   recovery points written (each then its log end offset); removed at start before any log
  *   opens. With it, no log is scanned; without it each log recovers from its recovery point.
@@ -56,6 +57,8 @@ export class DataDirCheckpoints {
   constructor(
     readonly dataDir: string,
     private readonly logs: ReadonlyMap<string, PartitionLog>,
+    /** A recovery point passed a segment's end: call `checkpointRecoveryPoints` soon. */
+    private readonly onRecoveryPointsDue: () => void,
   ) {
     this.#highWatermarks = new PartitionOffsetsCheckpoint(path.join(dataDir, REPLICATION_OFFSET_CHECKPOINT));
     this.#recoveryPoints = new PartitionOffsetsCheckpoint(
@@ -117,6 +120,7 @@ export class DataDirCheckpoints {
   recoveryPointChanged(key: string, log: PartitionLog, change: RecoveryPointChange): void {
     if (change === 'segment-flushed') {
       this.#recoveryPointsDue = true;
+      this.onRecoveryPointsDue();
     } else if (log.recoveryPoint < (this.#writtenRecoveryPoints.get(key) ?? 0)) {
       // Synchronously, before the truncating call returns and the log takes new appends: data
       // appended below the old value would not be on disk, yet a crash would trust it unscanned.

@@ -89,6 +89,7 @@ export class LogManager {
   readonly #files: DataDirCheckpoints;
   /** What the data directory's files said at start, for the logs opened then; cleared after. */
   #startup: StartupFiles | undefined;
+  #recoveryPointWriteScheduled = false;
   /** A log failed to open: its directory was never recovered, so no clean-shutdown marker. */
   #openFailed = false;
   /**
@@ -104,7 +105,16 @@ export class LogManager {
     this.#options = options;
     this.#onBackgroundError =
       options.onBackgroundError ?? ((err) => process.emitWarning(`log manager: ${String(err)}`));
-    this.#files = new DataDirCheckpoints(this.dataDir, this.#opened);
+    this.#files = new DataDirCheckpoints(this.dataDir, this.#opened, () => {
+      // One write for every roll flushed in this turn of the event loop, right after them: a
+      // kill -9 then rescans only the segments written since (as when each log wrote its own).
+      if (this.#recoveryPointWriteScheduled) return;
+      this.#recoveryPointWriteScheduled = true;
+      setImmediate(() => {
+        this.#recoveryPointWriteScheduled = false;
+        if (!this.#stopped) this.checkpointRecoveryPoints();
+      });
+    });
   }
 
   /** Opens every log under the data directory and starts the maintenance timers. */
@@ -333,10 +343,7 @@ export class LogManager {
       this.#timers.push(t);
     };
     every(this.#options.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every(this.#options.flushCheckIntervalMs ?? 1000, () => {
-      this.checkpointRecoveryPoints();
-      return this.runFlush();
-    });
+    every(this.#options.flushCheckIntervalMs ?? 1000, () => this.runFlush());
     every(this.#options.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
   }
 }
