@@ -43,7 +43,7 @@ export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-checkpoint';
 export const RECOVERY_POINT_OFFSET_CHECKPOINT = 'recovery-point-offset-checkpoint';
 /** The layout before REPLICATION_OFFSET_CHECKPOINT: one log's high watermark; read once, removed. */
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
-/** In the data directory itself: every log's high watermark (replication-offset-checkpoint.ts). */
+/** In the data directory itself: every log's high watermark (partition-offsets-checkpoint.ts). */
 export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 /**
  * In the data directory: every log was flushed and closed (Kafka's `.kafka_cleanshutdown`). The

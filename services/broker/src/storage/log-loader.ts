@@ -176,7 +176,7 @@ export async function loadLog(
   // in the partition's directory: read it when the directory's file has no entry, and remove it
   // either way (the log manager writes the directory's file once every log is open, so the value
   // moves there; were it lost in a crash meanwhile, the high watermark would start from the log
-  // start offset, which is harmless: see replication-offset-checkpoint.ts).
+  // start offset, which is harmless: see partition-offsets-checkpoint.ts).
   let hw = fromFiles.checkpointedHighWatermark;
   if (names.includes(HIGH_WATERMARK_CHECKPOINT)) {
     const legacy = path.join(dir, HIGH_WATERMARK_CHECKPOINT);
