@@ -1,5 +1,8 @@
 import { EtcdLeaseInvalidError, type Lease, type Namespace } from 'etcd3';
 
+/** The least time one acquire attempt's calls get, whatever the TTL. */
+const MIN_ATTEMPT_MS = 5_000;
+
 /** Thrown when an ephemeral key is already held by a live lease of another process. */
 export class KeyInUseError extends Error {
   constructor(
@@ -46,15 +49,30 @@ export class EphemeralKey {
     ttlSeconds: number,
     onLost: (err: Error) => void,
   ): Promise<EphemeralKey> {
-    const lease = ns.lease(ttlSeconds, { autoKeepAlive: true });
-    const leaseId = await lease.grant();
-    const result = await ns
-      .if(key, 'Create', '==', 0)
-      .then(ns.put(key).value(value).lease(leaseId))
-      .else(ns.get(key))
-      .commit();
+    // Every call of an attempt has a deadline: a call without one waits as long as its connection
+    // looks open, and a caller retrying after a lost lease would wait with it.
+    const deadline = () => Date.now() + Math.max(MIN_ATTEMPT_MS, ttlSeconds * 1000);
+    const lease = ns.lease(ttlSeconds, { autoKeepAlive: true, deadline: deadline() });
+    let leaseId: string;
+    let result: Awaited<ReturnType<ReturnType<Namespace['if']>['commit']>>;
+    try {
+      leaseId = await lease.grant();
+      result = await ns
+        .if(key, 'Create', '==', 0)
+        .then(ns.put(key).value(value).lease(leaseId))
+        .else(ns.get(key))
+        .options({ deadline: deadline() })
+        .commit();
+    } catch (err) {
+      // The txn may have been applied with its answer lost. Left alone, the lease would go on
+      // being kept alive with the key on it, and this process would wait forever for "a former
+      // run's" key to expire. Revoking stops the keep-alives at once and deletes the key; if etcd
+      // cannot be reached, the lease expires within its TTL.
+      await lease.revoke({ deadline: deadline() }).catch(() => undefined);
+      throw err;
+    }
     if (!result.succeeded) {
-      await lease.revoke().catch(() => undefined);
+      await lease.revoke({ deadline: deadline() }).catch(() => undefined);
       const kv = result.responses[0]?.response_range?.kvs[0];
       throw new KeyInUseError(key, kv?.value?.toString() ?? null, String(kv?.lease ?? '0'));
     }
@@ -137,7 +155,8 @@ export class EphemeralKey {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.lease.revoke().catch(() => undefined);
+    // Bounded like an acquire: a stop must not wait on a dead connection (the lease then expires).
+    await this.lease.revoke({ deadline: Date.now() + MIN_ATTEMPT_MS }).catch(() => undefined);
   }
 }
 

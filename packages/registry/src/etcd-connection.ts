@@ -35,6 +35,23 @@ export interface EtcdConnection {
 }
 
 /**
+ * HTTP/2 keepalive pings on every etcd connection while it carries a call (a watch, a lease's
+ * keep-alive stream, a request). Without them a connection whose path went dead silently (a cut
+ * link, a blackhole route: no RST, no FIN) keeps its calls waiting until TCP gives up, many
+ * minutes, and a request sent on it after the path heals waits for TCP's backed-off
+ * retransmission: a service that lost its lease could not register again. With them grpc-js
+ * closes such a connection within time + timeout and etcd3 retries on a new one. 10 s is above
+ * etcd's `--grpc-keepalive-min-time` (5 s), below which etcd answers pings with GOAWAY; Kubernetes'
+ * apiserver pings etcd every 30 s with a 10 s timeout. Reconnects back off to at most 5 s, not
+ * grpc-js's 120 s, so a healed path is used within seconds.
+ */
+const ETCD_CHANNEL_KEEPALIVE = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.max_reconnect_backoff_ms': 5_000,
+} as const;
+
+/**
  * Connects to etcd and proves it answers within `connectTimeoutMs`, so a wrong endpoint stops
  * start-up with a message naming it instead of hanging behind etcd3's lazy requests.
  */
@@ -44,9 +61,10 @@ export async function connectEtcd(options: EtcdConnectionOptions): Promise<EtcdC
     dialTimeout: options.connectTimeoutMs ?? 5000,
     ...(options.credentials ? {} : etcdCredentials(options.tls)),
     // etcd3 hands grpcOptions to each grpc-js client it makes, whose options take interceptors.
-    ...(options.interceptors?.length
-      ? { grpcOptions: { interceptors: [...options.interceptors] } as Record<string, unknown> }
-      : {}),
+    grpcOptions: {
+      ...ETCD_CHANNEL_KEEPALIVE,
+      ...(options.interceptors?.length ? { interceptors: [...options.interceptors] } : {}),
+    } as Record<string, unknown>,
   });
   if (options.credentials) useCredentials(client, options.credentials);
   const ns = client.namespace(clusterNamespace(options.clusterName));

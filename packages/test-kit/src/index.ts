@@ -1,3 +1,4 @@
+export { BlackholeProxy } from './blackhole-proxy';
 export { CertificateAuthority, type TlsIdentityFiles } from './certificate-authority';
 export { ManagedProcess } from './child-process';
 export { type EtcdServer, etcdHealthy, findEtcd, startEtcd } from './etcd-server';
