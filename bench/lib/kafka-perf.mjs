@@ -125,3 +125,40 @@ export function kafkaTools({ libs, bootstrap }) {
     },
   };
 }
+
+/**
+ * What the Java producer did, from ProducerPerformance --print-metrics (producer-metrics group,
+ * cumulative or whole-run averages): the batches it formed, the requests it sent, retries,
+ * errors, throttling and connections. Whether it works harder against one broker than another
+ * shows here. Absent names are left out.
+ */
+const PRODUCER_METRICS = {
+  batchSizeAvg: 'batch-size-avg',
+  recordsPerRequestAvg: 'records-per-request-avg',
+  requests: 'request-total',
+  requestLatencyAvgMs: 'request-latency-avg',
+  recordQueueTimeAvgMs: 'record-queue-time-avg',
+  recordRetries: 'record-retry-total',
+  recordErrors: 'record-error-total',
+  produceThrottleTimeAvgMs: 'produce-throttle-time-avg',
+  connectionCreations: 'connection-creation-total',
+  metadataWaitNs: 'metadata-wait-time-ns-total',
+  bufferPoolWaitNs: 'bufferpool-wait-time-ns-total',
+};
+export function parseProducerMetrics(stdout) {
+  const out = {};
+  for (const [key, name] of Object.entries(PRODUCER_METRICS)) {
+    const m = new RegExp(`^producer-metrics:${name}:\\{client-id=[^}]*\\}\\s*:\\s*(\\S+)`, 'm').exec(stdout);
+    if (m && Number.isFinite(Number(m[1]))) out[key] = Math.round(Number(m[1]) * 100) / 100;
+  }
+  return out;
+}
+
+/**
+ * The fetch requests the consumer sent, from ConsumerPerformance --print-metrics (fetch-total,
+ * a cumulative count; the windowed averages read NaN after the consumer closes). Undefined if absent.
+ */
+export function parseConsumerFetches(stdout) {
+  const m = /consumer-fetch-manager-metrics:fetch-total:\{client-id=[^}]*\}\s*:\s*([\d.]+)/.exec(stdout);
+  return m ? Number(m[1]) : undefined;
+}
