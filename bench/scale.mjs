@@ -9,7 +9,7 @@
 // with BENCH_RESTART_BYTES of log on disk (RF 1 topic of 6 partitions on that broker).
 //
 //   npm run bench:scale
-//   BENCH_PARTITIONS=6,100,1000,10000 BENCH_SECONDS=5 BENCH_RESTART_BYTES=1g   (defaults)
+//   BENCH_PARTITIONS=6,100,1000,10000 BENCH_SECONDS=15 BENCH_RESTART_BYTES=1g   (defaults)
 //   BENCH_RESTART_BYTES=10g for the issue's 10 GB case (minutes of writing); 0 skips it.
 //   BENCH_ECHO=1 copies every service's log lines to this process's stdout (diagnosing a failed row).
 //   BENCH_CASES=keyed,keyless measures only those of idle, keyless, keyed, consume, e2e, failover
@@ -36,7 +36,9 @@ const { createClient } = require('../packages/proto/dist/index.js');
 const { Tributary } = require('../clients/ts/dist/index.js');
 
 const PARTITIONS = (process.env.BENCH_PARTITIONS ?? '6,100,1000,10000').split(',').map(Number);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// How long each produce case runs, so also how much each consume case reads: 15 s, as a 5 s
+// produce gave a consume row of one or two seconds, too short to hold its rate (docs/scale.md).
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const RESTART_BYTES = parseBytes(process.env.BENCH_RESTART_BYTES, 2 ** 30);
 const RECORD_SIZE = 100;
 const RATE = 5000;
@@ -213,28 +215,28 @@ async function produce(t, topic, keyed) {
  * Reads `total` records with one consumer assigned every partition, or a group of `members`.
  * Measured as Kafka's ConsumerPerformance does (its `fetch.nMsg.sec` leaves out the group join):
  * `startMs` is the consumer's start, from creating it to the first record delivered (offset
- * lookup, assignment, for a group its join and sync, the first fetch), and `recordsPerSec` the
- * rate from the first record to the last (the first delivered batch left out of the count, as it
- * arrived at the window's start). `totalPerSec` is every record over the whole run, start included.
+ * lookup, assignment, for a group its join and sync, the first fetch), and a consumer's rate runs
+ * from its first record to its last (its first delivered batch left out of the count, as it
+ * arrived at the window's start). A group's `recordsPerSec` is the sum of its members' rates, each
+ * over its own window: what several ConsumerPerformance instances, one per member, would add up
+ * to (one window for all would count the later members' starts as consuming time). The group's
+ * `startMs` is its slowest member's. `totalPerSec` is every record over the whole run, start included.
  */
 async function consume(t, topic, total, members) {
   const started = performance.now();
-  let first;
-  let firstRecords = 0;
-  let last = started;
+  const windows = Array.from({ length: Math.max(1, members) }, () => ({
+    first: undefined,
+    firstRecords: 0,
+    last: started,
+    count: 0,
+  }));
   let count = 0;
   const consumers = [];
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`consumed ${count} of ${total} in 120 s`)), 120_000);
-    const done = () => {
-      if (count >= total) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
     const start = async (i) => {
       const consumer = t.consumer({
-        ...(members > 0 ? { groupId: `scale-${topic}-${Date.now()}` } : {}),
+        ...(members > 0 ? { groupId: `scale-${topic}-${started}` } : {}),
         autoOffsetReset: 'earliest',
         maxBytes: 8 << 20,
         partitionMaxBytes: 1 << 20,
@@ -246,27 +248,35 @@ async function consume(t, topic, total, members) {
         const ranges = await t.admin().fetchTopicOffsets(topic);
         await consumer.assign(ranges.map((r) => ({ topic, partition: r.partition, offset: r.earliest })));
       }
+      const w = windows[i];
       consumer
         .run({
           eachBatch: async ({ batch }) => {
-            last = performance.now();
-            if (first === undefined) {
-              first = last;
-              firstRecords = batch.messages.length;
+            w.last = performance.now();
+            if (w.first === undefined) {
+              w.first = w.last;
+              w.firstRecords = batch.messages.length;
             }
+            w.count += batch.messages.length;
             count += batch.messages.length;
-            done();
+            if (count >= total) {
+              clearTimeout(timer);
+              resolve();
+            }
           },
         })
         .catch(reject);
-      return i;
     };
-    Promise.all(Array.from({ length: Math.max(1, members) }, (_, i) => start(i))).catch(reject);
+    for (let i = 0; i < windows.length; i++) start(i).catch(reject);
   }).finally(() => Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined))));
-  const steadyMs = last - (first ?? last);
+  const rate = (w) => {
+    const ms = w.last - (w.first ?? w.last);
+    return ms > 0 ? (w.count - w.firstRecords) / (ms / 1000) : 0;
+  };
+  const last = Math.max(...windows.map((w) => w.last));
   return {
-    recordsPerSec: steadyMs > 0 ? round((count - firstRecords) / (steadyMs / 1000)) : 0,
-    startMs: round((first ?? last) - started),
+    recordsPerSec: round(windows.reduce((sum, w) => sum + rate(w), 0)),
+    startMs: round(Math.max(...windows.map((w) => (w.first ?? w.last) - started))),
     totalPerSec: round(count / ((last - started) / 1000)),
     records: count,
   };
