@@ -193,6 +193,37 @@ describe('Consumer (over a fake source)', () => {
     await consumer.disconnect();
   });
 
+  it('run(eachBatch): one call takes the fetched batches of a partition in order, and a failed call is redelivered from its first record', async () => {
+    const source = new FakeSource(1000);
+    source.append(
+      't',
+      0,
+      Array.from({ length: 9 }, (_, i) => `v${i}`),
+    );
+    const consumer = makeConsumer(source);
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }]);
+    await new Promise((r) => setTimeout(r, 20)); // the source's three batches of three are fetched
+    const calls: number[][] = [];
+    await expect(
+      consumer.run({
+        eachBatch: ({ batch }) => {
+          calls.push(batch.messages.map((m) => m.offset));
+          throw new Error('boom');
+        },
+      }),
+    ).rejects.toThrow('boom');
+    const all = Array.from({ length: 9 }, (_, i) => i);
+    expect(calls).toEqual([all]);
+    const again: number[] = [];
+    for await (const m of consumer) {
+      again.push(m.offset);
+      if (again.length === 9) break;
+    }
+    expect(again).toEqual(all);
+    expect(consumer.position({ topic: 't', partition: 0 })).toBe(9);
+    await consumer.disconnect();
+  });
+
   it('subscribe and commit without a group fail with a message that says what to do', async () => {
     const consumer = makeConsumer(new FakeSource(10));
     await expect(consumer.subscribe({ topics: ['t'] })).rejects.toThrow(/needs a groupId/);

@@ -6,6 +6,7 @@
  * held by a long-lived batch keeps it alive until a full collection); a batch's prefetch bytes go
  * back to the source once its records have all been handed out or it is dropped.
  */
+import { TributaryError } from '@tributary/errors';
 import type { DecodedRecord } from '@tributary/record-batch';
 import type { SourceBatch } from './record-source';
 
@@ -61,11 +62,42 @@ export class PartitionQueue {
   }
 
   /**
-   * Takes up to `max` records from the position on (one batch at most), advancing the position;
-   * `released` gets the bytes of batches emptied. Throws CorruptMessageError when the head batch
-   * does not decode; the batch stays, and the position with it (the caller seeks).
+   * Takes up to `max` records from the position on, advancing the position; `released` gets the
+   * bytes of batches emptied. After the head batch, whole batches that follow are taken too while
+   * fewer than `fill` records are out and the leader epoch stays the same (a message's epoch is
+   * its queue's): keyed data over thousands of partitions arrives as one-record batches, and one
+   * handler call per batch was most of a consumer's cost per record there (docs/scale.md, fifth
+   * round). Throws CorruptMessageError when the head batch does not decode; the batch stays, and
+   * the position with it (the caller seeks). A later batch that does not decode is left at the
+   * head, for the next take to throw.
    */
-  take(max: number, released: (batch: SourceBatch) => void): DecodedRecord[] {
+  take(max: number, released: (batch: SourceBatch) => void, fill = 0): DecodedRecord[] {
+    const first = this.#takeBatch(max, released);
+    const limit = Math.min(max, fill);
+    if (first.length === 0 || first.length >= limit || !this.#wholeNextFits(released)) return first;
+    const out = first.slice();
+    do {
+      let more: DecodedRecord[];
+      try {
+        more = this.#takeBatch(max - out.length, released);
+      } catch (err) {
+        if (err instanceof TributaryError) break;
+        throw err;
+      }
+      for (const r of more) out.push(r);
+    } while (out.length < limit && this.#wholeNextFits(released));
+    return out;
+  }
+
+  /** True when the next batch can join the records taken: none of it handed out, same epoch. */
+  #wholeNextFits(released: (batch: SourceBatch) => void): boolean {
+    this.skipStale(released);
+    const next = this.batches[0];
+    return next !== undefined && this.headRecords === undefined && next.leaderEpoch === this.leaderEpoch;
+  }
+
+  /** Up to `max` records of the head batch (one batch at most). */
+  #takeBatch(max: number, released: (batch: SourceBatch) => void): DecodedRecord[] {
     this.skipStale(released);
     const head = this.batches[0];
     if (head === undefined) return [];

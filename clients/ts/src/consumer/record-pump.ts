@@ -36,10 +36,18 @@ export async function pumpRecords<K, V>(core: ConsumerCore<K, V>): Promise<void>
   }
 }
 
-/** Takes up to `max` records of `q` for the application; [] when its head batch does not decode. */
-export function takeRecords<K, V>(core: ConsumerCore<K, V>, q: PartitionQueue, max: number): DecodedRecord[] {
+/**
+ * Takes up to `max` records of `q` for the application, whole batches after the first while
+ * fewer than `fill` are out (PartitionQueue.take); [] when its head batch does not decode.
+ */
+export function takeRecords<K, V>(
+  core: ConsumerCore<K, V>,
+  q: PartitionQueue,
+  max: number,
+  fill = 0,
+): DecodedRecord[] {
   try {
-    return q.take(max, core.release);
+    return q.take(max, core.release, fill);
   } catch (err) {
     if (!(err instanceof TributaryError)) throw err;
     const { topic, partition, highWatermark } = q;

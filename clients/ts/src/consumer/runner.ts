@@ -10,6 +10,13 @@ import type { PartitionQueue } from './partition-queue';
 import { takeRecords } from './record-pump';
 import type { ConsumerBatch, RunOptions, TopicPartition } from './types';
 
+/**
+ * A handler call gets the partition's fetched batches that follow its first until this many
+ * records (Kafka's `max.poll.records` default): with one-record batches (keyed data over
+ * thousands of partitions) a call per batch cost more than the records' decoding.
+ */
+const HANDLER_FILL_RECORDS = 500;
+
 /** What the runner calls back into the consumer for. */
 export interface RunnerHooks {
   commit(): Promise<void>;
@@ -49,7 +56,7 @@ async function handle<K, V>(
   hooks: RunnerHooks,
 ): Promise<void> {
   const startPosition = q.position;
-  const records = takeRecords(core, q, Number.MAX_SAFE_INTEGER);
+  const records = takeRecords(core, q, Number.MAX_SAFE_INTEGER, HANDLER_FILL_RECORDS);
   if (records.length === 0) return;
   core.session?.pollProgress();
   const messages = records.map((r) => core.toMessage(q, r));

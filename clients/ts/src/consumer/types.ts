@@ -119,7 +119,10 @@ export interface EachBatchPayload<K, V> {
 export interface RunOptions<K, V> {
   /** Called for each record, in offset order per partition. */
   eachMessage?: (payload: EachMessagePayload<K, V>) => Promise<void> | void;
-  /** Called for each fetched batch of one partition. */
+  /**
+   * Called with the fetched records of one partition: a stored batch, and the whole batches that
+   * follow it while fewer than 500 records are in hand (as Kafka's `max.poll.records`).
+   */
   eachBatch?: (payload: EachBatchPayload<K, V>) => Promise<void> | void;
   /** How many partitions' handlers may run at once (records of one partition are never concurrent). @default 1 */
   partitionsConsumedConcurrently?: number;
