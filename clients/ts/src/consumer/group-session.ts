@@ -68,7 +68,11 @@ function flatten(tps: ReadonlyArray<{ topic: string; partitions: number[] }>): T
 
 function group(tps: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
   const by = new Map<string, number[]>();
-  for (const tp of tps) by.set(tp.topic, [...(by.get(tp.topic) ?? []), tp.partition]);
+  for (const tp of tps) {
+    const partitions = by.get(tp.topic);
+    if (partitions === undefined) by.set(tp.topic, [tp.partition]);
+    else partitions.push(tp.partition); // in place: a copy per partition was quadratic
+  }
   return [...by].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
