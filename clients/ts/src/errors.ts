@@ -10,6 +10,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { fromGrpcError, InvalidConfigError, TributaryError } from '@tributary/errors';
 
 export {
+  BufferExhaustedError,
   CorruptMessageError,
   ErrorCode,
   type ErrorContext,

@@ -74,6 +74,7 @@ export type {
   TopicPartitionOffset,
 } from './consumer/types';
 export {
+  BufferExhaustedError,
   CorruptMessageError,
   DeserializationError,
   describeError,

@@ -18,6 +18,7 @@ export {
   kafkaErrorCode,
 } from './kafka-error-code';
 export {
+  BufferExhaustedError,
   CorruptMessageError,
   type ErrorContext,
   InvalidConfigError,

@@ -82,14 +82,14 @@ export class CorruptMessageError extends TributaryError {
   }
 }
 
-/** A batch or request exceeds a configured size limit. */
+/** A batch or request exceeds a configured size limit; `setting` names the limit. */
 export class MessageTooLargeError extends TributaryError {
   readonly size: number;
   readonly limit: number;
-  constructor(size: number, limit: number, what = 'record batch') {
+  constructor(size: number, limit: number, what = 'record batch', setting = 'max.message.bytes') {
     super(
       'MESSAGE_TOO_LARGE',
-      `The ${what} is ${size} bytes, over the limit of ${limit} bytes (max.message.bytes).`,
+      `The ${what} is ${size} bytes, over the limit of ${limit} bytes (${setting}).`,
       {
         context: { size, limit },
       },
@@ -97,6 +97,31 @@ export class MessageTooLargeError extends TributaryError {
     this.name = 'MessageTooLargeError';
     this.size = size;
     this.limit = limit;
+  }
+}
+
+/**
+ * The producer's buffer (`bufferMemory`) had no room for a send within `maxBlockMs` (Kafka's
+ * BufferExhaustedException, a TimeoutException): nothing of that send was accepted or will be
+ * sent, and what was accepted before it is unaffected. Retriable: the buffer empties as the
+ * brokers acknowledge.
+ */
+export class BufferExhaustedError extends TributaryError {
+  /** Bytes the send needed. */
+  readonly size: number;
+  readonly bufferMemory: number;
+  readonly maxBlockMs: number;
+  constructor(size: number, bufferMemory: number, availableBytes: number, maxBlockMs: number) {
+    super(
+      'REQUEST_TIMED_OUT',
+      `Failed to allocate ${size} bytes of the producer's buffer within maxBlockMs (${maxBlockMs} ms): ` +
+        `bufferMemory is ${bufferMemory} bytes, ${availableBytes} free. Nothing of this send was accepted.`,
+      { context: { size, bufferMemory, availableBytes, maxBlockMs } },
+    );
+    this.name = 'BufferExhaustedError';
+    this.size = size;
+    this.bufferMemory = bufferMemory;
+    this.maxBlockMs = maxBlockMs;
   }
 }
 

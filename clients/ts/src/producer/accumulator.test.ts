@@ -7,6 +7,8 @@ import { RecordAccumulator } from './accumulator';
 import type { SendCall } from './batch';
 
 const PARTITIONS = 1000;
+/** Room for everything these tests append. */
+const MEMORY = { bufferMemory: 1 << 30, maxBlockMs: 60_000 };
 
 function call(): SendCall {
   return { results: [], remaining: 1, settled: false, resolve: () => undefined, reject: () => undefined };
@@ -24,9 +26,12 @@ describe('RecordAccumulator lingering', () => {
     jest.useFakeTimers();
     const timeouts = jest.spyOn(global, 'setTimeout');
     let sealed = 0;
-    const acc = new RecordAccumulator({ batchSize: 1 << 20, lingerMs: 5, deliveryTimeoutMs: 60_000 }, () => {
-      sealed++;
-    });
+    const acc = new RecordAccumulator(
+      { batchSize: 1 << 20, lingerMs: 5, deliveryTimeoutMs: 60_000, ...MEMORY },
+      () => {
+        sealed++;
+      },
+    );
     for (let p = 0; p < PARTITIONS; p++) acc.append('t', p, record(), call(), 0);
     expect(timeouts).toHaveBeenCalledTimes(1);
     expect(acc.lingeringCount).toBe(PARTITIONS);
@@ -41,7 +46,7 @@ describe('RecordAccumulator lingering', () => {
   it('seals a batch opened after a full one at its own linger end, not at the full one’s', () => {
     jest.useFakeTimers();
     const acc = new RecordAccumulator(
-      { batchSize: 100, lingerMs: 5, deliveryTimeoutMs: 60_000 },
+      { batchSize: 100, lingerMs: 5, deliveryTimeoutMs: 60_000, ...MEMORY },
       () => undefined,
     );
     acc.append('t', 0, record(200), call(), 0); // over batchSize: sealed at once
@@ -63,9 +68,12 @@ describe('RecordAccumulator lingering', () => {
   it('with lingerMs 0 seals every partition of a tick on one setImmediate', async () => {
     const immediates = jest.spyOn(global, 'setImmediate');
     let sealed = 0;
-    const acc = new RecordAccumulator({ batchSize: 1 << 20, lingerMs: 0, deliveryTimeoutMs: 60_000 }, () => {
-      sealed++;
-    });
+    const acc = new RecordAccumulator(
+      { batchSize: 1 << 20, lingerMs: 0, deliveryTimeoutMs: 60_000, ...MEMORY },
+      () => {
+        sealed++;
+      },
+    );
     for (let p = 0; p < PARTITIONS; p++) acc.append('t', p, record(), call(), 0);
     expect(immediates).toHaveBeenCalledTimes(1);
     await new Promise((resolve) => setImmediate(resolve));
@@ -75,12 +83,39 @@ describe('RecordAccumulator lingering', () => {
   it('sealAll leaves no timer behind', () => {
     jest.useFakeTimers();
     const acc = new RecordAccumulator(
-      { batchSize: 1 << 20, lingerMs: 1000, deliveryTimeoutMs: 60_000 },
+      { batchSize: 1 << 20, lingerMs: 1000, deliveryTimeoutMs: 60_000, ...MEMORY },
       () => undefined,
     );
     for (let p = 0; p < 10; p++) acc.append('t', p, record(), call(), 0);
     void acc.sealAll();
     expect(jest.getTimerCount()).toBe(0);
     expect(acc.lingeringCount).toBe(0);
+  });
+});
+
+describe('RecordAccumulator memory', () => {
+  it('gives a batch’s bytes back to the memory bound once, when the batch is removed', () => {
+    const acc = new RecordAccumulator(
+      { batchSize: 1 << 20, lingerMs: 1000, deliveryTimeoutMs: 60_000, bufferMemory: 1000, maxBlockMs: 0 },
+      () => undefined,
+    );
+    const r = record(100); // 112 bytes as estimated
+    acc.memory.acquire(
+      224,
+      () => {
+        acc.append('t', 0, r, call(), 0);
+        acc.append('t', 0, { ...r }, call(), 0);
+      },
+      () => undefined,
+    );
+    void acc.sealAll();
+    const pq = acc.partition('t', 0);
+    const [b] = pq.queue;
+    expect(b!.bytes).toBe(224);
+    expect(acc.memory.used).toBe(224);
+    acc.remove(pq, b!);
+    expect(acc.memory.used).toBe(0);
+    acc.remove(pq, b!);
+    expect(acc.memory.used).toBe(0);
   });
 });

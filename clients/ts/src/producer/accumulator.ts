@@ -8,10 +8,14 @@
  * they wait in a FIFO and the timer is set for the oldest. A timer per partition cost a
  * setTimeout and a clearTimeout per batch, which is per record when keys spread records over
  * thousands of partitions (issue 13). `lingerMs` 0 likewise seals on one setImmediate.
+ *
+ * As Kafka's, it holds the producer's memory bound (`memory`, `bufferMemory`): a batch's bytes
+ * are given back when the batch is done, acknowledged or failed (`remove`).
  */
 import type { RecordInput } from '@tributary/record-batch';
 import type { RequestTraceContext } from '../telemetry/send-tracing';
 import { estimateSize, ProducerBatch, type SendCall } from './batch';
+import { BufferMemory } from './buffer-memory';
 import type { ResolvedProducerOptions } from './types';
 
 /** One partition's batches: the open one still taking records, and the sealed ones in order. */
@@ -49,12 +53,19 @@ export class RecordAccumulator {
   #lingerHead = 0;
   #lingerTimer: NodeJS.Timeout | undefined;
   #sealImmediate: NodeJS.Immediate | undefined;
+  /** The bytes of records appended and not yet done, within `bufferMemory`. */
+  readonly memory: BufferMemory;
 
   constructor(
-    private readonly options: Pick<ResolvedProducerOptions, 'batchSize' | 'lingerMs' | 'deliveryTimeoutMs'>,
+    private readonly options: Pick<
+      ResolvedProducerOptions,
+      'batchSize' | 'lingerMs' | 'deliveryTimeoutMs' | 'bufferMemory' | 'maxBlockMs'
+    >,
     /** Called when a batch is sealed: the sender has work. */
     private readonly onSealed: () => void,
-  ) {}
+  ) {
+    this.memory = new BufferMemory(options.bufferMemory, options.maxBlockMs);
+  }
 
   /** The batches of a partition (created on first use). */
   partition(topic: string, partition: number): PartitionBatches {
@@ -71,7 +82,10 @@ export class RecordAccumulator {
     return pq;
   }
 
-  /** Adds record `index` of `call` to the partition's open batch; `traced`: the record is sampled. */
+  /**
+   * Adds record `index` of `call` to the partition's open batch; `traced`: the record is sampled.
+   * Its bytes must have been taken from `memory` (the producer takes a send's at once).
+   */
   append(
     topic: string,
     partition: number,
@@ -176,11 +190,13 @@ export class RecordAccumulator {
     }
   }
 
-  /** Takes a finished batch off its partition's queue. */
+  /** Takes a finished batch off its partition's queue and gives its bytes back to `memory`. */
   remove(pq: PartitionBatches, b: ProducerBatch): void {
     const i = pq.queue.indexOf(b);
     if (i >= 0) pq.queue.splice(i, 1);
     if (pq.queue.length === 0) this.pending.delete(pq);
+    if (b.done) return; // its bytes are back already
+    this.memory.release(b.bytes);
     b.finish();
   }
 }

@@ -31,6 +31,8 @@ export function producerDefaults(o: ProducerOptions = {}): ResolvedProducerOptio
     deliveryTimeoutMs: int('deliveryTimeoutMs', o.deliveryTimeoutMs ?? 120_000, 1),
     retryBackoffMs: int('retryBackoffMs', o.retryBackoffMs ?? 100, 1),
     maxRetryBackoffMs: int('maxRetryBackoffMs', o.maxRetryBackoffMs ?? 1000, 1),
+    bufferMemory: int('bufferMemory', o.bufferMemory ?? 32 * 1024 * 1024, 1),
+    maxBlockMs: int('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
     partitioner: o.partitioner ?? createDefaultPartitioner(),
   };
 }

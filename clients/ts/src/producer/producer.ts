@@ -1,5 +1,5 @@
 /**
- * The producer (Kafka's `KafkaProducer`): the public face over three parts, one file each.
+ * The producer (Kafka's `KafkaProducer`): the public face over its parts, one file each.
  *
  * ```ts
  * const producer = new Producer({ bootstrap: ['127.0.0.1:9092'], lingerMs: 5 });
@@ -12,7 +12,8 @@
  * - Partitioning (here): an explicit `partition`, else the `partitioner` (default: murmur2 of
  *   the key, sticky for keyless records, as Kafka's Java client), given the partitions with a
  *   live leader as the leader cache built them at the last metadata change.
- * - Batching: `accumulator.ts` (records gather per partition until `batchSize` or `lingerMs`).
+ * - Batching: `accumulator.ts` (records gather per partition until `batchSize` or `lingerMs`),
+ *   within `bufferMemory` bytes not yet acknowledged: `buffer-memory.ts`.
  * - Sending and retries: `sender.ts` (one ProduceRequest per broker over its ProduceStream;
  *   retriable errors retried per batch until `deliveryTimeoutMs`).
  * - Idempotence (default with acks = -1): `idempotence.ts` (producer id, sequence numbers).
@@ -24,9 +25,14 @@ import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { type ClientOptions, tokenSource, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
 import { ProducerMetrics } from '../telemetry/producer-metrics';
-import { endSendSpans, type IndexedSend, SendTracing } from '../telemetry/send-tracing';
+import {
+  endSendSpans,
+  type IndexedSend,
+  type RequestTraceContext,
+  SendTracing,
+} from '../telemetry/send-tracing';
 import { RecordAccumulator } from './accumulator';
-import { type SendCall, toRecordInput } from './batch';
+import { estimateSize, type SendCall, toRecordInput } from './batch';
 import { type ControllerCall, Idempotence } from './idempotence';
 import { producerDefaults } from './options';
 import { Sender } from './sender';
@@ -57,6 +63,8 @@ export class Producer {
   readonly #sender: Sender;
   #connecting: Promise<void> | undefined;
   #closed = false;
+  /** Resolves when the latest send has been accepted, queued for room, or has failed. */
+  #acceptTurn: Promise<void> = Promise.resolve();
   /** `messaging.client.id` of send spans. */
   readonly #clientId: string;
 
@@ -113,18 +121,50 @@ export class Producer {
     return this.#connecting;
   }
 
-  /** Sends records to one topic; resolves when all are acknowledged (per `acks`), in order. */
+  /**
+   * Sends records to one topic; resolves when all are acknowledged (per `acks`), in order.
+   * Either every record of the call is accepted or none: a bad record rejects the call before
+   * any is appended. The records wait for room in `bufferMemory` first if it is full (in call
+   * order, up to `maxBlockMs`, then BufferExhaustedError); a call larger than `bufferMemory`
+   * rejects at once with MessageTooLargeError.
+   */
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (this.#closed) throw new TributaryError('BROKER_NOT_AVAILABLE', 'the producer is disconnected');
-    await this.connect();
-    const { topic, messages } = record;
-    if (messages.length === 0) return [];
-    const count = this.#leaders.knownPartitionCount(topic) ?? (await this.#leaders.partitionCount(topic));
+    // Sends are accepted in call order even when one waits for its topic's metadata and a later
+    // one finds it known: each takes its turn after the previous send's (Kafka's `send` keeps
+    // that order by blocking its thread).
+    const previous = this.#acceptTurn;
+    let done!: () => void;
+    this.#acceptTurn = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await this.connect();
+      const { topic, messages } = record;
+      if (messages.length === 0) return [];
+      const count = this.#leaders.knownPartitionCount(topic) ?? (await this.#leaders.partitionCount(topic));
+      await previous;
+      return this.#accept(topic, messages, count);
+    } finally {
+      done();
+    }
+  }
+
+  /** Appends a send's records, or queues it for room in `bufferMemory`; settles with its acks. */
+  #accept(topic: string, messages: ProducerMessage[], count: number): Promise<RecordMetadata[]> {
     const now = Date.now();
+    const n = messages.length;
+    const inputs = new Array<RecordInput>(n);
+    const partitions = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      inputs[i] = toRecordInput(m, now);
+      partitions[i] = this.#choosePartition(topic, m, inputs[i]!, count);
+    }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const call: SendCall = {
-        results: new Array(messages.length),
-        remaining: messages.length,
+        results: new Array(n),
+        remaining: n,
         settled: false,
         resolve,
         reject,
@@ -132,25 +172,19 @@ export class Producer {
       const tracing = new SendTracing(topic, this.#clientId);
       // The sampled records' spans only, with their index (at 1 % about ten of a call of 1,000).
       let spans: IndexedSend[] | undefined;
-      for (let i = 0; i < messages.length; i++) {
-        const m = messages[i]!;
-        let input: RecordInput;
-        let partition: number;
-        try {
-          input = toRecordInput(m, now);
-          partition = this.#choosePartition(topic, m, input, count);
-        } catch (err) {
-          call.settled = true;
-          if (spans) endSendSpans(spans, undefined, err);
-          reject(err);
-          return;
-        }
-        const traced = tracing.record(partition, input.key, input);
+      let contexts: (RequestTraceContext | undefined)[] | undefined;
+      let bytes = 0;
+      for (let i = 0; i < n; i++) {
+        const input = inputs[i]!;
+        // Before sizing: a sampled record gets its `traceparent` header here.
+        const traced = tracing.record(partitions[i]!, input.key, input);
         if (traced !== undefined) {
           spans ??= [];
           spans.push({ index: i, span: traced.span });
+          contexts ??= new Array(n);
+          contexts[i] = traced.context;
         }
-        this.#accumulator.append(topic, partition, input, call, i, traced?.context);
+        bytes += estimateSize(input);
       }
       if (spans !== undefined) {
         const traced = spans;
@@ -163,11 +197,54 @@ export class Producer {
           reject(err);
         };
       }
+      const append = () => {
+        for (let i = 0; i < n; i++)
+          this.#accumulator.append(topic, partitions[i]!, inputs[i]!, call, i, contexts?.[i]);
+      };
+      const fail = (err: unknown) => {
+        call.settled = true;
+        call.reject(err);
+      };
+      try {
+        this.#accumulator.memory.acquire(bytes, append, fail);
+      } catch (err) {
+        fail(err);
+      }
     });
   }
 
-  /** Sends every record accumulated so far and waits until each is acknowledged or failed. */
+  /** Bytes of records accepted by `send` and not yet acknowledged or failed (at most `bufferMemory`). */
+  get bufferedBytes(): number {
+    return this.#accumulator.memory.used;
+  }
+
+  /**
+   * Resolves when `bufferMemory` has room and no send called before is waiting for it. A
+   * loop that does not await each send's acknowledgements awaits this before each send, as a
+   * Writable's 'drain', and so holds at most `bufferMemory` bytes plus one waiting send, with no
+   * count of outstanding sends of its own:
+   *
+   * ```ts
+   * for (const messages of chunks) {
+   *   await producer.waitForBufferSpace();
+   *   producer.send({ topic, messages }).catch(onError);
+   * }
+   * await producer.flush();
+   * ```
+   */
+  async waitForBufferSpace(): Promise<void> {
+    // A send still waiting for its turn has not taken its bytes yet: let it, then look.
+    await this.#acceptTurn;
+    await this.#accumulator.memory.whenRoom();
+  }
+
+  /**
+   * Sends every record of the sends called before it, those still waiting for metadata or for
+   * room in `bufferMemory` included, and waits until each is acknowledged or failed.
+   */
   async flush(): Promise<void> {
+    await this.#acceptTurn;
+    await this.#accumulator.memory.queued();
     const done = this.#accumulator.sealAll();
     this.#sender.scheduleDrain();
     await done;

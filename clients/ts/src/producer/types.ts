@@ -68,6 +68,20 @@ export interface ProducerOptions {
   retryBackoffMs?: number;
   /** Longest retry backoff in ms. @default 1000 */
   maxRetryBackoffMs?: number;
+  /**
+   * Most bytes of records the producer holds, accepted by `send` and not yet acknowledged or
+   * failed (`buffer.memory`), counted as `batchSize` counts them. A send whose records do not fit
+   * waits for room, in call order, up to `maxBlockMs`; a send larger than this fails at once with
+   * MessageTooLargeError. `waitForBufferSpace()` lets a loop that does not await each send pause
+   * while the buffer is full. @default 33554432 (32 MiB)
+   */
+  bufferMemory?: number;
+  /**
+   * How long a send may wait for room in `bufferMemory`, in ms (`max.block.ms`); then it rejects
+   * with BufferExhaustedError and nothing of it is sent. 0: reject at once when there is no room.
+   * Unlike Kafka's, it does not bound the wait for metadata. @default 60000
+   */
+  maxBlockMs?: number;
   /** Chooses the partition of records without one. @default createDefaultPartitioner() (murmur2 of the key, sticky for keyless) */
   partitioner?: Partitioner;
 }
@@ -85,5 +99,7 @@ export interface ResolvedProducerOptions {
   deliveryTimeoutMs: number;
   retryBackoffMs: number;
   maxRetryBackoffMs: number;
+  bufferMemory: number;
+  maxBlockMs: number;
   partitioner: Partitioner;
 }
