@@ -18,7 +18,10 @@
 //   `node --cpu-prof --cpu-prof-dir=/tmp/p bench/scale.mjs` profiles the client too; with either,
 //   each case's window on the monotonic clock (µs, the profiles' timestamps) goes to stderr.
 //   BENCH_LINGER_MS (5, Kafka's default) is the producer's lingerMs in the produce cases, and
-//   BENCH_OUTSTANDING (32) how many sends of 1,000 records the produce loop keeps outstanding.
+//   BENCH_BUFFER_MEMORY (32m, Kafka's buffer.memory) its bufferMemory: the produce loop sends
+//   1,000 records at a time whenever the producer has room (`waitForBufferSpace`), so what it
+//   keeps outstanding is the producer's bound, as kafka-producer-perf-test's. (BENCH_OUTSTANDING,
+//   a count of outstanding sends, is gone: at 10,000 partitions 32 sends made one-record batches.)
 //
 // The 6-partition topic is the baseline: every other row's throughput ratio is against it.
 // Topics stay while later ones are measured (a broker holds all of them, as a real cluster
@@ -50,7 +53,11 @@ const SETTLE_MAX_S = 120;
 const LEASE_TTL = 10;
 const ALL_CASES = ['idle', 'keyless', 'keyed', 'consume', 'e2e', 'failover'];
 const LINGER_MS = Number(process.env.BENCH_LINGER_MS ?? 5);
-const OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 32);
+const BUFFER_MEMORY = parseBytes(process.env.BENCH_BUFFER_MEMORY, 32 * 1024 * 1024);
+if (process.env.BENCH_OUTSTANDING !== undefined)
+  throw new Error(
+    'BENCH_OUTSTANDING is gone: BENCH_BUFFER_MEMORY (bytes, 32m) bounds what the produce loop keeps outstanding',
+  );
 const PROFILING =
   (process.env.TRIBUTARY_SERVICE_NODE_FLAGS ?? '').includes('--cpu-prof') ||
   process.execArgv.includes('--cpu-prof');
@@ -176,9 +183,17 @@ async function withCpu(cluster, run, label) {
   };
 }
 
-/** One producer, acks=all, as fast as it goes for SECONDS; keyed spreads 10,000 keys. */
+/**
+ * One producer, acks=all, as fast as it goes for SECONDS; keyed spreads 10,000 keys. The loop
+ * sends whenever the producer's buffer has room: at most BUFFER_MEMORY bytes outstanding.
+ */
 async function produce(t, topic, keyed) {
-  const producer = t.producer({ acks: -1, lingerMs: LINGER_MS, batchSize: 256 * 1024 });
+  const producer = t.producer({
+    acks: -1,
+    lingerMs: LINGER_MS,
+    batchSize: 256 * 1024,
+    bufferMemory: BUFFER_MEMORY,
+  });
   await producer.connect();
   const value = Buffer.alloc(RECORD_SIZE, 97);
   const chunk = (n) =>
@@ -190,6 +205,7 @@ async function produce(t, topic, keyed) {
   const t0 = performance.now();
   let n = 0;
   while (Date.now() < end) {
+    await producer.waitForBufferSpace();
     const p = producer
       .send({ topic, messages: chunk(n) })
       .then(
@@ -203,7 +219,6 @@ async function produce(t, topic, keyed) {
       .finally(() => outstanding.delete(p));
     n += 1000;
     outstanding.add(p);
-    if (outstanding.size >= OUTSTANDING) await Promise.race(outstanding);
   }
   await Promise.all(outstanding);
   const s = (performance.now() - t0) / 1000;

@@ -22,6 +22,7 @@ const parsePerfProduce = (p: ParsedFlags) => {
     warmupRecords: int('warmup-records', p.str('warmup-records'), 0) ?? 0,
     acks: acks(p.str('acks')),
     compression: compression(p.str('compression')),
+    ...opt('bufferMemory', int('buffer-memory', p.str('buffer-memory'), 1)),
     progress: p.isTTY && !p.common.json,
   };
 };
@@ -33,7 +34,7 @@ export const perfProduceCommand = defineCommand({
   name: 'perf produce',
   section: SECTION,
   usage: [
-    'perf produce TOPIC --num-records N --record-size B [--throughput R|-1] [--acks ...] [--compression ...] [--warmup-records W]',
+    'perf produce TOPIC --num-records N --record-size B [--throughput R|-1] [--acks ...] [--compression ...] [--warmup-records W] [--buffer-memory BYTES]',
   ],
   flags: {
     'num-records': { type: 'string' },
@@ -42,6 +43,7 @@ export const perfProduceCommand = defineCommand({
     acks: { type: 'string' },
     compression: { type: 'string' },
     'warmup-records': { type: 'string' },
+    'buffer-memory': { type: 'string' },
   },
   parse: parsePerfProduce,
   run: (t, c, io) => perfProduce(t, c, io),
