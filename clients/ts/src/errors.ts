@@ -7,7 +7,13 @@
  * `errorHint(err)` adds what to do about it, for logs and the CLI.
  */
 import type { ServiceError } from '@grpc/grpc-js';
-import { fromGrpcError, InvalidConfigError, TributaryError } from '@tributary/errors';
+import {
+  BufferExhaustedError,
+  fromGrpcError,
+  InvalidConfigError,
+  MessageTooLargeError,
+  TributaryError,
+} from '@tributary/errors';
 
 export {
   BufferExhaustedError,
@@ -72,6 +78,11 @@ const HINTS: Readonly<Record<string, string>> = {
 export function errorHint(err: unknown): string | undefined {
   // The transport check's message already says which TLS option to give.
   if (err instanceof InvalidConfigError && err.setting === 'tls') return undefined;
+  // Client-side limits of the producer, not the cluster's: their table hints would mislead.
+  if (err instanceof BufferExhaustedError)
+    return 'The brokers acknowledge more slowly than records are sent: await producer.waitForBufferSpace() between sends, or raise bufferMemory or maxBlockMs.';
+  if (err instanceof MessageTooLargeError && err.setting === 'bufferMemory')
+    return "Split the send into smaller ones or raise the producer's bufferMemory.";
   if (err instanceof TributaryError) return HINTS[err.errorName];
   return undefined;
 }

@@ -86,6 +86,8 @@ export class CorruptMessageError extends TributaryError {
 export class MessageTooLargeError extends TributaryError {
   readonly size: number;
   readonly limit: number;
+  /** The setting that sets `limit` (`max.message.bytes`, or the producer's `bufferMemory`). */
+  readonly setting: string;
   constructor(size: number, limit: number, what = 'record batch', setting = 'max.message.bytes') {
     super(
       'MESSAGE_TOO_LARGE',
@@ -97,6 +99,7 @@ export class MessageTooLargeError extends TributaryError {
     this.name = 'MessageTooLargeError';
     this.size = size;
     this.limit = limit;
+    this.setting = setting;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   SERVER_OPTIONS,
 } from '@tributary/proto';
 import { readBatchHeader } from '@tributary/record-batch';
+import { errorHint } from '../errors';
 import { Producer } from './producer';
 import type { ProducerOptions, RecordMetadata } from './types';
 
@@ -180,7 +181,9 @@ describe('producer bufferMemory', () => {
     const accepted = [0, 1, 2].map(() => p.send({ topic: 'orders', messages: messages() }));
     const started = Date.now();
     const waiting = p.send({ topic: 'orders', messages: messages() });
-    await expect(waiting).rejects.toBeInstanceOf(BufferExhaustedError);
+    const err = await waiting.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BufferExhaustedError);
+    expect(errorHint(err)).toContain('waitForBufferSpace');
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(received).toBe(15);
     ackAll();
@@ -198,7 +201,12 @@ describe('producer bufferMemory', () => {
     const p = producer({ maxBlockMs: 60_000 });
     await p.connect();
     const big = Array.from({ length: 18 }, () => ({ value: VALUE })); // 2,016 bytes
-    await expect(p.send({ topic: 'orders', messages: big })).rejects.toBeInstanceOf(MessageTooLargeError);
+    const err = await p.send({ topic: 'orders', messages: big }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MessageTooLargeError);
+    expect((err as Error).message).toBe(
+      'The send is 2016 bytes, over the limit of 2000 bytes (bufferMemory).',
+    );
+    expect(errorHint(err)).toContain("raise the producer's bufferMemory");
     expect(p.bufferedBytes).toBe(0);
     expect(received).toBe(0);
   });
