@@ -46,6 +46,13 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 300_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 4);
 const FULL = process.env.BENCH_FULL !== '0';
+/** The phase measure (bench/tracing-phases.mjs): pairs of phases, records per phase, warm-up phases. */
+const PHASE_PAIRS = Number(process.env.BENCH_PHASE_PAIRS ?? 20);
+const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 100_000);
+const PHASE_WARMUP = Number(process.env.BENCH_PHASE_WARMUP ?? 4);
+// A consumer's phase is twice as long: it ends at a batch boundary (batches of up to 4 MB per
+// partition, tens of thousands of records) and its fetches run ahead of the handler.
+const phaseRecords = (op) => (op === 'consume' ? 2 : 1) * PHASE_RECORDS;
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
 
@@ -129,6 +136,88 @@ const cpuMsOf = (pid) => {
 };
 const brokerPid = cluster.brokers[0].process.pid;
 const OPS = ['produce', 'consume'];
+/** Per client (this checkout's, then the compared one's) and op: the phases' figures. */
+let phaseResults = [];
+const PHASE_SCRIPT = path.join(ROOT, 'bench/tracing-phases.mjs');
+const ONE_PERCENT_ENV = SAMPLING[1].env;
+
+/** Runs bench/tracing-phases.mjs (one client process, off and 1 % phases alternating). */
+function phaseRun(clientRoot, op, topic) {
+  const phasesTotal = PHASE_WARMUP + 2 * PHASE_PAIRS;
+  process.stderr.write(`phases: ${op} with the client of ${clientRoot} (${phasesTotal} phases) ...`);
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        PHASE_SCRIPT,
+        op,
+        bootstrap,
+        topic,
+        String(2 * PHASE_PAIRS),
+        String(PHASE_RECORDS),
+      ].concat(String(PHASE_WARMUP)),
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...clean, OTEL_SERVICE_NAME: 'bench-tracing', PHASES_CLIENT: clientRoot, ...ONE_PERCENT_ENV },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`tracing-phases ${op} exited ${code}`));
+      else {
+        process.stderr.write(' done\n');
+        resolve(JSON.parse(out.trim().split('\n').at(-1)).phases);
+      }
+    });
+  });
+}
+
+/**
+ * The phase measure for each client (this one, and BENCH_COMPARE's), produce then consume, the
+ * clients' order alternating. The consumers read a topic produced at 1 % by `perf produce` (so
+ * their phases differ in the consumer's tracing only; the header bytes, 0.5 a record on average,
+ * are in both).
+ */
+async function measurePhases(admin) {
+  const clients = [{ name: 'this', root: ROOT }];
+  if (COMPARE !== undefined) clients.push({ name: 'compare', root: path.resolve(COMPARE) });
+  const total = (PHASE_WARMUP + 2 * PHASE_PAIRS) * phaseRecords('consume');
+  const results = [];
+  // One topic to consume for every client (each reads it with a group of its own).
+  const topics = { produce: 'bench-tracing-phases-produce', consume: 'bench-tracing-phases-consume' };
+  await admin.createTopics([{ name: topics.consume, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+  process.stderr.write(`phases: filling ${topics.consume} at 1 % ...\n`);
+  await perf(
+    BIN,
+    ['perf', 'produce', topics.consume, '--num-records', String(total + phaseRecords('consume'))].concat([
+      '--record-size',
+      String(RECORD_SIZE),
+      '--throughput',
+      '-1',
+      '--acks',
+      '1',
+      '--bootstrap',
+      bootstrap,
+    ]),
+    ONE_PERCENT_ENV,
+  );
+  for (const [n, c] of clients.entries()) {
+    c.topics = { produce: `${topics.produce}-${n}`, consume: topics.consume };
+    await admin.createTopics([{ name: c.topics.produce, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+  }
+  for (const op of OPS) {
+    const order = op === 'produce' ? clients : [...clients].reverse();
+    for (const c of order)
+      results.push({ client: c.name, op, phases: await phaseRun(c.root, op, c.topics[op]) });
+  }
+  return results;
+}
+
 const runs = Object.fromEntries(
   MODES.map((m) => [
     m.name,
@@ -190,6 +279,7 @@ try {
     r.brokerCpu.consume.push(((brokerAfter - brokerBetween) * 1000) / (RECORDS + WARMUP));
     r.bytes.push(exportedBytes - before);
   };
+  if (PHASE_PAIRS > 0) phaseResults = await measurePhases(admin);
   for (let round = 1; round <= PAIRS; round++) {
     // Alternate the order within each pair (off first in odd rounds, 1 % first in even ones) and,
     // with BENCH_COMPARE, which client's pair runs first (this one's in odd rounds): a position in
@@ -215,6 +305,7 @@ const median = (xs) => {
 const cases = [];
 const round3 = (x) => Math.round(x * 1000) / 1000;
 for (const mode of MODES) {
+  if (runs[mode.name].round.length === 0) continue; // BENCH_PAIRS=0: the phase measure only
   for (const op of OPS) {
     const r = runs[mode.name];
     const base = runs[mode.baseline];
@@ -266,11 +357,80 @@ console.log(
     ]),
   ),
 );
+/** A quantile of sorted numbers (linear between neighbours). */
+const quantile = (sorted, q) => {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (at - lo);
+};
+/**
+ * The phase measure's figures: each pair of adjacent phases (off then 1 %, or 1 % then off)
+ * gives the ratio of CPU per record at 1 % to CPU per record off; the figure is their median,
+ * with quartiles and extremes for the spread, and the ratio of the totals beside it.
+ */
+const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
+  const perRecord = (p) => p.cpuUs / p.records;
+  const ratios = [];
+  const speed = [];
+  for (let k = 0; k + 1 < phases.length; k += 2) {
+    const [a, b] = [phases[k], phases[k + 1]];
+    const [off, on] = a.tracing === 'off' ? [a, b] : [b, a];
+    ratios.push(perRecord(on) / perRecord(off));
+    speed.push(on.records / on.wallMs / (off.records / off.wallMs));
+  }
+  const sum = (t, f) => phases.filter((p) => p.tracing === t).reduce((acc, p) => acc + f(p), 0);
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return {
+    name: `${op}, tracing 1 % vs off in one process${client === 'this' ? '' : ' (compare)'}`,
+    client,
+    op,
+    pairs: ratios.length,
+    recordsPerPhase: phaseRecords(op),
+    clientCpuUsPerRecordOff: round3(sum('off', (p) => p.cpuUs) / sum('off', (p) => p.records)),
+    clientCpuUsPerRecord1pct: round3(sum('1%', (p) => p.cpuUs) / sum('1%', (p) => p.records)),
+    clientCpuRatioMedian: round3(median(ratios)),
+    clientCpuRatioQuartiles: [round3(quantile(sorted, 0.25)), round3(quantile(sorted, 0.75))],
+    clientCpuRatioRange: [round3(sorted[0]), round3(sorted.at(-1))],
+    clientCpuRatioOfTotals: round3(
+      sum('1%', (p) => p.cpuUs) /
+        sum('1%', (p) => p.records) /
+        (sum('off', (p) => p.cpuUs) / sum('off', (p) => p.records)),
+    ),
+    recordsPerSecRatioMedian: round3(median(speed)),
+    pairRatios: ratios.map(round3),
+  };
+});
+if (phaseSummaries.length > 0)
+  console.log(
+    table(
+      [
+        'phases: case',
+        'client CPU µs/record off',
+        'at 1 %',
+        '1 % vs off (median of pairs)',
+        'quartiles',
+        'range',
+        'ratio of totals',
+        'records/s vs off',
+      ],
+      phaseSummaries.map((c) => [
+        c.name,
+        c.clientCpuUsPerRecordOff.toFixed(3),
+        c.clientCpuUsPerRecord1pct.toFixed(3),
+        `${((c.clientCpuRatioMedian - 1) * 100).toFixed(1)} %`,
+        c.clientCpuRatioQuartiles.map((r) => `${((r - 1) * 100).toFixed(1)} %`).join(' to '),
+        c.clientCpuRatioRange.map((r) => `${((r - 1) * 100).toFixed(1)} %`).join(' to '),
+        `${((c.clientCpuRatioOfTotals - 1) * 100).toFixed(1)} %`,
+        `${(c.recordsPerSecRatioMedian * 100).toFixed(1)} %`,
+      ]),
+    ),
+  );
 console.log(`load average before: ${loadBefore.join(', ')}; after: ${loadAfter.join(', ')}`);
 writeResults('tracing', cases, {
   records: RECORDS,
   warmupRecords: WARMUP,
   pairs: PAIRS,
+  phases: phaseSummaries,
   ...(COMPARE === undefined ? {} : { compare: path.resolve(COMPARE) }),
   loadAverageBefore: loadBefore,
   loadAverageAfter: loadAfter,
