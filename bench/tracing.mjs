@@ -52,6 +52,8 @@ const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 100_000);
 const PHASE_WARMUP = Number(process.env.BENCH_PHASE_WARMUP ?? 4);
 // A consumer's phase is twice as long: it ends at a batch boundary (batches of up to 4 MB per
 // partition, tens of thousands of records) and its fetches run ahead of the handler.
+/** BENCH_PHASE_OPS=produce: the producer's phases only (no topic to fill for the consumers). */
+const PHASE_OPS = (process.env.BENCH_PHASE_OPS ?? 'produce,consume').split(',');
 const phaseRecords = (op) => (op === 'consume' ? 2 : 1) * PHASE_RECORDS;
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
@@ -190,27 +192,29 @@ async function measurePhases(admin) {
   const results = [];
   // One topic to consume for every client (each reads it with a group of its own).
   const topics = { produce: 'bench-tracing-phases-produce', consume: 'bench-tracing-phases-consume' };
-  await admin.createTopics([{ name: topics.consume, numPartitions: PARTITIONS, replicationFactor: 1 }]);
-  process.stderr.write(`phases: filling ${topics.consume} at 1 % ...\n`);
-  await perf(
-    BIN,
-    ['perf', 'produce', topics.consume, '--num-records', String(total + phaseRecords('consume'))].concat([
-      '--record-size',
-      String(RECORD_SIZE),
-      '--throughput',
-      '-1',
-      '--acks',
-      '1',
-      '--bootstrap',
-      bootstrap,
-    ]),
-    ONE_PERCENT_ENV,
-  );
+  if (PHASE_OPS.includes('consume')) {
+    await admin.createTopics([{ name: topics.consume, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+    process.stderr.write(`phases: filling ${topics.consume} at 1 % ...\n`);
+    await perf(
+      BIN,
+      ['perf', 'produce', topics.consume, '--num-records', String(total + phaseRecords('consume'))].concat([
+        '--record-size',
+        String(RECORD_SIZE),
+        '--throughput',
+        '-1',
+        '--acks',
+        '1',
+        '--bootstrap',
+        bootstrap,
+      ]),
+      ONE_PERCENT_ENV,
+    );
+  }
   for (const [n, c] of clients.entries()) {
     c.topics = { produce: `${topics.produce}-${n}`, consume: topics.consume };
     await admin.createTopics([{ name: c.topics.produce, numPartitions: PARTITIONS, replicationFactor: 1 }]);
   }
-  for (const op of OPS) {
+  for (const op of OPS.filter((o) => PHASE_OPS.includes(o))) {
     const order = op === 'produce' ? clients : [...clients].reverse();
     for (const c of order)
       results.push({ client: c.name, op, phases: await phaseRun(c.root, op, c.topics[op]) });
