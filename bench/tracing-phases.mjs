@@ -30,13 +30,14 @@
 // prints one JSON object: { phases: [{ tracing, records, cpuUs, wallMs }] }, warm-up left out.
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-// PHASES_CLIENT: the root of the checkout whose client is measured (BENCH_COMPARE), else this one.
-const { Tributary, startClientTracing } = require(
-  `${process.env.PHASES_CLIENT ?? new URL('..', import.meta.url).pathname}/clients/ts/dist/index.js`,
-);
-const api = require('@opentelemetry/api');
-const { W3CTraceContextPropagator } = require('@opentelemetry/core');
+// PHASES_CLIENT: the root of the checkout whose client is measured (BENCH_COMPARE), else this
+// one. The OpenTelemetry API is that checkout's copy: its globals are shared between copies,
+// but `trace.disable()` resets only the calling copy's proxy provider.
+const CLIENT_ROOT = process.env.PHASES_CLIENT ?? new URL('..', import.meta.url).pathname;
+const clientRequire = createRequire(`${CLIENT_ROOT}/clients/ts/package.json`);
+const { Tributary, startClientTracing } = clientRequire('./dist/index.js');
+const api = clientRequire('@opentelemetry/api');
+const { W3CTraceContextPropagator } = clientRequire('@opentelemetry/core');
 
 const [op, bootstrap, topic, phasesArg, recordsArg, warmupArg] = process.argv.slice(2);
 const PHASES = Number(phasesArg);

@@ -47,14 +47,14 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 300_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 4);
 const FULL = process.env.BENCH_FULL !== '0';
 /** The phase measure (bench/tracing-phases.mjs): pairs of phases, records per phase, warm-up phases. */
-const PHASE_PAIRS = Number(process.env.BENCH_PHASE_PAIRS ?? 20);
-const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 100_000);
+const PHASE_PAIRS = Number(process.env.BENCH_PHASE_PAIRS ?? 12);
+const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 200_000);
 const PHASE_WARMUP = Number(process.env.BENCH_PHASE_WARMUP ?? 4);
-// A consumer's phase is twice as long: it ends at a batch boundary (batches of up to 4 MB per
+// A consumer's phase is half as long again: it ends at a batch boundary (batches of up to 4 MB per
 // partition, tens of thousands of records) and its fetches run ahead of the handler.
 /** BENCH_PHASE_OPS=produce: the producer's phases only (no topic to fill for the consumers). */
 const PHASE_OPS = (process.env.BENCH_PHASE_OPS ?? 'produce,consume').split(',');
-const phaseRecords = (op) => (op === 'consume' ? 2 : 1) * PHASE_RECORDS;
+const phaseRecords = (op) => (op === 'consume' ? 1.5 : 1) * PHASE_RECORDS;
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
 
@@ -375,11 +375,13 @@ const quantile = (sorted, q) => {
 const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
   const perRecord = (p) => p.cpuUs / p.records;
   const ratios = [];
+  const added = [];
   const speed = [];
   for (let k = 0; k + 1 < phases.length; k += 2) {
     const [a, b] = [phases[k], phases[k + 1]];
     const [off, on] = a.tracing === 'off' ? [a, b] : [b, a];
     ratios.push(perRecord(on) / perRecord(off));
+    added.push(perRecord(on) - perRecord(off));
     speed.push(on.records / on.wallMs / (off.records / off.wallMs));
   }
   const sum = (t, f) => phases.filter((p) => p.tracing === t).reduce((acc, p) => acc + f(p), 0);
@@ -393,6 +395,7 @@ const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
     clientCpuUsPerRecordOff: round3(sum('off', (p) => p.cpuUs) / sum('off', (p) => p.records)),
     clientCpuUsPerRecord1pct: round3(sum('1%', (p) => p.cpuUs) / sum('1%', (p) => p.records)),
     clientCpuRatioMedian: round3(median(ratios)),
+    clientCpuUsAddedPerRecordMedian: round3(median(added)),
     clientCpuRatioQuartiles: [round3(quantile(sorted, 0.25)), round3(quantile(sorted, 0.75))],
     clientCpuRatioRange: [round3(sorted[0]), round3(sorted.at(-1))],
     clientCpuRatioOfTotals: round3(
@@ -412,6 +415,7 @@ if (phaseSummaries.length > 0)
         'client CPU µs/record off',
         'at 1 %',
         '1 % vs off (median of pairs)',
+        'µs/record added (median)',
         'quartiles',
         'range',
         'ratio of totals',
@@ -422,6 +426,7 @@ if (phaseSummaries.length > 0)
         c.clientCpuUsPerRecordOff.toFixed(3),
         c.clientCpuUsPerRecord1pct.toFixed(3),
         `${((c.clientCpuRatioMedian - 1) * 100).toFixed(1)} %`,
+        c.clientCpuUsAddedPerRecordMedian.toFixed(3),
         c.clientCpuRatioQuartiles.map((r) => `${((r - 1) * 100).toFixed(1)} %`).join(' to '),
         c.clientCpuRatioRange.map((r) => `${((r - 1) * 100).toFixed(1)} %`).join(' to '),
         `${((c.clientCpuRatioOfTotals - 1) * 100).toFixed(1)} %`,
