@@ -17,17 +17,17 @@
 // - a 1 % phase ends with a flush of the batch span processor (its spans' OTLP/JSON and HTTP
 //   export are counted in it, not in the next phase; at 1 % a phase of 100,000 records holds
 //   about the 1,024 spans that make one export anyway);
-// - every phase ends with a forced young-generation collection (`--expose-gc`), so each phase
-//   pays for its own short-lived garbage (a scavenge every few tens of thousands of records
-//   would otherwise land in whichever phase fills the young generation);
-// - the order alternates in blocks of off, 1 %, 1 %, off, ...: what the old generation carries
-//   over (a full collection falls where it falls) lands after a 1 % phase and after an off
-//   phase alike.
+// - every phase ends with a forced full collection (`--expose-gc`), so each phase pays for its
+//   own garbage, young and old (a scavenge every few tens of thousands of records, or a
+//   mark-compact of what 1 % phases promoted, would otherwise land in whichever phase comes
+//   next); its CPU is reported apart (`gcUs`) so the bench can leave it out of the baseline;
+// - the order alternates in blocks of off, 1 %, 1 %, off, ...: what is left to carry over lands
+//   after a 1 % phase and after an off phase alike.
 // CPU is `process.cpuUsage()` (every thread of the process: main, GC helpers, compiler) over the
 // phase, including its flush and collection.
 //
 //   node --expose-gc bench/tracing-phases.mjs produce|consume <bootstrap> <topic> <phases> <records per phase> <warm-up phases>
-// prints one JSON object: { phases: [{ tracing, records, cpuUs, wallMs }] }, warm-up left out.
+// prints one JSON object: { phases: [{ tracing, records, cpuUs, gcUs, wallMs }] }, warm-up left out.
 import { createRequire } from 'node:module';
 
 // PHASES_CLIENT: the root of the checkout whose client is measured (BENCH_COMPARE), else this
@@ -78,13 +78,17 @@ function startPhase(i) {
 async function endPhase(records) {
   const { i, wall, cpu } = current;
   if (tracingOn(i)) await tracing.flush();
-  gc({ type: 'minor' });
+  // The phase's garbage, young and old, collected now and counted in it (see the module note).
+  const beforeGc = process.cpuUsage();
+  gc();
+  const gcUsed = process.cpuUsage(beforeGc);
   const used = process.cpuUsage(cpu);
   if (i >= WARMUP_PHASES)
     phases.push({
       tracing: tracingOn(i) ? '1%' : 'off',
       records,
       cpuUs: used.user + used.system,
+      gcUs: gcUsed.user + gcUsed.system,
       wallMs: performance.now() - wall,
     });
 }

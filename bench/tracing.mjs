@@ -52,6 +52,8 @@ const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 200_000);
 const PHASE_WARMUP = Number(process.env.BENCH_PHASE_WARMUP ?? 4);
 // A consumer's phase is half as long again: it ends at a batch boundary (batches of up to 4 MB per
 // partition, tens of thousands of records) and its fetches run ahead of the handler.
+/** BENCH_PHASE_NODE_ARGS: node flags for the phase processes (`--cpu-prof --cpu-prof-dir=<dir>`). */
+const NODE_ARGS = (process.env.BENCH_PHASE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 /** BENCH_PHASE_OPS=produce: the producer's phases only (no topic to fill for the consumers). */
 const PHASE_OPS = (process.env.BENCH_PHASE_OPS ?? 'produce,consume').split(',');
 const phaseRecords = (op) => (op === 'consume' ? 1.5 : 1) * PHASE_RECORDS;
@@ -369,67 +371,71 @@ const quantile = (sorted, q) => {
 };
 /**
  * The phase measure's figures: each pair of adjacent phases (off then 1 %, or 1 % then off)
- * gives the ratio of CPU per record at 1 % to CPU per record off; the figure is their median,
- * with quartiles and extremes for the spread, and the ratio of the totals beside it.
+ * gives the CPU per record that 1 % added (the 1 % phase's minus the off phase's, both with their
+ * forced collection); the figure is its median over pairs, as a share of what off costs without
+ * the forced collection (a process that is not measured in phases does not collect after every
+ * 200,000 records), with the pairs' quartiles and extremes for the spread.
  */
 const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
   const perRecord = (p) => p.cpuUs / p.records;
-  const ratios = [];
+  const offs = phases.filter((p) => p.tracing === 'off');
+  const ons = phases.filter((p) => p.tracing === '1%');
+  const offBase = median(offs.map((p) => (p.cpuUs - p.gcUs) / p.records));
   const added = [];
   const speed = [];
   for (let k = 0; k + 1 < phases.length; k += 2) {
     const [a, b] = [phases[k], phases[k + 1]];
     const [off, on] = a.tracing === 'off' ? [a, b] : [b, a];
-    ratios.push(perRecord(on) / perRecord(off));
     added.push(perRecord(on) - perRecord(off));
     speed.push(on.records / on.wallMs / (off.records / off.wallMs));
   }
-  const sum = (t, f) => phases.filter((p) => p.tracing === t).reduce((acc, p) => acc + f(p), 0);
-  const sorted = [...ratios].sort((x, y) => x - y);
+  const sorted = [...added].sort((x, y) => x - y);
+  const share = (us) => round3(us / offBase);
   return {
     name: `${op}, tracing 1 % vs off in one process${client === 'this' ? '' : ' (compare)'}`,
     client,
     op,
-    pairs: ratios.length,
+    pairs: added.length,
     recordsPerPhase: phaseRecords(op),
-    clientCpuUsPerRecordOff: round3(sum('off', (p) => p.cpuUs) / sum('off', (p) => p.records)),
-    clientCpuUsPerRecord1pct: round3(sum('1%', (p) => p.cpuUs) / sum('1%', (p) => p.records)),
-    clientCpuRatioMedian: round3(median(ratios)),
-    clientCpuUsAddedPerRecordMedian: round3(median(added)),
-    clientCpuRatioQuartiles: [round3(quantile(sorted, 0.25)), round3(quantile(sorted, 0.75))],
-    clientCpuRatioRange: [round3(sorted[0]), round3(sorted.at(-1))],
-    clientCpuRatioOfTotals: round3(
-      sum('1%', (p) => p.cpuUs) /
-        sum('1%', (p) => p.records) /
-        (sum('off', (p) => p.cpuUs) / sum('off', (p) => p.records)),
+    clientCpuUsPerRecordOff: round3(offBase),
+    forcedGcUsPerRecord: round3(median(phases.map((p) => p.gcUs / p.records))),
+    clientCpuUsAddedMedian: round3(median(added)),
+    clientCpuAddedShareMedian: share(median(added)),
+    clientCpuAddedShareQuartiles: [share(quantile(sorted, 0.25)), share(quantile(sorted, 0.75))],
+    clientCpuAddedShareRange: [share(sorted[0]), share(sorted.at(-1))],
+    clientCpuAddedShareOfTotals: share(
+      ons.reduce((t, p) => t + p.cpuUs, 0) / ons.reduce((t, p) => t + p.records, 0) -
+        offs.reduce((t, p) => t + p.cpuUs, 0) / offs.reduce((t, p) => t + p.records, 0),
     ),
     recordsPerSecRatioMedian: round3(median(speed)),
-    pairRatios: ratios.map(round3),
+    pairUsAdded: added.map(round3),
+    phases: phases.map((p) => ({ ...p, wallMs: Math.round(p.wallMs) })),
   };
 });
+const pct = (share) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)} %`;
 if (phaseSummaries.length > 0)
   console.log(
     table(
       [
         'phases: case',
         'client CPU µs/record off',
-        'at 1 %',
-        '1 % vs off (median of pairs)',
-        'µs/record added (median)',
+        'µs/record added at 1 % (median of pairs)',
+        'vs off',
         'quartiles',
         'range',
-        'ratio of totals',
+        'totals',
+        'forced GC µs/record',
         'records/s vs off',
       ],
       phaseSummaries.map((c) => [
         c.name,
         c.clientCpuUsPerRecordOff.toFixed(3),
-        c.clientCpuUsPerRecord1pct.toFixed(3),
-        `${((c.clientCpuRatioMedian - 1) * 100).toFixed(1)} %`,
-        c.clientCpuUsAddedPerRecordMedian.toFixed(3),
-        c.clientCpuRatioQuartiles.map((r) => `${((r - 1) * 100).toFixed(1)} %`).join(' to '),
-        c.clientCpuRatioRange.map((r) => `${((r - 1) * 100).toFixed(1)} %`).join(' to '),
-        `${((c.clientCpuRatioOfTotals - 1) * 100).toFixed(1)} %`,
+        c.clientCpuUsAddedMedian.toFixed(3),
+        pct(c.clientCpuAddedShareMedian),
+        c.clientCpuAddedShareQuartiles.map(pct).join(' to '),
+        c.clientCpuAddedShareRange.map(pct).join(' to '),
+        pct(c.clientCpuAddedShareOfTotals),
+        c.forcedGcUsPerRecord.toFixed(3),
         `${(c.recordsPerSecRatioMedian * 100).toFixed(1)} %`,
       ]),
     ),
