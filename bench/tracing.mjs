@@ -154,6 +154,7 @@ function phaseRun(clientRoot, op, topic) {
     const child = spawn(
       process.execPath,
       [
+        ...NODE_ARGS,
         '--expose-gc',
         PHASE_SCRIPT,
         op,
