@@ -88,8 +88,8 @@ describe('createDefaultPartitioner', () => {
   it('sticks keyless records to one partition until stickyBatchBytes, then moves', () => {
     let r = 0;
     const seq = [0.1, 0.6, 0.9, 0.3];
-    const p = createDefaultPartitioner({ stickyBatchBytes: 100, random: () => seq[r++ % seq.length]! });
-    const value = new Uint8Array(9); // 10 bytes counted per record
+    const p = createDefaultPartitioner({ stickyBatchBytes: 200, random: () => seq[r++ % seq.length]! });
+    const value = new Uint8Array(8); // 20 bytes counted per record, as batchSize counts it
     const picks = Array.from({ length: 30 }, () => p({ topic: 't', key: null, value, partitionCount: 4 }));
     expect(new Set(picks.slice(0, 10)).size).toBe(1);
     expect(new Set(picks.slice(10, 20)).size).toBe(1);

@@ -1,3 +1,4 @@
+import { estimateRecordBytes } from '../producer/batch';
 import { partitionForKey } from './murmur2';
 
 /** What a partitioner is told about one record whose partition was not given explicitly. */
@@ -30,8 +31,10 @@ export type Partitioner = (input: PartitionerInput) => number;
 export interface DefaultPartitionerOptions {
   /**
    * Bytes of keyless records sent to one partition before the sticky partitioner moves to
-   * another (Kafka's KIP-794 uniform sticky partitioner switches after `batch.size` bytes).
-   * @default 16384
+   * another, counted as the producer's `batchSize` counts them. Kafka's KIP-794 uniform sticky
+   * partitioner switches after `batch.size` bytes, so that each move leaves one full batch behind;
+   * the producer passes its `batchSize`.
+   * @default 65536 (the producer's default `batchSize`)
    */
   stickyBatchBytes?: number;
   /** Random source in [0, 1), injectable for tests. @default Math.random */
@@ -49,10 +52,13 @@ interface StickyState {
  *   client and KafkaJS's default partitioner pick for the same key bytes;
  * - keyless records stick to one partition (chosen at random among available ones) until
  *   `stickyBatchBytes` of them have gone there, then move to another, so they fill whole batches
- *   instead of spreading one record per partition.
+ *   instead of spreading one record per partition. Counted as the accumulator counts a batch, so
+ *   with `stickyBatchBytes` = `batchSize` a move happens exactly when the batch is full: a smaller
+ *   threshold (16 KiB before) made four batches where one would do, and four times as many
+ *   partitions in flight for the same bytes.
  */
 export function createDefaultPartitioner(options: DefaultPartitionerOptions = {}): Partitioner {
-  const stickyBatchBytes = options.stickyBatchBytes ?? 16384;
+  const stickyBatchBytes = options.stickyBatchBytes ?? 65536;
   const random = options.random ?? Math.random;
   const sticky = new Map<string, StickyState>();
   // Membership of the available list, built once per list (once per metadata change).
@@ -83,7 +89,7 @@ export function createDefaultPartitioner(options: DefaultPartitionerOptions = {}
 
   return (input) => {
     if (input.key !== null) return partitionForKey(input.key, input.partitionCount);
-    const size = (input.value?.length ?? 0) + 1;
+    const size = estimateRecordBytes(0, input.value?.length ?? 0);
     let state = sticky.get(input.topic);
     const stale =
       state !== undefined &&

@@ -5,6 +5,7 @@
 import type { RecordInput } from '@tributary/record-batch';
 import { RecordAccumulator } from './accumulator';
 import type { SendCall } from './batch';
+import { producerDefaults } from './options';
 
 const PARTITIONS = 1000;
 /** Room for everything these tests append. */
@@ -117,5 +118,42 @@ describe('RecordAccumulator memory', () => {
     expect(acc.memory.used).toBe(0);
     acc.remove(pq, b!);
     expect(acc.memory.used).toBe(0);
+  });
+});
+
+describe('keyless records under the default partitioner', () => {
+  it.each([
+    [65536, 100],
+    [16384, 1000],
+    [1000, 37],
+  ])('fill one whole batch per sticky run (batchSize %i, values of %i bytes)', (batchSize, valueBytes) => {
+    // Kafka's KIP-794: the sticky partitioner moves on after batch.size bytes. Counted as the
+    // accumulator counts them, each move leaves exactly one full batch and no small tail.
+    const { partitioner } = producerDefaults({ batchSize });
+    const acc = new RecordAccumulator(
+      { batchSize, lingerMs: 60_000, deliveryTimeoutMs: 60_000, ...MEMORY },
+      () => undefined,
+    );
+    const runs: number[] = [];
+    const batches: number[][] = [];
+    let current = -1;
+    let run = 0;
+    const value = Buffer.alloc(valueBytes);
+    for (let i = 0; i < 20 * Math.ceil(batchSize / valueBytes); i++) {
+      const p = partitioner({ topic: 't', key: null, value, partitionCount: 1000 });
+      if (p !== current && run > 0) {
+        const pq = acc.partition('t', current);
+        runs.push(run);
+        batches.push(pq.queue.map((b) => b.records.length));
+        expect(pq.open).toBeUndefined(); // sealed when full: nothing left to linger
+        pq.queue.length = 0; // as if sent
+        run = 0;
+      }
+      current = p;
+      run++;
+      acc.append('t', p, { key: null, value, timestamp: 0 }, call(), 0);
+    }
+    expect(runs.length).toBeGreaterThanOrEqual(10);
+    expect(batches).toEqual(runs.map((n) => [n]));
   });
 });

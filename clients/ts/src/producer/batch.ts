@@ -108,9 +108,17 @@ export function toRecordInput(m: ProducerMessage, now: number): RecordInput {
   };
 }
 
+/**
+ * About the bytes a record of these key and value sizes takes in a batch, headers apart: what
+ * `batchSize` counts, and what the default partitioner counts to fill one batch per partition.
+ */
+export function estimateRecordBytes(keyBytes: number, valueBytes: number): number {
+  return 12 + keyBytes + valueBytes;
+}
+
 /** About the bytes a record takes in a batch: what `batchSize` counts. */
 export function estimateSize(r: RecordInput): number {
-  let n = 12 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  let n = estimateRecordBytes(r.key?.length ?? 0, r.value?.length ?? 0);
   if (r.headers) for (const h of r.headers) n += 4 + h.key.length + (h.value?.length ?? 0);
   return n;
 }

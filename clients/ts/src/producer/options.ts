@@ -14,11 +14,12 @@ export function producerDefaults(o: ProducerOptions = {}): ResolvedProducerOptio
   const acks = o.acks ?? -1;
   if (acks !== -1 && acks !== 0 && acks !== 1)
     throw new InvalidConfigError('acks', `must be -1, 0 or 1, got ${acks}`);
+  const batchSize = int('batchSize', o.batchSize ?? 65536, 1);
   return {
     acks,
     idempotent: (o.idempotent ?? true) && acks === -1,
     lingerMs: int('lingerMs', o.lingerMs ?? 5, 0),
-    batchSize: int('batchSize', o.batchSize ?? 65536, 1),
+    batchSize,
     maxRequestSize: int('maxRequestSize', o.maxRequestSize ?? 8 * 1024 * 1024, 1),
     maxInFlightRequestsPerBroker: int('maxInFlightRequestsPerBroker', o.maxInFlightRequestsPerBroker ?? 5, 1),
     maxInFlightBatchesPerPartition: int(
@@ -33,6 +34,7 @@ export function producerDefaults(o: ProducerOptions = {}): ResolvedProducerOptio
     maxRetryBackoffMs: int('maxRetryBackoffMs', o.maxRetryBackoffMs ?? 1000, 1),
     bufferMemory: int('bufferMemory', o.bufferMemory ?? 32 * 1024 * 1024, 1),
     maxBlockMs: int('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
-    partitioner: o.partitioner ?? createDefaultPartitioner(),
+    // Keyless records move on when a batch is full, as Kafka's built-in partitioner (KIP-794).
+    partitioner: o.partitioner ?? createDefaultPartitioner({ stickyBatchBytes: batchSize }),
   };
 }
