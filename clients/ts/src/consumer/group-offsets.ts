@@ -15,26 +15,13 @@ import { listOffsets } from '../admin/list-offsets';
 import { itemError } from '../errors';
 import type { Cluster } from '../rpc/cluster';
 import { promisify } from '../rpc/unary';
+import { byTopic } from './by-topic';
 import { tpKey } from './partition-set';
 import type { AutoOffsetReset, TopicPartition, TopicPartitionOffset } from './types';
 
 /** A position to commit, with the leader epoch of the last consumed record when known. */
 export interface CommitItem extends TopicPartitionOffset {
   leaderEpoch?: number;
-}
-
-/**
- * Items grouped by topic, in their order. Appended in place: a copy of the list per item was
- * quadratic (a member's 2,500 partitions at every commit).
- */
-function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const it of items) {
-    const list = out.get(it.topic);
-    if (list === undefined) out.set(it.topic, [it]);
-    else list.push(it);
-  }
-  return out;
 }
 
 /** Where a member's commits can travel besides CommitOffsets: its GroupSession (group-session.ts). */

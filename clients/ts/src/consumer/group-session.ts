@@ -32,6 +32,7 @@ import type {
 import { Backoff } from '../internal/retry';
 import type { Cluster } from '../rpc/cluster';
 import { JoinTracing } from '../telemetry/join-tracing';
+import { byTopic } from './by-topic';
 import type { TopicPartition } from './types';
 
 /** What the session needs to join. */
@@ -67,13 +68,7 @@ function flatten(tps: ReadonlyArray<{ topic: string; partitions: number[] }>): T
 }
 
 function group(tps: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const by = new Map<string, number[]>();
-  for (const tp of tps) {
-    const partitions = by.get(tp.topic);
-    if (partitions === undefined) by.set(tp.topic, [tp.partition]);
-    else partitions.push(tp.partition); // in place: a copy per partition was quadratic
-  }
-  return [...by].map(([topic, partitions]) => ({ topic, partitions }));
+  return [...byTopic(tps)].map(([topic, list]) => ({ topic, partitions: list.map((tp) => tp.partition) }));
 }
 
 export class GroupSession {
