@@ -1,4 +1,4 @@
-import { EtcdLeaseInvalidError, type Lease, type Namespace } from 'etcd3';
+import { EtcdLeaseInvalidError, type ITxnResponse, type Lease, type Namespace } from 'etcd3';
 
 /** The least time one acquire attempt's calls get, whatever the TTL. */
 const MIN_ATTEMPT_MS = 5_000;
@@ -54,7 +54,7 @@ export class EphemeralKey {
     const deadline = () => Date.now() + Math.max(MIN_ATTEMPT_MS, ttlSeconds * 1000);
     const lease = ns.lease(ttlSeconds, { autoKeepAlive: true, deadline: deadline() });
     let leaseId: string;
-    let result: Awaited<ReturnType<ReturnType<Namespace['if']>['commit']>>;
+    let result: ITxnResponse;
     try {
       leaseId = await lease.grant();
       result = await ns
