@@ -24,6 +24,7 @@ import {
   type TopicDeletionAck,
 } from '@tributary/registry';
 import type { Logger } from '@tributary/service-kit';
+import { forEachConcurrently } from '../for-each-concurrently';
 import type { ClusterMetadata } from './cluster-metadata';
 import type { LocalLogs, LocalReplicaManager, TopicPartitionRef } from './local-replica-manager';
 
@@ -131,17 +132,14 @@ export class ReplicaAssignmentFollower {
         return disk.has(key);
       },
     };
-    let next = 0;
-    const worker = async () => {
-      while (next < work.length && !this.stopped) {
-        await this.apply(work[next++]!, onDisk);
-        // Let timers and I/O in between: the replica manager's work may be synchronous (file
-        // creation, checkpoints), and a sweep of thousands of partitions must not starve the
-        // lease keep-alive or the gRPC server.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 8, work.length) }, worker));
+    await forEachConcurrently(work, this.options.concurrency ?? 8, async (tp) => {
+      if (this.stopped) return;
+      await this.apply(tp, onDisk);
+      // Let timers and I/O in between: the replica manager's work may be synchronous (file
+      // creation, checkpoints), and a sweep of thousands of partitions must not starve the
+      // lease keep-alive or the gRPC server.
+      await new Promise((resolve) => setImmediate(resolve));
+    });
     for (const name of new Set(work.map((w) => w.topic))) await this.acknowledgeDeletion(name);
     if (work.length >= 100) {
       this.options.logger.info(

@@ -20,6 +20,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '@tributary/topic-config';
+import { forEachConcurrently } from '../for-each-concurrently';
 import { type Clock, systemClock } from './clock';
 import { DataDirCheckpoints, type StartupFiles } from './data-dir-checkpoints';
 import { isDeletedDirName, parsePartitionDirName, partitionDirName } from './file-names';
@@ -346,17 +347,4 @@ export class LogManager {
     every(this.#options.flushCheckIntervalMs ?? 1000, () => this.runFlush());
     every(this.#options.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
   }
-}
-
-/** Runs `task` over `items`, at most `limit` at a time. */
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
