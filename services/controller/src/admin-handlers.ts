@@ -28,6 +28,7 @@ import {
   type ProtoErrorCode__Output,
 } from '@tributary/proto';
 import type { ActiveController } from './active-controller';
+import { byTopic } from './by-topic';
 import type { ElectionResult } from './leadership';
 import { FencedError } from './metadata-writer';
 import type { ConfigChange, TopicSpec } from './topic-admin';
@@ -179,8 +180,7 @@ export async function electLeaders(
     });
     return controller.leadership.elect(type, wanted);
   });
-  const byTopic = new Map<string, ElectionResult[]>();
-  for (const r of results) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  const resultsByTopic = byTopic(results, (r) => r.topic);
   const code = (r: ElectionResult): ProtoErrorCode__Output => protoCode(rawCode(r));
   const rawCode = (r: ElectionResult): number => {
     switch (r.outcome) {
@@ -197,7 +197,7 @@ export async function electLeaders(
     }
   };
   return {
-    topics: [...byTopic].map(([topic, rs]) => ({
+    topics: [...resultsByTopic].map(([topic, rs]) => ({
       topic,
       partitions: rs.map((r) => ({
         partition: r.partition,
@@ -241,13 +241,12 @@ export async function controlledShutdown(
     throw new TributaryError('BROKER_NOT_AVAILABLE', `broker ${brokerId} is not registered`);
   }
   const result = await controller.mutate(() => controller.leadership.shutdown(brokerId));
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of result.remaining) {
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-  }
   return {
     moved: result.moved,
-    remaining: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    remaining: [...byTopic(result.remaining, (r) => r.topic)].map(([topic, remaining]) => ({
+      topic,
+      partitions: remaining.map((r) => r.partition),
+    })),
   };
 }
 

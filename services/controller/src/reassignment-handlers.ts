@@ -13,7 +13,8 @@ import {
 } from '@tributary/proto';
 import type { ActiveController } from './active-controller';
 import { protoCode } from './admin-handlers';
-import type { OngoingReassignment, ReassignmentRequest } from './reassignments';
+import { byTopic } from './by-topic';
+import type { ReassignmentRequest } from './reassignments';
 
 export async function alterPartitionReassignments(
   controller: ActiveController,
@@ -56,12 +57,8 @@ export async function listPartitionReassignments(
       : new Map(
           request.topics.map((t) => [t.topic, t.partitions.length > 0 ? new Set(t.partitions) : undefined]),
         );
-  const byTopic = new Map<string, OngoingReassignment[]>();
-  for (const r of controller.reassignments.list(filter)) {
-    byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-  }
   return {
-    topics: [...byTopic].map(([topic, rs]) => ({
+    topics: [...byTopic(controller.reassignments.list(filter), (r) => r.topic)].map(([topic, rs]) => ({
       topic,
       partitions: rs.map((r) => ({
         partition: r.partition,
