@@ -10,18 +10,25 @@
  */
 import { CorruptMessageError } from '@tributary/errors';
 import { decompressRecords } from './compression';
-import { readVerifiedHeader } from './header';
+import { compressionOf, readVerifiedHeader, recordCountOf, verifyWholeBatch } from './header';
+import { readSafeInt64 } from './int64';
 import {
+  ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET,
   BATCH_HEADER_SIZE,
-  type BatchHeader,
   CompressionType,
   type DecodedBatch,
   type DecodedRecord,
+  FIRST_TIMESTAMP_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
+  MAX_TIMESTAMP_OFFSET,
   MIN_RECORD_SIZE,
   type OriginRecord,
+  PRODUCER_ID_OFFSET,
   type RecordHeader,
   type RecordOrigin,
+  TIMESTAMP_TYPE_MASK,
   TimestampType,
 } from './layout';
 import { type Cursor, readVarint, readVarlong } from './varint';
@@ -37,30 +44,83 @@ import { type Cursor, readVarint, readVarlong } from './varint';
  */
 export function decodeRecordBatch(buf: Buffer, position = 0, origin?: RecordOrigin): DecodedBatch {
   const header = readVerifiedHeader(buf, position);
+  fields.baseOffset = header.baseOffset;
+  fields.lastOffsetDelta = header.lastOffsetDelta;
+  fields.firstTimestamp = header.firstTimestamp;
+  fields.maxTimestamp = header.maxTimestamp;
+  fields.recordCount = header.recordCount;
+  fields.logAppendTime = header.timestampType === TimestampType.LogAppendTime;
+  return { header, records: decodeVerified(buf, position, header.batchLength, header.compression, origin) };
+}
+
+/**
+ * The records of the batch at `position`, as {@link decodeRecordBatch} returns them, with the
+ * same checks and errors, without the header: its fields are read where they are used, and no
+ * header object is made. A consumer decodes one batch per record for keyed data over many
+ * partitions (one-record batches), where the header object was larger than the record
+ * (docs/scale.md, eighth round).
+ */
+export function decodeBatchRecords(buf: Buffer, position = 0, origin?: RecordOrigin): DecodedRecord[] {
+  const batchLength = verifyWholeBatch(buf, position);
+  const attributes = buf.readInt16BE(position + ATTRIBUTES_OFFSET);
+  const compression = compressionOf(position, attributes);
+  fields.recordCount = recordCountOf(buf, position);
+  // Each int64 checked to be a safe integer, as parseHeader does: both decoders refuse the same batches.
+  fields.baseOffset = readSafeInt64(buf, position + BASE_OFFSET_OFFSET, 'baseOffset');
+  fields.firstTimestamp = readSafeInt64(buf, position + FIRST_TIMESTAMP_OFFSET, 'firstTimestamp');
+  fields.maxTimestamp = readSafeInt64(buf, position + MAX_TIMESTAMP_OFFSET, 'maxTimestamp');
+  readSafeInt64(buf, position + PRODUCER_ID_OFFSET, 'producerId');
+  fields.lastOffsetDelta = buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET);
+  fields.logAppendTime = (attributes & TIMESTAMP_TYPE_MASK) !== 0;
+  return decodeVerified(buf, position, batchLength, compression, origin);
+}
+
+/**
+ * The header fields the records are read with, filled in by the decoder before it reads them.
+ * Scratch space shared by every call, as the encoder's: decoding is synchronous, so no two
+ * calls interleave, and a batch decode allocates no object for its header.
+ */
+const fields = {
+  baseOffset: 0,
+  lastOffsetDelta: 0,
+  firstTimestamp: 0,
+  maxTimestamp: 0,
+  recordCount: 0,
+  logAppendTime: false,
+};
+
+/** Decodes the records of a batch whose frame and CRC are verified and whose `fields` are read. */
+function decodeVerified(
+  buf: Buffer,
+  position: number,
+  batchLength: number,
+  compression: CompressionType,
+  origin: RecordOrigin | undefined,
+): DecodedRecord[] {
   const recordsStart = position + BATCH_HEADER_SIZE;
-  const batchEnd = position + LOG_OVERHEAD + header.batchLength;
-  if (!Number.isSafeInteger(header.baseOffset + header.lastOffsetDelta)) {
+  const batchEnd = position + LOG_OVERHEAD + batchLength;
+  if (!Number.isSafeInteger(fields.baseOffset + fields.lastOffsetDelta)) {
     throw corrupt(
       position,
-      `its last offset ${header.baseOffset} + ${header.lastOffsetDelta} is not a safe integer`,
+      `its last offset ${fields.baseOffset} + ${fields.lastOffsetDelta} is not a safe integer`,
     );
   }
 
   let data = buf;
   let start = recordsStart;
   let end = batchEnd;
-  if (header.compression !== CompressionType.None) {
-    data = decompressRecords(header.compression, buf.subarray(recordsStart, batchEnd));
+  if (compression !== CompressionType.None) {
+    data = decompressRecords(compression, buf.subarray(recordsStart, batchEnd));
     start = 0;
     end = data.length;
   }
-  if (header.recordCount > (end - start) / MIN_RECORD_SIZE) {
+  if (fields.recordCount > (end - start) / MIN_RECORD_SIZE) {
     throw corrupt(
       position,
-      `recordCount ${header.recordCount} cannot fit in ${end - start} bytes of records`,
+      `recordCount ${fields.recordCount} cannot fit in ${end - start} bytes of records`,
     );
   }
-  return { header, records: readRecords(data, start, end, header, position, origin) };
+  return readRecords(data, start, end, position, origin);
 }
 
 function corrupt(position: number, problem: string): CorruptMessageError {
@@ -71,12 +131,10 @@ function readRecords(
   data: Buffer,
   start: number,
   end: number,
-  header: BatchHeader,
   position: number,
   origin: RecordOrigin | undefined,
 ): DecodedRecord[] {
-  const { recordCount, baseOffset, lastOffsetDelta, firstTimestamp } = header;
-  const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
+  const { recordCount, baseOffset, lastOffsetDelta, firstTimestamp, maxTimestamp, logAppendTime } = fields;
   const records: DecodedRecord[] = new Array(recordCount);
   const cursor: Cursor = { pos: start };
   let previousDelta = -1;
@@ -123,7 +181,7 @@ function readRecords(
           `record ${i} says ${length} bytes but its fields take ${cursor.pos - recordStart}`,
         );
       }
-      const timestamp = logAppendTime ? header.maxTimestamp : firstTimestamp + timestampDelta;
+      const timestamp = logAppendTime ? maxTimestamp : firstTimestamp + timestampDelta;
       if (!Number.isSafeInteger(timestamp)) {
         throw corrupt(position, `record ${i} has timestamp delta ${timestampDelta} out of range`);
       }

@@ -3,9 +3,16 @@
  * Layout and contracts: docs/record-batch.md.
  */
 export { SUPPORTED_COMPRESSION_TYPES } from './compression';
-export { decodeRecordBatch } from './decode';
+export { decodeBatchRecords, decodeRecordBatch } from './decode';
 export { encodeRecordBatch } from './encode';
-export { batchesIn, batchSizeAt, readBatchHeader, validateBatch, verifyBatchCrc } from './header';
+export {
+  batchesIn,
+  batchSizeAt,
+  frameBatchAt,
+  readBatchHeader,
+  validateBatch,
+  verifyBatchCrc,
+} from './header';
 export {
   BATCH_HEADER_SIZE,
   type BatchHeader,
@@ -25,8 +32,11 @@ export {
   HEADER_PEEK_SIZE,
   peekBaseOffset,
   peekBatchSize,
+  peekIsControl,
   peekLastOffset,
+  peekLeaderEpoch,
   peekMaxTimestamp,
+  peekRecordCount,
 } from './peek';
 export { stampBatch, stampLogAppendTime } from './stamp';
 export {
