@@ -36,14 +36,23 @@
  * that stopped answering (paused, cut off) loses its partitions once metadata moves them.
  */
 import * as grpc from '@grpc/grpc-js';
-import { TributaryError } from '@tributary/errors';
+import { CorruptMessageError, TributaryError } from '@tributary/errors';
 import {
   type FetchPartitionResponse__Output,
   type FetchStreamResponse__Output,
   int64ToNumber,
   type TokenSource,
 } from '@tributary/proto';
-import { batchesIn, type DecodedRecord, decodeRecordBatch, type RecordOrigin } from '@tributary/record-batch';
+import {
+  type DecodedRecord,
+  decodeBatchRecords,
+  frameBatchAt,
+  peekIsControl,
+  peekLastOffset,
+  peekLeaderEpoch,
+  peekRecordCount,
+  type RecordOrigin,
+} from '@tributary/record-batch';
 import { BrokerConnections } from '../internal/connections';
 import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { Backoff } from '../internal/retry';
@@ -59,6 +68,8 @@ interface Position {
   session: FetchSession | undefined;
   retryAt: number;
   readonly backoff: Backoff;
+  /** What its batches' records carry (topic, partition, leader epoch), shared while the epoch holds. */
+  origin: RecordOrigin | undefined;
 }
 
 /** Backoff of a broker after its stream failed, before a new one is opened. */
@@ -116,6 +127,7 @@ export class Fetcher implements RecordSource {
         session,
         retryAt: 0,
         backoff: new Backoff(PARTITION_BACKOFF),
+        origin: undefined,
       };
       this.#positions.set(key, pos);
       session?.add([this.#streamPartition(pos)]);
@@ -328,26 +340,41 @@ export class Fetcher implements RecordSource {
     if (this.#batches.length > 0 || this.#errors.length > 0) this.#wake();
   }
 
-  /** Splits one partition's data into batches; returns the bytes not delivered (to credit back). */
+  /**
+   * Splits one partition's data into batches; returns the bytes not delivered (to credit back).
+   * Framing reads only the fields it routes by (size, last offset, control flag, record count,
+   * leader epoch); the header is parsed, and the CRC checked, once, by the batch's decode before
+   * any of its records is handed out. At 10,000 partitions keyed data comes as one-record
+   * batches, and parsing every header here as well, through a generator, was a third of the
+   * client's per-batch cost (docs/scale.md, eighth round).
+   */
   #deliver(session: FetchSession, topic: string, r: FetchPartitionResponse__Output, pos: Position): number {
     const data = r.recordBatches;
     const hw = int64ToNumber(r.highWatermark, 'high_watermark');
     let delivered = 0;
-    for (const { position, size, header } of batchesIn(data)) {
-      const next = header.baseOffset + header.lastOffsetDelta + 1;
+    for (let position = 0, size = 0; position < data.length; position += size) {
+      size = frameBatchAt(data, position);
+      const next = peekLastOffset(data, position) + 1;
+      if (!Number.isSafeInteger(next)) {
+        throw new CorruptMessageError(
+          `Batch at position ${position}: its last offset is not a safe integer.`,
+          {
+            context: { position },
+          },
+        );
+      }
       if (next <= pos.offset) continue;
       const from = pos.offset;
       pos.offset = next;
-      if (header.isControl || header.recordCount === 0) continue;
+      if (peekIsControl(data, position) || peekRecordCount(data, position) === 0) continue;
       delivered += size;
-      const batch = new FetchedBatch(
-        data,
-        position,
-        topic,
-        r.partition,
-        header.partitionLeaderEpoch,
-        session,
-      );
+      const leaderEpoch = peekLeaderEpoch(data, position);
+      let origin = pos.origin;
+      if (origin?.leaderEpoch !== leaderEpoch) {
+        origin = { topic, partition: r.partition, leaderEpoch };
+        pos.origin = origin;
+      }
+      const batch = new FetchedBatch(data, position, origin, session);
       batch.fetchOffset = from;
       batch.nextOffset = next;
       batch.highWatermark = hw;
@@ -368,26 +395,34 @@ class FetchedBatch implements SourceBatch {
   nextOffset = 0;
   highWatermark = 0;
   bytes = 0;
-  readonly #origin: RecordOrigin;
 
   constructor(
     readonly data: Buffer,
     readonly position: number,
-    readonly topic: string,
-    readonly partition: number,
-    readonly leaderEpoch: number,
+    /** Shared by the partition's batches of one leader epoch (Position.origin), never changed. */
+    readonly origin: RecordOrigin,
     /**
      * The session whose credit the batch holds until released, then undefined (a second release
      * gives nothing back). A field, not a WeakMap entry: at 10,000 partitions a batch often holds
      * one record, and the WeakMap's set was the fetcher's busiest line.
      */
     public session: FetchSession | undefined,
-  ) {
-    this.#origin = { topic, partition, leaderEpoch };
+  ) {}
+
+  get topic(): string {
+    return this.origin.topic;
+  }
+
+  get partition(): number {
+    return this.origin.partition;
+  }
+
+  get leaderEpoch(): number {
+    return this.origin.leaderEpoch;
   }
 
   decode(): DecodedRecord[] {
-    return decodeRecordBatch(this.data, this.position, this.#origin).records;
+    return decodeBatchRecords(this.data, this.position, this.origin);
   }
 }
 
