@@ -17,18 +17,38 @@
 // - a 1 % phase ends with a flush of the batch span processor (its spans' OTLP/JSON and HTTP
 //   export are counted in it, not in the next phase; at 1 % a phase of 100,000 records holds
 //   about the 1,024 spans that make one export anyway);
-// - every phase ends with a forced full collection (`--expose-gc`), so each phase pays for its
-//   own garbage, young and old (a scavenge every few tens of thousands of records, or a
-//   mark-compact of what 1 % phases promoted, would otherwise land in whichever phase comes
-//   next); its CPU is reported apart (`gcUs`) so the bench can leave it out of the baseline;
+// - phases are long (1,000,000 records: about 50 scavenges and three mark-compacts each), so
+//   each holds the collections its own allocation and promotion bring on, and what one phase
+//   leaves to the next is a small part of either;
 // - the order alternates in blocks of off, 1 %, 1 %, off, ...: what is left to carry over lands
 //   after a 1 % phase and after an off phase alike.
+// The sixth pass ended every phase of 200,000 records with a forced full collection instead
+// (PHASES_FORCED_GC=1; its CPU reported apart as `gcUs`). That made the major collections a
+// threshold: after the forced one, a phase either promoted enough to start a mark-compact of its
+// own or not, so some processes' off phases had none and their 1 % phases one (1 % measured
+// +90 %) and others had one in both (+42 %). Without it, off and 1 % phases hold the same number
+// of mark-compacts (docs/observability.md, seventh pass).
 // CPU is `process.cpuUsage()` (every thread of the process: main, GC helpers, compiler) over the
 // phase, including its flush and collection.
 //
+// Each phase also records (bench/lib/phase-probes.mjs) its main thread's CPU, its GC pauses by
+// kind, the heap before the forced collection and the produce requests it sent (requests,
+// partitions, records, traced requests), and the tracing of the phase before it.
+// PHASES_VARIANT (bench/lib/tracing-variants.mjs) does only part of a sampled record's work in
+// the 1 % phases (no span, no header, no export, JSON without HTTP), to decompose its cost.
+//
 //   node --expose-gc bench/tracing-phases.mjs produce|consume <bootstrap> <topic> <phases> <records per phase> <warm-up phases>
-// prints one JSON object: { phases: [{ tracing, records, cpuUs, gcUs, wallMs }] }, warm-up left out.
+// prints one JSON object: { phases: [{ tracing, records, cpuUs, gcUs, wallMs, ... }] }, warm-up left out.
 import { createRequire } from 'node:module';
+import {
+  countProduceRequests,
+  heapUsed,
+  mainThreadNs,
+  otherThreadsNs,
+  threadsUsBetween,
+  watchGc,
+} from './lib/phase-probes.mjs';
+import { applyVariant } from './lib/tracing-variants.mjs';
 
 // PHASES_CLIENT: the root of the checkout whose client is measured (BENCH_COMPARE), else this
 // one. The OpenTelemetry API is that checkout's copy: its globals are shared between copies,
@@ -43,15 +63,25 @@ const [op, bootstrap, topic, phasesArg, recordsArg, warmupArg] = process.argv.sl
 const PHASES = Number(phasesArg);
 const PER_PHASE = Number(recordsArg);
 const WARMUP_PHASES = Number(warmupArg);
-if (typeof gc !== 'function') throw new Error('run with --expose-gc');
+/** PHASES_FORCED_GC=1: a forced full collection ends each phase, as in the sixth pass (see above). */
+const FORCED_GC = process.env.PHASES_FORCED_GC === '1';
+if (FORCED_GC && typeof gc !== 'function') throw new Error('run with --expose-gc');
 
 const tracing = startClientTracing('bench-tracing', process.env);
 if (!tracing.enabled) throw new Error('the OTEL_* variables must turn tracing on');
 const provider = api.trace.getTracerProvider().getDelegate();
 const contextManager = api.context._getContextManager();
 const propagator = new W3CTraceContextPropagator();
+const VARIANT = process.env.PHASES_VARIANT ?? 'full';
+let tracingIsOn = true;
+applyVariant(VARIANT, { clientRequire, provider, isOn: () => tracingIsOn });
+const gcWatch = watchGc();
+const requests = countProduceRequests(
+  clientRequire('./dist/internal/produce-stream.js').ProduceStreamConnection,
+);
 
 function setTracing(on) {
+  tracingIsOn = on;
   if (on) {
     api.trace.setGlobalTracerProvider(provider);
     api.context.setGlobalContextManager(contextManager.enable());
@@ -73,24 +103,58 @@ const phases = [];
 let current;
 function startPhase(i) {
   setTracing(tracingOn(i));
-  current = { i, wall: performance.now(), cpu: process.cpuUsage() };
+  requests.take();
+  current = {
+    i,
+    hrUs: Number(process.hrtime.bigint() / 1000n),
+    wall: performance.now(),
+    cpu: process.cpuUsage(),
+    mainNs: mainThreadNs(),
+    threads: otherThreadsNs(),
+  };
 }
 async function endPhase(records) {
-  const { i, wall, cpu } = current;
+  const { i, hrUs, wall, cpu, mainNs, threads } = current;
   if (tracingOn(i)) await tracing.flush();
+  const sent = requests.take();
+  const heap = heapUsed();
   // The phase's garbage, young and old, collected now and counted in it (see the module note).
+  const gcStart = performance.now();
   const beforeGc = process.cpuUsage();
-  gc();
+  if (FORCED_GC) gc();
   const gcUsed = process.cpuUsage(beforeGc);
   const used = process.cpuUsage(cpu);
+  const mainUs = (mainThreadNs() - mainNs) / 1000;
+  const heapAfterGc = heapUsed();
+  const threadsUs = threadsUsBetween(threads, otherThreadsNs());
+  const end = performance.now();
   if (i >= WARMUP_PHASES)
     phases.push({
       tracing: tracingOn(i) ? '1%' : 'off',
+      after: i === 0 ? 'none' : tracingOn(i - 1) ? '1%' : 'off',
       records,
       cpuUs: used.user + used.system,
+      mainUs,
+      threadsUs,
       gcUs: gcUsed.user + gcUsed.system,
-      wallMs: performance.now() - wall,
+      wallMs: end - wall,
+      heapBytes: heap,
+      heapAfterGcBytes: heapAfterGc,
+      ...sent,
+      window: [wall, gcStart, end],
+      // Monotonic µs (V8 CPU profiles' clock): which profile samples fall in the phase.
+      hrUs: [hrUs, Number(process.hrtime.bigint() / 1000n)],
     });
+}
+/** The GC pauses of each phase (the entries arrive after it), the forced collection apart. */
+async function addGcPauses() {
+  await new Promise((r) => setTimeout(r, 50));
+  for (const p of phases) {
+    const [from, gcStart, to] = p.window;
+    p.gcPauses = gcWatch.between(from, gcStart);
+    p.forcedGcPauseMs = gcWatch.between(gcStart, to).majorMs;
+    delete p.window;
+  }
 }
 
 async function produce() {
@@ -156,9 +220,10 @@ async function consume() {
 try {
   if (op === 'produce') await produce();
   else await consume();
+  await addGcPauses();
 } finally {
   setTracing(true);
   await tracing.shutdown();
   await client.close();
 }
-console.log(JSON.stringify({ phases }));
+console.log(JSON.stringify({ variant: VARIANT, phases }));

@@ -47,16 +47,24 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 300_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 4);
 const FULL = process.env.BENCH_FULL !== '0';
 /** The phase measure (bench/tracing-phases.mjs): pairs of phases, records per phase, warm-up phases. */
-const PHASE_PAIRS = Number(process.env.BENCH_PHASE_PAIRS ?? 12);
-const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 200_000);
-const PHASE_WARMUP = Number(process.env.BENCH_PHASE_WARMUP ?? 4);
-// A consumer's phase is half as long again: it ends at a batch boundary (batches of up to 4 MB per
-// partition, tens of thousands of records) and its fetches run ahead of the handler.
+const PHASE_PAIRS = Number(process.env.BENCH_PHASE_PAIRS ?? 8);
+const PHASE_RECORDS = Number(process.env.BENCH_PHASE_RECORDS ?? 1_000_000);
+const PHASE_WARMUP = Number(process.env.BENCH_PHASE_WARMUP ?? 2);
+/** BENCH_PHASE_FORCED_GC=1: a forced full collection ends each phase (the sixth pass's measure). */
+const PHASE_FORCED_GC = process.env.BENCH_PHASE_FORCED_GC === '1';
 /** BENCH_PHASE_NODE_ARGS: node flags for the phase processes (`--cpu-prof --cpu-prof-dir=<dir>`). */
 const NODE_ARGS = (process.env.BENCH_PHASE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/**
+ * BENCH_PHASE_VARIANTS=full,nospan,...: the producer's phase measure once per variant of this
+ * checkout's 1 % tracing (bench/lib/tracing-variants.mjs), in that order; default `full`.
+ */
+const PHASE_VARIANTS = (process.env.BENCH_PHASE_VARIANTS ?? 'full').split(',');
 /** BENCH_PHASE_OPS=produce: the producer's phases only (no topic to fill for the consumers). */
 const PHASE_OPS = (process.env.BENCH_PHASE_OPS ?? 'produce,consume').split(',');
-const phaseRecords = (op) => (op === 'consume' ? 1.5 : 1) * PHASE_RECORDS;
+// A consumer's phase (BENCH_PHASE_CONSUME_RECORDS) stays at 300,000 records: the topic it reads
+// is filled first, and its phases end at a batch boundary (up to 4 MB a partition) anyway.
+const phaseRecords = (op) =>
+  op === 'consume' ? Number(process.env.BENCH_PHASE_CONSUME_RECORDS ?? 300_000) : PHASE_RECORDS;
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
 
@@ -121,13 +129,17 @@ function perf(bin, args, env) {
   });
 }
 
+/**
+ * BENCH_BROKER_TRACING=0: the services run without OTEL_* (a broker then ignores the requests'
+ * trace context), so the client's figures leave out what a traced request costs the broker and
+ * how that slows its acknowledgements.
+ */
+const BROKER_TRACING = process.env.BENCH_BROKER_TRACING !== '0';
 const cluster = await LocalCluster.start({
   brokers: 1,
-  env: {
-    ...process.env,
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
-    OTEL_TRACES_SAMPLER: 'parentbased_always_off',
-  },
+  env: BROKER_TRACING
+    ? { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlp, OTEL_TRACES_SAMPLER: 'parentbased_always_off' }
+    : Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_'))),
 });
 const bootstrap = cluster.bootstrap.join(',');
 const load = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
@@ -146,9 +158,11 @@ const PHASE_SCRIPT = path.join(ROOT, 'bench/tracing-phases.mjs');
 const ONE_PERCENT_ENV = SAMPLING[1].env;
 
 /** Runs bench/tracing-phases.mjs (one client process, off and 1 % phases alternating). */
-function phaseRun(clientRoot, op, topic) {
+function phaseRun(clientRoot, op, topic, variant = 'full') {
   const phasesTotal = PHASE_WARMUP + 2 * PHASE_PAIRS;
-  process.stderr.write(`phases: ${op} with the client of ${clientRoot} (${phasesTotal} phases) ...`);
+  process.stderr.write(
+    `phases: ${op} (${variant}) with the client of ${clientRoot} (${phasesTotal} phases) ...`,
+  );
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -161,11 +175,18 @@ function phaseRun(clientRoot, op, topic) {
         bootstrap,
         topic,
         String(2 * PHASE_PAIRS),
-        String(PHASE_RECORDS),
+        String(phaseRecords(op)),
       ].concat(String(PHASE_WARMUP)),
       {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...clean, OTEL_SERVICE_NAME: 'bench-tracing', PHASES_CLIENT: clientRoot, ...ONE_PERCENT_ENV },
+        env: {
+          ...clean,
+          OTEL_SERVICE_NAME: 'bench-tracing',
+          PHASES_CLIENT: clientRoot,
+          PHASES_VARIANT: variant,
+          PHASES_FORCED_GC: PHASE_FORCED_GC ? '1' : '0',
+          ...ONE_PERCENT_ENV,
+        },
       },
     );
     let out = '';
@@ -219,8 +240,17 @@ async function measurePhases(admin) {
   }
   for (const op of OPS.filter((o) => PHASE_OPS.includes(o))) {
     const order = op === 'produce' ? clients : [...clients].reverse();
-    for (const c of order)
-      results.push({ client: c.name, op, phases: await phaseRun(c.root, op, c.topics[op]) });
+    for (const c of order) {
+      // The variants are of the producer's tracing: the consumer and the compared client run it whole.
+      const variants = op === 'produce' && c.name === 'this' ? PHASE_VARIANTS : ['full'];
+      for (const variant of variants)
+        results.push({
+          client: c.name,
+          op,
+          variant,
+          phases: await phaseRun(c.root, op, c.topics[op], variant),
+        });
+    }
   }
   return results;
 }
@@ -377,7 +407,7 @@ const quantile = (sorted, q) => {
  * the forced collection (a process that is not measured in phases does not collect after every
  * 200,000 records), with the pairs' quartiles and extremes for the spread.
  */
-const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
+const phaseSummaries = phaseResults.map(({ client, op, variant, phases }) => {
   const perRecord = (p) => p.cpuUs / p.records;
   const offs = phases.filter((p) => p.tracing === 'off');
   const ons = phases.filter((p) => p.tracing === '1%');
@@ -393,9 +423,13 @@ const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
   const sorted = [...added].sort((x, y) => x - y);
   const share = (us) => round3(us / offBase);
   return {
-    name: `${op}, tracing 1 % vs off in one process${client === 'this' ? '' : ' (compare)'}`,
+    name: `${op}, tracing 1 % vs off in one process${client === 'this' ? '' : ' (compare)'}${
+      variant === 'full' ? '' : `, ${variant}`
+    }`,
     client,
     op,
+    variant,
+    decomposition: decompose(phases),
     pairs: added.length,
     recordsPerPhase: phaseRecords(op),
     clientCpuUsPerRecordOff: round3(offBase),
@@ -413,6 +447,70 @@ const phaseSummaries = phaseResults.map(({ client, op, phases }) => {
     phases: phases.map((p) => ({ ...p, wallMs: Math.round(p.wallMs) })),
   };
 });
+/**
+ * Where the CPU 1 % adds goes (bench/lib/phase-probes.mjs): per record, the medians of the 1 %
+ * phases' and the off phases' main-thread CPU, other threads' CPU (GC helpers, compiler) and
+ * forced collection; per phase, the GC pauses and the heap before the forced collection; the
+ * produce requests' records and partitions per request (does 1 % change batching?); and the off
+ * phases after a 1 % phase against those after an off phase (does an off phase pay for the 1 %
+ * phase before it?).
+ */
+function decompose(phases) {
+  const of = (tracing, after) =>
+    phases.filter((p) => p.tracing === tracing && (after === undefined || p.after === after));
+  const med = (ps, f) => (ps.length === 0 ? null : round3(median(ps.map(f))));
+  const per = (f) => ({ off: med(of('off'), f), '1%': med(of('1%'), f) });
+  const sum = (ps, f) => ps.reduce((t, p) => t + f(p), 0);
+  const ratio = (tracing, num, den) => round3(sum(of(tracing), num) / sum(of(tracing), den));
+  return {
+    usPerRecord: per((p) => p.cpuUs / p.records),
+    mainUsPerRecord: per((p) => p.mainUs / p.records),
+    otherThreadsUsPerRecord: per((p) => (p.cpuUs - p.mainUs) / p.records),
+    forcedGcUsPerRecord: per((p) => p.gcUs / p.records),
+    minorGcPauseMsPerPhase: per((p) => p.gcPauses.minorMs),
+    minorGcCountPerPhase: per((p) => p.gcPauses.minorCount),
+    majorGcPauseMsPerPhase: per((p) => p.gcPauses.majorMs + p.gcPauses.otherMs),
+    forcedGcPauseMsPerPhase: per((p) => p.forcedGcPauseMs),
+    heapMiBBeforeForcedGc: per((p) => p.heapBytes / 2 ** 20),
+    recordsPerRequest: {
+      off: ratio(
+        'off',
+        (p) => p.records,
+        (p) => p.requests,
+      ),
+      '1%': ratio(
+        '1%',
+        (p) => p.records,
+        (p) => p.requests,
+      ),
+    },
+    partitionsPerRequest: {
+      off: ratio(
+        'off',
+        (p) => p.partitions,
+        (p) => p.requests,
+      ),
+      '1%': ratio(
+        '1%',
+        (p) => p.partitions,
+        (p) => p.requests,
+      ),
+    },
+    tracedRequestShare: ratio(
+      '1%',
+      (p) => p.traced,
+      (p) => p.requests,
+    ),
+    offUsPerRecordAfter: {
+      off: med(of('off', 'off'), (p) => p.cpuUs / p.records),
+      '1%': med(of('off', '1%'), (p) => p.cpuUs / p.records),
+    },
+    onUsPerRecordAfter: {
+      off: med(of('1%', 'off'), (p) => p.cpuUs / p.records),
+      '1%': med(of('1%', '1%'), (p) => p.cpuUs / p.records),
+    },
+  };
+}
 const pct = (share) => `${share >= 0 ? '+' : ''}${(share * 100).toFixed(1)} %`;
 if (phaseSummaries.length > 0)
   console.log(
@@ -441,10 +539,44 @@ if (phaseSummaries.length > 0)
       ]),
     ),
   );
+const pair = (x, digits = 3) => `${x.off?.toFixed(digits)} / ${x['1%']?.toFixed(digits)}`;
+if (phaseSummaries.length > 0)
+  console.log(
+    table(
+      [
+        'phases: where it goes (off / 1 %)',
+        'µs/record',
+        'main thread µs/record',
+        'other threads µs/record',
+        'forced GC µs/record',
+        'scavenges a phase',
+        'scavenge pause ms a phase',
+        'heap MiB before forced GC',
+        'records a request',
+        'partitions a request',
+        'off after off / after 1 %',
+      ],
+      phaseSummaries.map(({ name, decomposition: d }) => [
+        name,
+        pair(d.usPerRecord),
+        pair(d.mainUsPerRecord),
+        pair(d.otherThreadsUsPerRecord),
+        pair(d.forcedGcUsPerRecord),
+        pair(d.minorGcCountPerPhase, 1),
+        pair(d.minorGcPauseMsPerPhase, 1),
+        pair(d.heapMiBBeforeForcedGc, 1),
+        pair(d.recordsPerRequest, 0),
+        pair(d.partitionsPerRequest, 2),
+        `${d.offUsPerRecordAfter.off?.toFixed(3)} / ${d.offUsPerRecordAfter['1%']?.toFixed(3)}`,
+      ]),
+    ),
+  );
 console.log(`load average before: ${loadBefore.join(', ')}; after: ${loadAfter.join(', ')}`);
 writeResults('tracing', cases, {
   records: RECORDS,
   warmupRecords: WARMUP,
+  brokerTracing: BROKER_TRACING,
+  phaseForcedGc: PHASE_FORCED_GC,
   pairs: PAIRS,
   phases: phaseSummaries,
   ...(COMPARE === undefined ? {} : { compare: path.resolve(COMPARE) }),
