@@ -28,7 +28,7 @@ import { LazyAsyncLocalStorageContextManager } from './context-manager';
 import type { TracingConfig } from './env-config';
 import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
-import { otlpJsonOf } from './otlp-json';
+import { otlpJsonBytesOf } from './otlp-json';
 
 /** Name of the tracer every Tributary component takes its spans from. */
 export const TRACER_NAME = 'tributary';
@@ -46,14 +46,14 @@ export interface Tracing {
 /**
  * The OTLP/HTTP JSON span exporter: `OTLPTraceExporter`'s transport (HTTP, headers, retries,
  * timeout, compression, its self-metrics), built from the same parts, with the request body
- * written by `otlpJsonOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree).
+ * written by `otlpJsonBytesOf` (otlp-json.ts: the same JSON without the SDK serializer's object tree).
  */
 function leanOtlpTraceExporter(url: string, headers: Record<string, string>): SpanExporter {
   const options = convertLegacyHttpOptions({ url, headers }, 'TRACES', 'v1/traces', {
     'Content-Type': 'application/json',
   });
   const serializer = {
-    serializeRequest: (spans: ReadableSpan[]) => Buffer.from(otlpJsonOf(spans)),
+    serializeRequest: (spans: ReadableSpan[]) => otlpJsonBytesOf(spans),
     deserializeResponse: (data: Uint8Array): IExportTraceServiceResponse =>
       JsonTraceSerializer.deserializeResponse(data),
   };
