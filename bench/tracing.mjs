@@ -59,6 +59,8 @@ const NODE_ARGS = (process.env.BENCH_PHASE_NODE_ARGS ?? '').split(' ').filter((a
  * checkout's 1 % tracing (bench/lib/tracing-variants.mjs), in that order; default `full`.
  */
 const PHASE_VARIANTS = (process.env.BENCH_PHASE_VARIANTS ?? 'full').split(',');
+/** BENCH_PHASE_ROUNDS: how often each client's phase process runs, their order alternating. */
+const PHASE_ROUNDS = Number(process.env.BENCH_PHASE_ROUNDS ?? 1);
 /** BENCH_PHASE_OPS=produce: the producer's phases only (no topic to fill for the consumers). */
 const PHASE_OPS = (process.env.BENCH_PHASE_OPS ?? 'produce,consume').split(',');
 // A consumer's phase (BENCH_PHASE_CONSUME_RECORDS) stays at 300,000 records: the topic it reads
@@ -238,8 +240,11 @@ async function measurePhases(admin) {
     c.topics = { produce: `${topics.produce}-${n}`, consume: topics.consume };
     await admin.createTopics([{ name: c.topics.produce, numPartitions: PARTITIONS, replicationFactor: 1 }]);
   }
-  for (const op of OPS.filter((o) => PHASE_OPS.includes(o))) {
-    const order = op === 'produce' ? clients : [...clients].reverse();
+  for (const [op, round] of OPS.filter((o) => PHASE_OPS.includes(o)).flatMap((o) =>
+    Array.from({ length: PHASE_ROUNDS }, (_, r) => [o, r]),
+  )) {
+    // The clients' order alternates between rounds (and the consumer's starts the other way).
+    const order = (op === 'produce') === (round % 2 === 0) ? clients : [...clients].reverse();
     for (const c of order) {
       // The variants are of the producer's tracing: the consumer and the compared client run it whole.
       const variants = op === 'produce' && c.name === 'this' ? PHASE_VARIANTS : ['full'];
