@@ -61,6 +61,11 @@ export class ProduceStreamConnection {
     return this.#pending.size;
   }
 
+  /** Requests that can be sent now. */
+  get room(): number {
+    return this.#broken ? 0 : Math.max(0, this.maxInFlight - this.#pending.size);
+  }
+
   canSend(): boolean {
     return !this.#broken && this.#pending.size < this.maxInFlight;
   }

@@ -46,7 +46,10 @@ export class RecordAccumulator {
    * (building and hashing `topic/partition` was 12 % of a producer's CPU in bench:profile).
    */
   readonly #partitions = new Map<string, PartitionBatches[]>();
-  /** Partitions with sealed batches, in the order they first had one. */
+  /**
+   * Partitions with sealed batches: in the order they first had one, then a partition the sender
+   * sent a batch of moves to the back (`toBack`), so the sender serves them in turn.
+   */
   readonly pending = new Set<PartitionBatches>();
   /** Open batches by age, from `#lingerHead` on: sealed when their linger is over. */
   #lingering: Lingering[] = [];
@@ -188,6 +191,11 @@ export class RecordAccumulator {
       this.#lingering = q.slice(this.#lingerHead);
       this.#lingerHead = 0;
     }
+  }
+
+  /** The sender sent a batch of `pq`: it goes behind the partitions still waiting (see Sender). */
+  toBack(pq: PartitionBatches): void {
+    if (this.pending.delete(pq)) this.pending.add(pq);
   }
 
   /** Takes a finished batch off its partition's queue and gives its bytes back to `memory`. */

@@ -20,7 +20,7 @@ export function producerDefaults(o: ProducerOptions = {}): ResolvedProducerOptio
     idempotent: (o.idempotent ?? true) && acks === -1,
     lingerMs: int('lingerMs', o.lingerMs ?? 5, 0),
     batchSize,
-    maxRequestSize: int('maxRequestSize', o.maxRequestSize ?? 8 * 1024 * 1024, 1),
+    maxRequestSize: int('maxRequestSize', o.maxRequestSize ?? 1024 * 1024, 1),
     maxInFlightRequestsPerBroker: int('maxInFlightRequestsPerBroker', o.maxInFlightRequestsPerBroker ?? 5, 1),
     maxInFlightBatchesPerPartition: int(
       'maxInFlightBatchesPerPartition',

@@ -90,17 +90,26 @@ export class Sender {
     return s;
   }
 
-  /** Sends what can be sent: per broker, the sendable head batches of its partitions. */
+  /**
+   * Sends what can be sent: per broker, the sendable batches of its partitions, at most
+   * `maxRequestSize` of them a request (Kafka's `max.request.size`, 1 MiB), in as many requests as
+   * its stream has room for. What does not fit stays in the accumulator, where a batch not yet
+   * sent keeps taking records: with thousands of partitions the producer's buffer is not spread
+   * over every partition in flight, it waits in fewer, larger batches (docs/scale.md, eighth
+   * round). A partition sent goes to the back of `pending` (Kafka's per-node drain index), so the
+   * ones left out go first next time and none starves behind partitions that always have data.
+   */
   #drain(): void {
     // A new producer id is on its way: batches encoded now would carry the old one.
     if (this.idempotence.renewing) return;
     const now = Date.now();
-    const byAddress = new Map<string, ProducerBatch[]>();
+    const byAddress = new Map<string, Drained>();
     let nextRetry = Number.POSITIVE_INFINITY;
     let needMetadata = false;
     const expired: [PartitionBatches, ProducerBatch][] = [];
     for (const pq of this.accumulator.pending) {
-      let inFlight = pq.inFlight;
+      let inFlight = -1;
+      let target: Drained | undefined;
       for (const b of pq.queue) {
         if (b.inFlight) continue;
         if (now >= b.deadline && b.attempts > 0) {
@@ -111,42 +120,51 @@ export class Sender {
           nextRetry = Math.min(nextRetry, b.retryAt);
           break; // later batches of the partition wait behind it
         }
+        if (inFlight < 0) inFlight = pq.inFlight;
         if (inFlight >= this.options.maxInFlightBatchesPerPartition) break;
-        const leader = this.leaders.leader(b.topic, b.partition);
-        if (leader?.address === undefined) {
-          needMetadata = true;
-          b.retryAt = now + this.options.retryBackoffMs;
-          nextRetry = Math.min(nextRetry, b.retryAt);
-          break;
+        if (target === undefined) {
+          const leader = this.leaders.leader(b.topic, b.partition);
+          if (leader?.address === undefined) {
+            needMetadata = true;
+            b.retryAt = now + this.options.retryBackoffMs;
+            nextRetry = Math.min(nextRetry, b.retryAt);
+            break;
+          }
+          target = byAddress.get(leader.address);
+          if (target === undefined) {
+            const stream = this.#stream(leader.address);
+            target = { stream, room: stream.room * this.options.maxRequestSize, bytes: 0, batches: [] };
+            byAddress.set(leader.address, target);
+          }
         }
-        const list = byAddress.get(leader.address) ?? [];
-        list.push(b);
-        byAddress.set(leader.address, list);
+        // The broker's requests that can go now are full: the rest waits, and grows.
+        if (target.bytes >= target.room) break;
+        target.batches.push({ pq, b });
+        target.bytes += b.bytes;
         inFlight++;
       }
     }
     if (needMetadata) void this.leaders.refresh().catch(() => undefined);
-    for (const [address, batches] of byAddress) {
-      const stream = this.#stream(address);
+    for (const { stream, batches } of byAddress.values()) {
       // One batch per partition per request (the broker refuses a partition twice); a
       // partition's next batch goes in the next request on the same stream, so it is appended
       // after the previous one.
       let remaining = batches;
       while (remaining.length > 0 && stream.canSend()) {
         const request: ProducerBatch[] = [];
-        const rest: ProducerBatch[] = [];
-        const partitions = new Set<string>();
+        const rest: DrainedBatch[] = [];
+        const partitions = new Set<PartitionBatches>();
         let size = 0;
-        for (const b of remaining) {
-          const key = `${b.topic}/${b.partition}`;
+        for (const d of remaining) {
           if (
-            !partitions.has(key) &&
-            (request.length === 0 || size + b.bytes <= this.options.maxRequestSize)
+            !partitions.has(d.pq) &&
+            (request.length === 0 || size + d.b.bytes <= this.options.maxRequestSize)
           ) {
-            partitions.add(key);
-            size += b.bytes;
-            request.push(b);
-          } else rest.push(b);
+            partitions.add(d.pq);
+            size += d.b.bytes;
+            request.push(d.b);
+            this.accumulator.toBack(d.pq);
+          } else rest.push(d);
         }
         this.#sendRequest(stream, request);
         remaining = rest;
@@ -275,6 +293,19 @@ export class Sender {
     const errorType = err instanceof TributaryError ? err.errorName : 'UNKNOWN_SERVER_ERROR';
     this.metrics.recordsDone(b.topic, b.records.length, errorType);
   }
+}
+
+/** A broker's share of one drain: the batches to send and the bytes its free requests can take. */
+interface Drained {
+  readonly stream: ProduceStreamConnection;
+  readonly room: number;
+  bytes: number;
+  readonly batches: DrainedBatch[];
+}
+
+interface DrainedBatch {
+  readonly pq: PartitionBatches;
+  readonly b: ProducerBatch;
 }
 
 function resultsByKey(

@@ -52,7 +52,12 @@ export interface ProducerOptions {
   lingerMs?: number;
   /** A partition's batch is sent once its records reach this many bytes (`batch.size`). @default 65536 */
   batchSize?: number;
-  /** Most record bytes in one produce request to a broker (`max.request.size`). @default 8388608 */
+  /**
+   * Most record bytes in one produce request to a broker (`max.request.size`, Kafka's 1 MiB): with
+   * `maxInFlightRequestsPerBroker` it bounds what is in flight to a broker, so the rest of
+   * `bufferMemory` waits in larger batches (docs/scale.md, eighth round). A batch larger than it
+   * travels alone. @default 1048576
+   */
   maxRequestSize?: number;
   /** Produce requests in flight per broker on its ProduceStream. @default 5 */
   maxInFlightRequestsPerBroker?: number;
