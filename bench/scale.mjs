@@ -12,6 +12,7 @@
 //   BENCH_PARTITIONS=6,100,1000,10000 BENCH_SECONDS=15 BENCH_RESTART_BYTES=1g   (defaults)
 //   BENCH_RESTART_BYTES=10g for the issue's 10 GB case (minutes of writing); 0 skips it.
 //   BENCH_ECHO=1 copies every service's log lines to this process's stdout (diagnosing a failed row).
+//   BENCH_GROUP_PROCESSES=1 adds the group of 4 with a process per member to the consume case.
 //   BENCH_CASES=keyed,keyless measures only those of idle, keyless, keyed, consume, e2e, failover
 //   (default all); a row's figures for the others are left out.
 //   TRIBUTARY_SERVICE_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles every service;
@@ -26,6 +27,7 @@
 // The 6-partition topic is the baseline: every other row's throughput ratio is against it.
 // Topics stay while later ones are measured (a broker holds all of them, as a real cluster
 // would), so the idle and memory figures of a row include every smaller topic before it.
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { formatBytes, parseBytes, progress, table, writeResults } from './lib/report.mjs';
@@ -61,6 +63,10 @@ if (process.env.BENCH_OUTSTANDING !== undefined)
 const PROFILING =
   (process.env.TRIBUTARY_SERVICE_NODE_FLAGS ?? '').includes('--cpu-prof') ||
   process.execArgv.includes('--cpu-prof');
+// BENCH_GROUP_PROCESSES=1 adds a group case with each of the 4 members in a process of its own
+// (bench/lib/consume-member.mjs), as a real group and Kafka's ConsumerPerformance instances run,
+// beside the group of 4 in this one process (docs/scale.md, eighth round).
+const GROUP_PROCESSES = process.env.BENCH_GROUP_PROCESSES === '1';
 const CASES = new Set((process.env.BENCH_CASES ?? ALL_CASES.join(',')).split(','));
 for (const c of CASES) if (!ALL_CASES.includes(c)) throw new Error(`BENCH_CASES: unknown case ${c}`);
 
@@ -173,6 +179,8 @@ async function withCpu(cluster, run, label) {
   const w0 = process.hrtime.bigint() / 1000n;
   const out = await run();
   const client = process.cpuUsage(client0);
+  // Members in processes of their own report their CPU (µs) themselves.
+  client.user += out.childCpuUs ?? 0;
   if (PROFILING) process.stderr.write(`\nprofile window ${label} ${w0} ${process.hrtime.bigint() / 1000n}\n`);
   const brokers = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - brokers0[i], 0);
   const n = Math.max(1, out.records);
@@ -294,6 +302,74 @@ async function consume(t, topic, total, members) {
     startMs: round(Math.max(...windows.map((w) => (w.first ?? w.last) - started))),
     totalPerSec: round(count / ((last - started) / 1000)),
     records: count,
+  };
+}
+
+/**
+ * The group case of {@link consume} with each member in a process of its own
+ * (bench/lib/consume-member.mjs), measured the same way: each member's rate from its own first
+ * record to its last, the group's the sum; `startMs` the slowest member's, from creating its
+ * consumer (the process's start and module loading left out); `childCpuUs` the members' CPU from
+ * creating their consumers on.
+ */
+async function consumeInProcesses(cluster, topic, total, members) {
+  const started = performance.timeOrigin + performance.now();
+  const groupId = `scale-${topic}-procs-${Math.round(started)}`;
+  const config = {
+    bootstrap: cluster.bootstrap,
+    topic,
+    groupId,
+    consumerOptions: {
+      autoOffsetReset: 'earliest',
+      maxBytes: 8 << 20,
+      partitionMaxBytes: 1 << 20,
+      maxPrefetchBytes: 64 << 20,
+    },
+  };
+  const script = new URL('./lib/consume-member.mjs', import.meta.url);
+  const windows = Array.from({ length: members }, () => ({
+    first: undefined,
+    firstRecords: 0,
+    count: 0,
+    cpuUs: 0,
+  }));
+  const children = windows.map((_, i) => {
+    const child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (m) => Object.assign(windows[i], m));
+    return child;
+  });
+  const exited = children.map((c) => new Promise((resolve) => c.once('exit', resolve)));
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('group in processes: not done in 120 s')), 120_000);
+      const check = () => {
+        if (windows.reduce((sum, w) => sum + w.count, 0) >= total) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      for (const c of children) {
+        c.on('message', check);
+        c.once('exit', (code) => code !== 0 && reject(new Error(`a group member exited with ${code}`)));
+      }
+    });
+  } finally {
+    for (const c of children) if (c.connected) c.send('stop');
+    await Promise.race([Promise.all(exited), sleep(30_000)]);
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
+  const rate = (w) => {
+    const ms = w.last - (w.first ?? w.last);
+    return ms > 0 ? (w.count - w.firstRecords) / (ms / 1000) : 0;
+  };
+  const count = windows.reduce((sum, w) => sum + w.count, 0);
+  const last = Math.max(...windows.map((w) => w.last));
+  return {
+    recordsPerSec: round(windows.reduce((sum, w) => sum + rate(w), 0)),
+    startMs: round(Math.max(...windows.map((w) => (w.first ?? w.last) - w.created))),
+    totalPerSec: round(count / ((last - started) / 1000)),
+    records: count,
+    childCpuUs: windows.reduce((sum, w) => sum + w.cpuUs, 0),
   };
 }
 
@@ -440,6 +516,14 @@ try {
     const consumeGroup = CASES.has('consume')
       ? await withCpu(cluster, () => consume(t, topic, total, 4), `${topic} group`)
       : none;
+    const consumeProcs =
+      CASES.has('consume') && GROUP_PROCESSES
+        ? await withCpu(
+            cluster,
+            () => consumeInProcesses(cluster, topic, total, 4),
+            `${topic} group-processes`,
+          )
+        : none;
     tick(`${topic}: consume`);
     const e2e = CASES.has('e2e') ? await endToEnd(t, topic) : { e2eP50Ms: 0, e2eP99Ms: 0, e2eReceived: 0 };
     tick(`${topic}: end to end`);
@@ -460,6 +544,13 @@ try {
       // From the first record to the last (the goal's figure); the start apart; and the whole run.
       consumeOnePerSec: consumeOne.recordsPerSec,
       consumeGroup4PerSec: consumeGroup.recordsPerSec,
+      ...(GROUP_PROCESSES
+        ? {
+            consumeGroup4ProcsPerSec: consumeProcs.recordsPerSec,
+            consumeGroup4ProcsStartMs: consumeProcs.startMs ?? 0,
+            consumeGroup4ProcsTotalPerSec: consumeProcs.totalPerSec ?? 0,
+          }
+        : {}),
       consumeStartMs: [consumeOne.startMs ?? 0, consumeGroup.startMs ?? 0],
       consumeTotalPerSec: [consumeOne.totalPerSec ?? 0, consumeGroup.totalPerSec ?? 0],
       // µs of CPU per record: [client, the 3 brokers together].
@@ -468,6 +559,9 @@ try {
         produceKeyed: [keyed.clientUsPerRecord, keyed.brokersUsPerRecord],
         consumeOne: [consumeOne.clientUsPerRecord, consumeOne.brokersUsPerRecord],
         consumeGroup4: [consumeGroup.clientUsPerRecord, consumeGroup.brokersUsPerRecord],
+        ...(GROUP_PROCESSES
+          ? { consumeGroup4Procs: [consumeProcs.clientUsPerRecord, consumeProcs.brokersUsPerRecord] }
+          : {}),
       },
       ...e2e,
       ...fo,
@@ -499,6 +593,9 @@ for (const c of cases) {
     produceKeyed: round(c.produceKeyedPerSec / base.produceKeyedPerSec, 2),
     consumeOne: round(c.consumeOnePerSec / base.consumeOnePerSec, 2),
     consumeGroup4: round(c.consumeGroup4PerSec / base.consumeGroup4PerSec, 2),
+    ...(GROUP_PROCESSES
+      ? { consumeGroup4Procs: round(c.consumeGroup4ProcsPerSec / base.consumeGroup4ProcsPerSec, 2) }
+      : {}),
   };
 }
 const fmt = (n) => n.toLocaleString('en-US');
@@ -514,7 +611,8 @@ console.log(
       'produce keyless / keyed (ratio)',
       'consume 1 / group of 4, first record to last (ratio)',
       'consume start ms 1 / group; whole run records/s 1 / group',
-      'CPU µs/record client+brokers: keyless, keyed, consume 1, group',
+      ...(GROUP_PROCESSES ? ['group of 4, a process each (ratio); start ms'] : []),
+      `CPU µs/record client+brokers: keyless, keyed, consume 1, group${GROUP_PROCESSES ? ', group in processes' : ''}`,
       'e2e p50 / p99 ms',
       'failover ms (after lease)',
       'restart ms',
@@ -529,6 +627,11 @@ console.log(
       `${fmt(c.produceKeylessPerSec)} / ${fmt(c.produceKeyedPerSec)} (${c.ratio.produceKeyless} / ${c.ratio.produceKeyed})`,
       `${fmt(c.consumeOnePerSec)} / ${fmt(c.consumeGroup4PerSec)} (${c.ratio.consumeOne} / ${c.ratio.consumeGroup4})`,
       `${c.consumeStartMs.map(fmt).join(' / ')}; ${c.consumeTotalPerSec.map(fmt).join(' / ')}`,
+      ...(GROUP_PROCESSES
+        ? [
+            `${fmt(c.consumeGroup4ProcsPerSec)} (${c.ratio.consumeGroup4Procs}); ${fmt(c.consumeGroup4ProcsStartMs)}`,
+          ]
+        : []),
       Object.values(c.cpuUsPerRecord)
         .map(([client, brokers]) => `${client}+${brokers}`)
         .join(', '),
