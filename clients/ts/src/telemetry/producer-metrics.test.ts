@@ -3,15 +3,10 @@
  * produce request of a partition with NOT_LEADER_OR_FOLLOWER (retriable) and the next with an
  * offset; an OpenTelemetry SDK MeterProvider collects what the producer recorded.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import {
-  type BrokerServiceHandlers,
-  getServiceDefinition,
-  type MetadataResponse__Output,
-  SERVER_OPTIONS,
-} from '@tributary/proto';
 import { ClientMetricName } from '@tributary/telemetry';
+import { oneBrokerMetadata, startFakeBroker } from '../producer/fake-broker.test-support';
 import { Producer } from '../producer/producer';
 
 /** Collects on demand (no export loop). */
@@ -28,45 +23,21 @@ describe('producer metrics', () => {
   let produceRequests = 0;
 
   beforeAll(async () => {
-    const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
-      callback({ code: grpc.status.UNIMPLEMENTED } as grpc.ServiceError);
-    const handlers: BrokerServiceHandlers = {
-      Metadata: unimplemented,
-      Produce: unimplemented,
-      Fetch: unimplemented,
-      ListOffsets: unimplemented,
-      FetchStream: (call) => call.end(),
-      ProduceStream(call) {
-        call.on('data', (request) => {
-          const first = produceRequests++ === 0;
-          call.write({
-            correlationId: request.correlationId,
-            response: {
-              topics: request.request.topics.map(
-                (t: { topic: string; partitions: { partition: number }[] }) => ({
-                  topic: t.topic,
-                  partitions: t.partitions.map((p) => ({
-                    partition: p.partition,
-                    errorCode: first ? NOT_LEADER : 0,
-                    baseOffset: first ? -1 : 0,
-                    logAppendTimeMs: -1,
-                    logStartOffset: 0,
-                  })),
-                }),
-              ),
-            },
-          });
-        });
-        call.on('end', () => call.end());
-      },
-    };
-    server = new grpc.Server(SERVER_OPTIONS);
-    server.addService(getServiceDefinition('BrokerService'), handlers as grpc.UntypedServiceImplementation);
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      ),
-    );
+    ({ server, port } = await startFakeBroker((request, reply) => {
+      const first = produceRequests++ === 0;
+      reply({
+        topics: request.request!.topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => ({
+            partition: p.partition,
+            errorCode: first ? NOT_LEADER : 0,
+            baseOffset: first ? -1 : 0,
+            logAppendTimeMs: -1,
+            logStartOffset: 0,
+          })),
+        })),
+      });
+    }));
   });
 
   afterAll(() => server.forceShutdown());
@@ -74,18 +45,7 @@ describe('producer metrics', () => {
   it('counts records sent, batch bytes and records, and retries by error type', async () => {
     const reader = new OnDemandReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
-    const metadata = async (): Promise<MetadataResponse__Output> =>
-      ({
-        brokers: [{ brokerId: 0, host: '127.0.0.1', port, rack: '' }],
-        topics: [
-          {
-            name: 'orders',
-            errorCode: 0,
-            errorMessage: '',
-            partitions: [{ partition: 0, leaderId: 0, leaderEpoch: '1', replicas: [0], isr: [0] }],
-          },
-        ],
-      }) as unknown as MetadataResponse__Output;
+    const metadata = oneBrokerMetadata(port, 'orders', 1);
     const producer = new Producer({
       metadata,
       acks: 1,
