@@ -10,7 +10,7 @@
  */
 import { CorruptMessageError } from '@tributary/errors';
 import { decompressRecords } from './compression';
-import { compressionOf, readVerifiedHeader, recordCountOf, verifyWholeBatch } from './header';
+import { compressionOf, readBatchHeader, recordCountOf, verifyWholeBatch } from './header';
 import { readSafeInt64 } from './int64';
 import {
   ATTRIBUTES_OFFSET,
@@ -29,7 +29,6 @@ import {
   type RecordHeader,
   type RecordOrigin,
   TIMESTAMP_TYPE_MASK,
-  TimestampType,
 } from './layout';
 import { type Cursor, readVarint, readVarlong } from './varint';
 
@@ -43,14 +42,10 @@ import { type Cursor, readVarint, readVarlong } from './varint';
  * a buffer private to this call (compressed ones); copy them to keep them past the input's reuse.
  */
 export function decodeRecordBatch(buf: Buffer, position = 0, origin?: RecordOrigin): DecodedBatch {
-  const header = readVerifiedHeader(buf, position);
-  fields.baseOffset = header.baseOffset;
-  fields.lastOffsetDelta = header.lastOffsetDelta;
-  fields.firstTimestamp = header.firstTimestamp;
-  fields.maxTimestamp = header.maxTimestamp;
-  fields.recordCount = header.recordCount;
-  fields.logAppendTime = header.timestampType === TimestampType.LogAppendTime;
-  return { header, records: decodeVerified(buf, position, header.batchLength, header.compression, origin) };
+  // The records first: their decode verifies the whole batch (frame, CRC) and the header fields
+  // it reads, so the header parse after it meets only what already passed.
+  const records = decodeBatchRecords(buf, position, origin);
+  return { header: readBatchHeader(buf, position), records };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { TributaryError } from '@tributary/errors';
 import type { FetchPartitionResponse, Record as ProtoRecord } from '@tributary/proto';
-import { batchesIn, decodeRecordBatch, TimestampType } from '@tributary/record-batch';
+import { batchesIn, decodeBatchRecords, TimestampType } from '@tributary/record-batch';
 import type { LeaderLookup, LeaderReplica } from '../replica/leader-replica';
 import { partitionError } from '../replica/partition-error';
 import type { MetadataView } from '../replica/replica-manager';
@@ -88,9 +88,9 @@ function decodePlain(data: Buffer, fetchOffset: number): ProtoRecord[] {
   const out: ProtoRecord[] = [];
   for (const { position, header } of batchesIn(data)) {
     if (header.isControl) continue;
-    const batch = decodeRecordBatch(data, position);
+    const records = decodeBatchRecords(data, position);
     const type = header.timestampType === TimestampType.LogAppendTime ? 2 : 1;
-    for (const r of batch.records) {
+    for (const r of records) {
       if (r.offset < fetchOffset) continue;
       out.push({
         ...(r.key === null ? {} : { key: r.key }),
