@@ -467,6 +467,7 @@ function decompose(phases) {
   const per = (f) => ({ off: med(of('off'), f), '1%': med(of('1%'), f) });
   const sum = (ps, f) => ps.reduce((t, p) => t + f(p), 0);
   const ratio = (tracing, num, den) => round3(sum(of(tracing), num) / sum(of(tracing), den));
+  const byPhase = (num, den) => ({ off: ratio('off', num, den), '1%': ratio('1%', num, den) });
   return {
     usPerRecord: per((p) => p.cpuUs / p.records),
     mainUsPerRecord: per((p) => p.mainUs / p.records),
@@ -477,30 +478,14 @@ function decompose(phases) {
     majorGcPauseMsPerPhase: per((p) => p.gcPauses.majorMs + p.gcPauses.otherMs),
     forcedGcPauseMsPerPhase: per((p) => p.forcedGcPauseMs),
     heapMiBBeforeForcedGc: per((p) => p.heapBytes / 2 ** 20),
-    recordsPerRequest: {
-      off: ratio(
-        'off',
-        (p) => p.records,
-        (p) => p.requests,
-      ),
-      '1%': ratio(
-        '1%',
-        (p) => p.records,
-        (p) => p.requests,
-      ),
-    },
-    partitionsPerRequest: {
-      off: ratio(
-        'off',
-        (p) => p.partitions,
-        (p) => p.requests,
-      ),
-      '1%': ratio(
-        '1%',
-        (p) => p.partitions,
-        (p) => p.requests,
-      ),
-    },
+    recordsPerRequest: byPhase(
+      (p) => p.records,
+      (p) => p.requests,
+    ),
+    partitionsPerRequest: byPhase(
+      (p) => p.partitions,
+      (p) => p.requests,
+    ),
     tracedRequestShare: ratio(
       '1%',
       (p) => p.traced,

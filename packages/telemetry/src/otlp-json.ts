@@ -63,33 +63,29 @@ function anyValue(w: JsonBytes, v: unknown): void {
   }
   if (typeof v === 'object' && v !== null) {
     w.raw('{"kvlistValue":{"values":[');
-    let first = true;
-    for (const k of Object.keys(v)) {
-      if (!first) w.raw(',');
-      first = false;
-      w.raw('{"key":').string(k).raw(',"value":');
-      anyValue(w, (v as Record<string, unknown>)[k]);
-      w.raw('}');
-    }
+    keyValues(w, v as Record<string, unknown>);
     w.raw(']}}');
     return;
   }
   w.raw('{}');
 }
 
+/** An object's own entries as OTLP `KeyValue`s, comma-separated (attributes, a kvlist's values). */
+function keyValues(w: JsonBytes, obj: Readonly<Record<string, unknown>>): void {
+  let first = true;
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    if (!first) w.raw(',');
+    first = false;
+    w.raw('{"key":').string(key).raw(',"value":');
+    anyValue(w, obj[key]);
+    w.raw('}');
+  }
+}
+
 function attributes(w: JsonBytes, attrs: Attributes | undefined): void {
   w.raw('[');
-  if (attrs !== undefined) {
-    let first = true;
-    for (const key in attrs) {
-      if (!Object.hasOwn(attrs, key)) continue;
-      if (!first) w.raw(',');
-      first = false;
-      w.raw('{"key":').string(key).raw(',"value":');
-      anyValue(w, attrs[key]);
-      w.raw('}');
-    }
-  }
+  if (attrs !== undefined) keyValues(w, attrs);
   w.raw(']');
 }
 
