@@ -260,10 +260,7 @@ async function consume(t, topic, total, members) {
     const start = async (i) => {
       const consumer = t.consumer({
         ...(members > 0 ? { groupId: `scale-${topic}-${started}` } : {}),
-        autoOffsetReset: 'earliest',
-        maxBytes: 8 << 20,
-        partitionMaxBytes: 1 << 20,
-        maxPrefetchBytes: 64 << 20,
+        ...CONSUMER_OPTIONS,
       });
       consumers.push(consumer);
       if (members > 0) await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -292,17 +289,27 @@ async function consume(t, topic, total, members) {
     };
     for (let i = 0; i < windows.length; i++) start(i).catch(reject);
   }).finally(() => Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined))));
-  const rate = (w) => {
-    const ms = w.last - (w.first ?? w.last);
-    return ms > 0 ? (w.count - w.firstRecords) / (ms / 1000) : 0;
-  };
   const last = Math.max(...windows.map((w) => w.last));
   return {
-    recordsPerSec: round(windows.reduce((sum, w) => sum + rate(w), 0)),
+    recordsPerSec: round(windows.reduce((sum, w) => sum + windowRate(w), 0)),
     startMs: round(Math.max(...windows.map((w) => (w.first ?? w.last) - started))),
     totalPerSec: round(count / ((last - started) / 1000)),
     records: count,
   };
+}
+
+/** Every consume case's consumer settings (a process-per-member group's too). */
+const CONSUMER_OPTIONS = {
+  autoOffsetReset: 'earliest',
+  maxBytes: 8 << 20,
+  partitionMaxBytes: 1 << 20,
+  maxPrefetchBytes: 64 << 20,
+};
+
+/** A member's records/s from its first record to its last (the first batch's records left out). */
+function windowRate(w) {
+  const ms = w.last - (w.first ?? w.last);
+  return ms > 0 ? (w.count - w.firstRecords) / (ms / 1000) : 0;
 }
 
 /**
@@ -319,12 +326,7 @@ async function consumeInProcesses(cluster, topic, total, members) {
     bootstrap: cluster.bootstrap,
     topic,
     groupId,
-    consumerOptions: {
-      autoOffsetReset: 'earliest',
-      maxBytes: 8 << 20,
-      partitionMaxBytes: 1 << 20,
-      maxPrefetchBytes: 64 << 20,
-    },
+    consumerOptions: CONSUMER_OPTIONS,
   };
   const script = new URL('./lib/consume-member.mjs', import.meta.url);
   const windows = Array.from({ length: members }, () => ({
@@ -358,14 +360,10 @@ async function consumeInProcesses(cluster, topic, total, members) {
     await Promise.race([Promise.all(exited), sleep(30_000)]);
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   }
-  const rate = (w) => {
-    const ms = w.last - (w.first ?? w.last);
-    return ms > 0 ? (w.count - w.firstRecords) / (ms / 1000) : 0;
-  };
   const count = windows.reduce((sum, w) => sum + w.count, 0);
   const last = Math.max(...windows.map((w) => w.last));
   return {
-    recordsPerSec: round(windows.reduce((sum, w) => sum + rate(w), 0)),
+    recordsPerSec: round(windows.reduce((sum, w) => sum + windowRate(w), 0)),
     startMs: round(Math.max(...windows.map((w) => (w.first ?? w.last) - w.created))),
     totalPerSec: round(count / ((last - started) / 1000)),
     records: count,
