@@ -21,13 +21,17 @@ export interface KafkaCompatCluster {
   stop(): Promise<void>;
 }
 
-export async function startKafkaCompatCluster(brokers = 3): Promise<KafkaCompatCluster> {
+export async function startKafkaCompatCluster(
+  brokers = 3,
+  options: { leaseTtlSeconds?: number } = {},
+): Promise<KafkaCompatCluster> {
   const cluster = await LocalCluster.start({
     brokers,
     controllers: 1,
     coordinators: 1,
     kafka: true,
     metrics: true,
+    leaseTtlSeconds: options.leaseTtlSeconds,
   });
   const tributary = new Tributary({ bootstrap: cluster.bootstrap, clientId: 'kafka-compat' });
   return {
