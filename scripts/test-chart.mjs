@@ -603,6 +603,23 @@ check(
       flags.some((f) => f.startsWith('--listen-client-urls=https://')),
       'etcd clients on https',
     );
+    for (const flag of [
+      '--peer-cert-file=/etc/etcd/tls/tls.crt',
+      '--peer-key-file=/etc/etcd/tls/tls.key',
+      '--peer-trusted-ca-file=/etc/etcd/tls/ca.crt',
+      '--peer-client-cert-auth',
+      '--listen-peer-urls=https://0.0.0.0:2380',
+    ])
+      assert(flags.includes(flag), `etcd peers: ${flag}`);
+    const cluster = flags.find((f) => f.startsWith('--initial-cluster='));
+    assert(
+      cluster.split('=https://').length === 4 && !cluster.includes('http://'),
+      `etcd peers on https: ${cluster}`,
+    );
+    assert(
+      flags.some((f) => f.startsWith('--initial-advertise-peer-urls=https://')),
+      'etcd advertises https peers',
+    );
     assert(
       etcd.containers[0].readinessProbe.httpGet.port === 'metrics',
       'etcd health on the plaintext metrics port',
