@@ -7,25 +7,17 @@
 // - nospan:    the head sampler's decision and, for a kept record, its `traceparent` header and
 //              the request's trace context, built from ids as the head sampler makes them; no
 //              span (a do-nothing object stands in, so the producer's calls are the same).
-// - noheader:  the span, but no header and no request context.
+// (noheader, the span without header or request context, went with the eighth pass: a sampled
+// record's request context is now what ends its span.)
 // - noexport:  span, header and context; the exporter discards the batches (no JSON, no HTTP).
 // - json:      as noexport, but the exporter writes each batch's OTLP/JSON bytes, then drops them.
 // - garbage:   nospan, plus 8 KiB of short-lived garbage per kept record (what a sampled span,
 //              its header and its OTLP/JSON allocate, measured apart): is the cost the allocation?
-export const VARIANTS = ['full', 'nospan', 'noheader', 'noexport', 'json', 'garbage'];
+export const VARIANTS = ['full', 'nospan', 'noexport', 'json', 'garbage'];
 /** Where the garbage variant's arrays go, so they are not optimised away. */
 export const garbageSink = [];
 
 const SUCCESS = { code: 0 };
-const NO_SPAN = {
-  setAttribute() {
-    return this;
-  },
-  setStatus() {
-    return this;
-  },
-  end() {},
-};
 
 /**
  * Applies `variant` to the measured client. `isOn()`: whether the current phase traces.
@@ -36,7 +28,7 @@ export function applyVariant(variant, { clientRequire, provider, isOn }) {
   if (variant === 'full') return;
   const { SendTracing } = clientRequire('./dist/telemetry/send-tracing.js');
   const telemetry = clientRequire('@tributary/telemetry');
-  const record = SendTracing.prototype.record;
+  const { record, indexOf, end } = SendTracing.prototype;
   if (variant === 'nospan' || variant === 'garbage') {
     const garbage = variant === 'garbage';
     const { RandomIdGenerator } = clientRequire('@opentelemetry/sdk-trace-base');
@@ -45,8 +37,10 @@ export function applyVariant(variant, { clientRequire, provider, isOn }) {
     // The head sampler's geometric count (head-sampling.ts `trialsUntilKept`), its own here.
     const trials = () => Math.floor(Math.log(1 - Math.random()) / Math.log1p(-p)) + 1;
     let countdown = trials();
-    SendTracing.prototype.record = function (partition, key, input) {
-      if (!isOn()) return record.call(this, partition, key, input);
+    // The sampled records' indices, per send call (SendTracing's own are private).
+    const sampled = new WeakMap();
+    SendTracing.prototype.record = function (partition, key, input, index) {
+      if (!isOn()) return record.call(this, partition, key, input, index);
       if (--countdown > 0) return undefined;
       countdown = trials();
       const sc = {
@@ -56,17 +50,15 @@ export function applyVariant(variant, { clientRequire, provider, isOn }) {
       };
       input.headers = [...(input.headers ?? []), ...telemetry.traceHeaders(sc)];
       if (garbage) for (let k = 0; k < 8; k++) garbageSink[k] = new Array(126).fill(k); // 8 x 1 KiB
-      return { span: NO_SPAN, context: telemetry.traceContextField(sc) };
+      if (!sampled.has(this)) sampled.set(this, []);
+      sampled.get(this).push(index);
+      return telemetry.traceContextField(sc);
     };
-    return;
-  }
-  if (variant === 'noheader') {
-    SendTracing.prototype.record = function (partition, key, input) {
-      const headers = input.headers;
-      const traced = record.call(this, partition, key, input);
-      if (traced === undefined) return undefined;
-      input.headers = headers;
-      return { span: traced.span, context: undefined };
+    SendTracing.prototype.indexOf = function (k) {
+      return sampled.has(this) ? sampled.get(this)[k] : indexOf.call(this, k);
+    };
+    SendTracing.prototype.end = function (results, error) {
+      if (!sampled.has(this)) end.call(this, results, error);
     };
     return;
   }
@@ -76,7 +68,7 @@ export function applyVariant(variant, { clientRequire, provider, isOn }) {
   if (exporter === undefined) throw new Error('no batch span processor exporter found');
   if (variant === 'noexport') exporter.export = (_spans, done) => done(SUCCESS);
   else {
-    const { otlpJsonOf } = clientRequire('@tributary/telemetry/dist/otlp-json.js');
+    const { otlpJsonOf } = telemetry;
     exporter.export = (spans, done) => {
       if (Buffer.from(otlpJsonOf(spans)).length === 0) throw new Error('empty OTLP/JSON');
       done(SUCCESS);

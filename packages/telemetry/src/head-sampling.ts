@@ -27,6 +27,7 @@ import {
   isSpanContextValid,
   ProxyTracerProvider,
   type Span,
+  type SpanContext,
   SpanKind,
   type SpanOptions,
   TraceFlags,
@@ -38,10 +39,15 @@ import { type InstrumentationScope, isTracingSuppressed } from '@opentelemetry/c
 import { RandomIdGenerator, type Sampler, SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import type { SamplerName } from './env-config';
 import { LeanSpan, type LeanSpanSink } from './lean-span';
+import { childTraceparent, rootTraceparent } from './traceparent-bytes';
 
-/** The SDK's id generator, able to hand out one chosen trace id to the next root span. */
+/**
+ * The SDK's id generator, able to hand the next root span a trace id with a chosen accumulation
+ * (see `traceIdWithAccumulation`). The id is built only if a span takes it: a flat send span
+ * (the client's send-tracing.ts) writes its ids as bytes and takes the accumulation instead.
+ */
 export class PresetTraceIdGenerator extends RandomIdGenerator {
-  #next: string | undefined;
+  #next: number | undefined;
   constructor() {
     super();
     const random = this.generateTraceId;
@@ -49,12 +55,18 @@ export class PresetTraceIdGenerator extends RandomIdGenerator {
       const preset = this.#next;
       if (preset === undefined) return random();
       this.#next = undefined;
-      return preset;
+      return traceIdWithAccumulation(preset);
     };
   }
-  /** The trace id the next root span gets (consumed by it). */
-  preset(traceId: string | undefined): void {
-    this.#next = traceId;
+  /** The accumulation of the trace id the next root span gets (consumed by it). */
+  preset(accumulation: number | undefined): void {
+    this.#next = accumulation;
+  }
+  /** Takes the preset accumulation (a root span built without this generator uses it). */
+  take(): number | undefined {
+    const preset = this.#next;
+    this.#next = undefined;
+    return preset;
   }
 }
 
@@ -162,7 +174,7 @@ export class HeadSampler {
     if (--this.#countdown > 0) return false;
     this.#countdown = trialsUntilKept(this.#p);
     // Uniform among the accumulations the SDK's sampler keeps, as a kept random id's would be.
-    this.ids.preset(traceIdWithAccumulation(Math.floor(Math.random() * this.#bound)));
+    this.ids.preset(Math.floor(Math.random() * this.#bound));
     return true;
   }
 
@@ -224,6 +236,14 @@ export class HeadSampler {
   clearPreset(): void {
     this.ids.preset(undefined);
   }
+
+  /**
+   * The accumulation of the next root span's trace id, for a span that writes its ids itself
+   * (`SampledSpans.traceparent`): the one `draw` chose, or any (always_on roots) when none.
+   */
+  takeRootAccumulation(): number {
+    return this.ids.take() ?? random32();
+  }
 }
 
 let registered: HeadSampler | undefined;
@@ -263,16 +283,42 @@ export class SampledSpans {
   #mode: 'all' | 'none' | 'ratio' | 'ask';
   /** Where lean spans go, when the tracer is the head sampler's provider's own. */
   readonly #leanSink: LeanSpanSink | undefined;
+  /**
+   * Where a span can go that is kept as data until it ends (the client's flat send spans): the
+   * provider's span processor, resource and scope, and the parent span's context (undefined for
+   * roots). Set when lean spans are possible (the provider `startTracing` made, its own tracer)
+   * and the parent does not suppress tracing; undefined otherwise (then `start` spans).
+   */
+  readonly flat: { readonly sink: LeanSpanSink; readonly parent: SpanContext | undefined } | undefined;
 
   constructor(
     private readonly tracer: Tracer,
     private readonly name: string,
     private readonly kind: SpanKind,
-    private readonly parent: Context = context.active(),
+    /** The context the spans start under (the active one when the spans were asked for). */
+    readonly parent: Context = context.active(),
   ) {
     this.#head = currentHeadSampler();
     this.#mode = this.#head === undefined ? 'ask' : this.#head.modeUnder(parent, name);
     this.#leanSink = this.#mode === 'all' || this.#mode === 'ratio' ? this.#head?.sinkOf(tracer) : undefined;
+    if (this.#leanSink !== undefined && !isTracingSuppressed(parent)) {
+      const sc = trace.getSpanContext(parent);
+      this.flat = {
+        sink: this.#leanSink,
+        parent: sc !== undefined && isSpanContextValid(sc) ? sc : undefined,
+      };
+    }
+  }
+
+  /**
+   * The `traceparent` (traceparent-bytes.ts) of the span `next()` said is sampled, for a span
+   * kept as data (`flat` defined): the ids the SDK's tracer would give it (the parent's trace
+   * id, or a root trace id with the head sampler's chosen accumulation) and a new span id.
+   */
+  traceparent(): Buffer {
+    const parent = this.flat?.parent;
+    if (parent !== undefined) return childTraceparent(parent.traceId);
+    return rootTraceparent(this.#head!.takeRootAccumulation());
   }
 
   /** Whether the next span is sampled; when true, call `start` right after. */

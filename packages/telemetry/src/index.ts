@@ -20,6 +20,7 @@ export {
   traceIdWithAccumulation,
 } from './head-sampling';
 export { inMemoryTracer, TEST_PARENT } from './in-memory-tracer';
+export type { LeanSpanSink } from './lean-span';
 export { traceLogFields } from './log-context';
 export { type MetricsServer, startMetricsServer } from './metrics-server';
 export {
@@ -30,5 +31,12 @@ export {
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
 } from './names';
+export { otlpJsonOf } from './otlp-json';
 export { contextFromHeaders, type HeaderLike, traceHeaders, traceparentOf } from './record-headers';
+export {
+  rootTraceparent,
+  spanIdOf,
+  TRACEPARENT_LENGTH,
+  traceIdOf,
+} from './traceparent-bytes';
 export { startTracing, TRACER_NAME, type Tracing } from './tracing';

@@ -25,12 +25,7 @@ import { LeaderCache, type MetadataSource } from '../internal/leader-cache';
 import { type ClientOptions, tokenSource, withDefaults } from '../options';
 import { Cluster } from '../rpc/cluster';
 import { ProducerMetrics } from '../telemetry/producer-metrics';
-import {
-  endSendSpans,
-  type IndexedSend,
-  type RequestTraceContext,
-  SendTracing,
-} from '../telemetry/send-tracing';
+import { type RequestTraceContext, SendTracing } from '../telemetry/send-tracing';
 import { RecordAccumulator } from './accumulator';
 import { estimateSize, type SendCall, toRecordInput } from './batch';
 import { type ControllerCall, Idempotence } from './idempotence';
@@ -170,36 +165,41 @@ export class Producer {
         reject,
       };
       const tracing = new SendTracing(topic, this.#clientId);
-      // The sampled records' spans only, with their index (at 1 % about ten of a call of 1,000).
-      let spans: IndexedSend[] | undefined;
-      let contexts: (RequestTraceContext | undefined)[] | undefined;
+      // The sampled records' request contexts, in order (at 1 % about ten of a call of 1,000).
+      let contexts: RequestTraceContext[] | undefined;
       let bytes = 0;
       for (let i = 0; i < n; i++) {
         const input = inputs[i]!;
         // Before sizing: a sampled record gets its `traceparent` header here.
-        const traced = tracing.record(partitions[i]!, input.key, input);
+        const traced = tracing.record(partitions[i]!, input.key, input, i);
         if (traced !== undefined) {
-          spans ??= [];
-          spans.push({ index: i, span: traced.span });
-          contexts ??= new Array(n);
-          contexts[i] = traced.context;
+          contexts ??= [];
+          contexts.push(traced);
         }
         bytes += estimateSize(input);
       }
-      if (spans !== undefined) {
-        const traced = spans;
+      if (contexts !== undefined) {
         call.resolve = (results) => {
-          endSendSpans(traced, results);
+          tracing.end(results);
           resolve(results);
         };
         call.reject = (err) => {
-          endSendSpans(traced, undefined, err);
+          tracing.end(undefined, err);
           reject(err);
         };
       }
       const append = () => {
-        for (let i = 0; i < n; i++)
-          this.#accumulator.append(topic, partitions[i]!, inputs[i]!, call, i, contexts?.[i]);
+        // The k-th sampled record's context goes with it (index order).
+        let k = 0;
+        let nextTraced = contexts === undefined ? -1 : tracing.indexOf(0);
+        for (let i = 0; i < n; i++) {
+          let traced: RequestTraceContext | undefined;
+          if (i === nextTraced) {
+            traced = contexts![k++];
+            nextTraced = k < contexts!.length ? tracing.indexOf(k) : -1;
+          }
+          this.#accumulator.append(topic, partitions[i]!, inputs[i]!, call, i, traced);
+        }
       };
       const fail = (err: unknown) => {
         call.settled = true;

@@ -1,10 +1,16 @@
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import type { RecordInput } from '@tributary/record-batch';
-import { startTracing, type Tracing, tracingConfigFromEnv } from '@tributary/telemetry';
+import { otlpJsonOf, startTracing, type Tracing, tracingConfigFromEnv } from '@tributary/telemetry';
 import type { ConsumerMessage } from '../consumer/types';
 import { processBatch, processMessage } from './process-tracing';
-import { endSendSpans, SendTracing, startSendSpan } from './send-tracing';
+import { SendTracing, startSendSpan } from './send-tracing';
 
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
@@ -38,17 +44,20 @@ describe('client span shapes', () => {
     const input: RecordInput = { key: Buffer.from('order-7'), value: Buffer.from('v') };
     const traced = startSendSpan('orders', 2, input.key, input, 'app-1');
     expect(traced).toBeDefined();
-    const sc = traced!.span.spanContext();
+    const sc = traced!.tracing.spanContextOf(0);
     expect(input.headers).toEqual([
       { key: 'traceparent', value: Buffer.from(`00-${sc.traceId}-${sc.spanId}-01`) },
     ]);
     expect(traced!.context.traceparent).toBe(`00-${sc.traceId}-${sc.spanId}-01`);
-    endSendSpans(
-      [{ index: 0, span: traced!.span }],
-      [{ topic: 'orders', partition: 2, offset: 41, timestamp: 1 }],
-    );
+    expect(exporter.getFinishedSpans()).toHaveLength(0); // not ended before its acknowledgement
+    traced!.tracing.end([{ topic: 'orders', partition: 2, offset: 41, timestamp: 1 }]);
     const [span] = exporter.getFinishedSpans();
     expect(span).toMatchObject({ name: 'send orders', kind: SpanKind.PRODUCER });
+    expect(span!.spanContext()).toMatchObject({ traceId: sc.traceId, spanId: sc.spanId, traceFlags: 1 });
+    expect(span!.parentSpanContext).toBeUndefined();
+    expect(span!.ended).toBe(true);
+    expect(span!.status.code).toBe(0);
+    expect(span!.duration[0] * 1e9 + span!.duration[1]).toBeGreaterThanOrEqual(0);
     expect(span!.attributes).toMatchObject({
       'messaging.system': 'kafka',
       'messaging.destination.name': 'orders',
@@ -57,6 +66,66 @@ describe('client span shapes', () => {
       'messaging.kafka.offset': 41,
       'messaging.client.id': 'app-1',
     });
+  });
+
+  it('a send span kept as data exports as an SDK span would: OTLP/JSON, error status, parent and trace state', () => {
+    const parent = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+      traceState: new TraceState('vendor=x'),
+    };
+    const traced = context.with(trace.setSpanContext(context.active(), parent), () => {
+      const tracing = new SendTracing('orders', 'app');
+      const inputs: RecordInput[] = [0, 1].map((i) => ({
+        key: i === 0 ? Buffer.from('k\u00e9y') : null,
+        value: Buffer.from('v'),
+        headers: [{ key: 'app', value: Buffer.from('1') }],
+      }));
+      for (const [i, input] of inputs.entries()) tracing.record(i, input.key, input, i);
+      return { tracing, inputs };
+    });
+    expect(traced.tracing.sampled).toBe(2); // the parent is sampled: every record
+    const sc = traced.tracing.spanContextOf(1);
+    expect(sc.traceId).toBe(parent.traceId);
+    expect(traced.inputs[1]!.headers).toEqual([
+      { key: 'app', value: Buffer.from('1') },
+      { key: 'traceparent', value: Buffer.from(`00-${parent.traceId}-${sc.spanId}-01`) },
+      { key: 'tracestate', value: Buffer.from('vendor=x') },
+    ]);
+    traced.tracing.end(undefined, new Error('broker gone'));
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(2);
+    for (const span of spans) {
+      expect(span.parentSpanContext?.spanId).toBe(parent.spanId);
+      expect(span.spanContext().traceState?.serialize()).toBe('vendor=x');
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'broker gone' });
+    }
+    expect(spans[0]!.attributes['messaging.kafka.message.key']).toBe('k\u00e9y');
+    // The OTLP/JSON written from the data is the SDK serializer's for the same spans.
+    const reference = JSON.parse(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString('utf8'));
+    expect(JSON.parse(otlpJsonOf(spans))).toEqual(reference);
+  });
+
+  it('under an application’s own SDK, a send starts SDK spans through its tracer', () => {
+    trace.disable();
+    const own = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(own)] }),
+    );
+    const input: RecordInput = { key: null, value: Buffer.from('v') };
+    const traced = startSendSpan('orders', 1, null, input, 'app')!;
+    const sc = traced.tracing.spanContextOf(0);
+    expect(traced.context.traceparent).toBe(`00-${sc.traceId}-${sc.spanId}-01`);
+    traced.tracing.end([{ topic: 'orders', partition: 1, offset: 7, timestamp: 1 }]);
+    const [span] = own.getFinishedSpans();
+    expect(span!.constructor.name).toBe('SpanImpl');
+    expect(span!.attributes).toMatchObject({
+      'messaging.destination.partition.id': '1',
+      'messaging.kafka.offset': 7,
+    });
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
   });
 
   it('an unsampled send costs no header bytes and exports nothing', () => {
@@ -71,14 +140,14 @@ describe('client span shapes', () => {
     start({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' });
     const tracing = new SendTracing('orders', 'app');
     const inputs: RecordInput[] = [];
-    const spans: { index: number; span: ReturnType<typeof startSendSpan> }[] = [];
+    const spans: number[] = [];
     for (let i = 0; i < 20_000; i++) {
       const input: RecordInput = { key: null, value: Buffer.from('v'), headers: undefined };
       inputs.push(input);
-      const traced = tracing.record(i % 6, null, input);
+      const traced = tracing.record(i % 6, null, input, i);
       if (traced !== undefined) {
-        expect(traced.context.traceparent).toBe(input.headers![0]!.value!.toString());
-        spans.push({ index: i, span: traced });
+        expect(traced.traceparent).toBe(input.headers![0]!.value!.toString());
+        spans.push(i);
       }
     }
     // Binomial(20,000, 0.01): mean 200, sd 14; the bounds are 7 sd away.
@@ -87,18 +156,28 @@ describe('client span shapes', () => {
     const withHeaders = inputs.filter((r) => r.headers !== undefined);
     expect(withHeaders).toHaveLength(spans.length);
     for (const r of withHeaders) expect(r.headers!.map((h) => h.key)).toEqual(['traceparent']);
-    endSendSpans(
-      spans.map(({ index, span }) => ({ index, span: span!.span })),
-      undefined,
-    );
-    expect(exporter.getFinishedSpans()).toHaveLength(spans.length);
+    expect(Array.from({ length: tracing.sampled }, (_, k) => tracing.indexOf(k))).toEqual(spans);
+    tracing.end(undefined);
+    const ended = exporter.getFinishedSpans();
+    expect(ended).toHaveLength(spans.length);
+    // Each span's ids are its record's header; each trace id passes the SDK's ratio sampler.
+    const bound = Math.floor(0.01 * 0xffffffff);
+    for (const [k, span] of ended.entries()) {
+      const { traceId, spanId } = span.spanContext();
+      expect(inputs[spans[k]!]!.headers![0]!.value!.toString()).toBe(`00-${traceId}-${spanId}-01`);
+      let acc = 0;
+      for (let w = 0; w < 4; w++) acc = (acc ^ Number.parseInt(traceId.slice(8 * w, 8 * w + 8), 16)) >>> 0;
+      expect(acc).toBeLessThan(bound);
+      expect(span.attributes['messaging.destination.partition.id']).toBe(String(spans[k]! % 6));
+      expect(span.attributes['messaging.kafka.offset']).toBeUndefined();
+    }
   });
 
   it('process is a CONSUMER span, child of and linked to the producer’s send, with the record’s attributes', async () => {
     const input: RecordInput = { key: null, value: Buffer.from('v') };
     const traced = startSendSpan('orders', 2, null, input, 'app')!;
-    endSendSpans([{ index: 0, span: traced.span }], undefined);
-    const sent = traced.span.spanContext();
+    traced.tracing.end(undefined);
+    const sent = traced.tracing.spanContextOf(0);
     let inside: string | undefined;
     await processMessage(message(input.headers as { key: string; value: Buffer }[]), 'billing', () => {
       inside = trace.getSpanContext(context.active())?.traceId;
@@ -130,7 +209,7 @@ describe('client span shapes', () => {
     const headers = [0, 1].map(() => {
       const input: RecordInput = { key: null, value: null };
       const t = startSendSpan('orders', 0, null, input, 'app')!;
-      t.span.end();
+      t.tracing.end(undefined);
       return input.headers as { key: string; value: Buffer }[];
     });
     await processBatch(
