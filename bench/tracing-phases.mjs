@@ -181,15 +181,22 @@ async function produce() {
 }
 
 async function consume() {
-  // As `tributary perf consume --group`: eachBatch, the same fetch sizes. A phase ends, and the
-  // next starts, inside the handler of the batch that completes PER_PHASE records, so no batch
-  // is delivered while the tracing is being switched.
+  // As `tributary perf consume --group` (eachBatch), but with small fetches: a phase ends, and
+  // the next starts, inside the handler of the batch that completes PER_PHASE records, so no
+  // batch is delivered while the tracing is being switched. With perf's 4 MiB a partition a
+  // batch was up to ~36,000 records and the prefetch up to 64 MiB (~600,000 records, decoded
+  // ahead of the phase that delivers them): phases held unequal work and their CPU was partly
+  // the next phase's (the sixth pass's pairs ranged from −97 % to +121 %). Here a batch is at
+  // most PHASES_PARTITION_BYTES (256 KiB, ~2,300 records) and the prefetch at most
+  // PHASES_PREFETCH_BYTES (4 MiB, ~36,000 records), a few per cent of a phase of 1,000,000
+  // records, and the same for off and 1 % phases (eighth pass).
+  const partitionMaxBytes = Number(process.env.PHASES_PARTITION_BYTES ?? 256 * 1024);
   const consumer = client.consumer({
     groupId: `phases-${topic}-${process.pid}`,
     autoOffsetReset: 'earliest',
-    maxBytes: 8 * 1024 * 1024,
-    partitionMaxBytes: 4 * 1024 * 1024,
-    maxPrefetchBytes: 64 * 1024 * 1024,
+    maxBytes: 4 * partitionMaxBytes,
+    partitionMaxBytes,
+    maxPrefetchBytes: Number(process.env.PHASES_PREFETCH_BYTES ?? 4 * 1024 * 1024),
   });
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let inPhase = 0;

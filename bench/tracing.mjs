@@ -63,10 +63,12 @@ const PHASE_VARIANTS = (process.env.BENCH_PHASE_VARIANTS ?? 'full').split(',');
 const PHASE_ROUNDS = Number(process.env.BENCH_PHASE_ROUNDS ?? 1);
 /** BENCH_PHASE_OPS=produce: the producer's phases only (no topic to fill for the consumers). */
 const PHASE_OPS = (process.env.BENCH_PHASE_OPS ?? 'produce,consume').split(',');
-// A consumer's phase (BENCH_PHASE_CONSUME_RECORDS) stays at 300,000 records: the topic it reads
-// is filled first, and its phases end at a batch boundary (up to 4 MB a partition) anyway.
+// A consumer's phase (BENCH_PHASE_CONSUME_RECORDS) is 1,000,000 records, as a producer's, read
+// in small fetches (bench/tracing-phases.mjs: 256 KiB a partition, 4 MiB of prefetch;
+// BENCH_PHASE_PARTITION_BYTES, BENCH_PHASE_PREFETCH_BYTES) so a phase's CPU is its own records'.
+// The topic it reads is filled first.
 const phaseRecords = (op) =>
-  op === 'consume' ? Number(process.env.BENCH_PHASE_CONSUME_RECORDS ?? 300_000) : PHASE_RECORDS;
+  op === 'consume' ? Number(process.env.BENCH_PHASE_CONSUME_RECORDS ?? 1_000_000) : PHASE_RECORDS;
 const RECORD_SIZE = 100;
 const PARTITIONS = 6;
 
@@ -187,6 +189,12 @@ function phaseRun(clientRoot, op, topic, variant = 'full') {
           PHASES_CLIENT: clientRoot,
           PHASES_VARIANT: variant,
           PHASES_FORCED_GC: PHASE_FORCED_GC ? '1' : '0',
+          ...(process.env.BENCH_PHASE_PARTITION_BYTES === undefined
+            ? {}
+            : { PHASES_PARTITION_BYTES: process.env.BENCH_PHASE_PARTITION_BYTES }),
+          ...(process.env.BENCH_PHASE_PREFETCH_BYTES === undefined
+            ? {}
+            : { PHASES_PREFETCH_BYTES: process.env.BENCH_PHASE_PREFETCH_BYTES }),
           ...ONE_PERCENT_ENV,
         },
       },

@@ -27,6 +27,7 @@ import {
   type SpanStatus,
   SpanStatusCode,
   TraceFlags,
+  type TraceState,
 } from '@opentelemetry/api';
 import { hrTimeDuration, millisToHrTime } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
@@ -122,6 +123,24 @@ export class FlatSends {
 }
 
 /**
+ * A flat span's context: its ids are read from its `traceparent` bytes when asked for (the batch
+ * processor asks only for the flags when the span ends; the export for the ids).
+ */
+class FlatSpanContext implements SpanContext {
+  readonly traceFlags = TraceFlags.SAMPLED;
+  constructor(
+    private readonly traceparent: Buffer,
+    readonly traceState: TraceState | undefined,
+  ) {}
+  get traceId(): string {
+    return traceIdOf(this.traceparent);
+  }
+  get spanId(): string {
+    return spanIdOf(this.traceparent);
+  }
+}
+
+/**
  * One ended send span of a `FlatSends`, as the SDK's exporters read spans. Everything but the
  * two fields is computed when read (export reads each once).
  */
@@ -138,13 +157,7 @@ export class FlatSendSpan implements ReadableSpan {
     return SpanKind.PRODUCER;
   }
   spanContext(): SpanContext {
-    const traceparent = this.sends.traceparents[this.k]!;
-    return {
-      traceId: traceIdOf(traceparent),
-      spanId: spanIdOf(traceparent),
-      traceFlags: TraceFlags.SAMPLED,
-      traceState: this.sends.parent?.traceState,
-    };
+    return new FlatSpanContext(this.sends.traceparents[this.k]!, this.sends.parent?.traceState);
   }
   get parentSpanContext(): SpanContext | undefined {
     return this.sends.parent;
