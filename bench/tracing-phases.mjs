@@ -140,7 +140,12 @@ async function endPhase(records) {
       wallMs: end - wall,
       heapBytes: heap,
       heapAfterGcBytes: heapAfterGc,
-      ...sent,
+      // The produce requests' own counts; their `records` as `requestRecords` (a consumer
+      // sends none, and the phase's records must not be overwritten by its zero).
+      requests: sent.requests,
+      partitions: sent.partitions,
+      traced: sent.traced,
+      requestRecords: sent.records,
       window: [wall, gcStart, end],
       // Monotonic µs (V8 CPU profiles' clock): which profile samples fall in the phase.
       hrUs: [hrUs, Number(process.hrtime.bigint() / 1000n)],

@@ -487,7 +487,7 @@ function decompose(phases) {
     forcedGcPauseMsPerPhase: per((p) => p.forcedGcPauseMs),
     heapMiBBeforeForcedGc: per((p) => p.heapBytes / 2 ** 20),
     recordsPerRequest: byPhase(
-      (p) => p.records,
+      (p) => p.requestRecords,
       (p) => p.requests,
     ),
     partitionsPerRequest: byPhase(

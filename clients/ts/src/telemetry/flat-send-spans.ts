@@ -49,6 +49,7 @@ export class FlatSends {
   /** Each record's offset once acknowledged (−1: none). */
   readonly #offsets: number[] = [];
   #endedAt = 0;
+  #ended = false;
   #status: SpanStatus = UNSET;
 
   constructor(
@@ -79,6 +80,8 @@ export class FlatSends {
    * call's failure. Hands each span to the provider's processor.
    */
   end(offsetOf: (k: number) => number, error?: unknown): void {
+    if (this.#ended) return; // as a span's `end`: once
+    this.#ended = true;
     this.#endedAt = performance.now();
     if (error !== undefined)
       this.#status = { code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) };
