@@ -51,6 +51,8 @@ const COORDINATOR_ERRORS = new Set([
 export class Cluster {
   private readonly clients = new Map<string, AnyClient>();
   private metadataCache: MetadataResponse__Output | undefined;
+  /** Metadata requests on the wire, by their topics (`metadata`). */
+  private readonly metadataInFlight = new Map<string, Promise<MetadataResponse__Output>>();
   private readonly coordinators = new Map<string, string>();
   private closed = false;
   /** The retry policy every call through this cluster follows. */
@@ -105,8 +107,26 @@ export class Cluster {
     return [...new Set([...this.settings.bootstrap, ...known])];
   }
 
-  /** Asks brokers for metadata (the first that answers wins); `topics` empty = every topic. */
-  async metadata(topics: readonly string[] = []): Promise<MetadataResponse__Output> {
+  /**
+   * Asks brokers for metadata (the first that answers wins); `topics` empty = every topic. A call
+   * for the same topics as one still on the wire shares its answer (read-only, as every caller
+   * uses it): at 10,000 partitions an answer is ~230 KB that costs the broker and the client tens
+   * of milliseconds each, and a group's members in one client asked for it together at every
+   * step of their start (their offset lookups, then their fetchers; docs/scale.md, ninth round).
+   * The shared answer may have left the broker up to one round trip before the later call was
+   * made; a leadership error seen meanwhile is met as any stale answer is (the partition's
+   * backoff, then a new request), as a LeaderCache's own concurrent refreshes share one request.
+   */
+  metadata(topics: readonly string[] = []): Promise<MetadataResponse__Output> {
+    const key = topics.join('\u0000');
+    const inFlight = this.metadataInFlight.get(key);
+    if (inFlight !== undefined) return inFlight;
+    const request = this.fetchMetadata(topics).finally(() => this.metadataInFlight.delete(key));
+    this.metadataInFlight.set(key, request);
+    return request;
+  }
+
+  private async fetchMetadata(topics: readonly string[]): Promise<MetadataResponse__Output> {
     return retry(this.retry, async () => {
       let last: unknown;
       for (const address of this.metadataAddresses()) {
