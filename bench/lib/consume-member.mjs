@@ -3,7 +3,7 @@
 // instances would be: docs/scale.md, eighth round). Started by `fork` with one JSON argument
 // { bootstrap, topic, groupId, consumerOptions }; reports its window to the parent every 100 ms
 // and once more after a 'stop' message, then disconnects and exits:
-//   { first, firstRecords, last, count, cpuUs }
+//   { created, assigned, first, last, count, cpuUs }
 // Times are epoch ms (performance.timeOrigin + now), comparable across processes; cpuUs is this
 // process's CPU from creating the consumer on (module loading left out).
 import { createRequire } from 'node:module';
@@ -13,7 +13,7 @@ const { Tributary } = require('../../clients/ts/dist/index.js');
 
 const { bootstrap, topic, groupId, consumerOptions } = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
-const w = { created: 0, first: undefined, firstRecords: 0, last: 0, count: 0, cpuUs: 0 };
+const w = { created: 0, assigned: undefined, first: undefined, last: 0, count: 0, cpuUs: 0 };
 const t = new Tributary({ bootstrap, requestTimeoutMs: 30_000 });
 const cpu0 = process.cpuUsage();
 w.created = now();
@@ -33,14 +33,16 @@ process.on('message', async (m) => {
   process.disconnect?.();
   process.exit(0);
 });
+consumer.onRebalance({
+  onPartitionsAssigned: () => {
+    w.assigned ??= now();
+  },
+});
 await consumer.subscribe({ topics: [topic], fromBeginning: true });
 await consumer.run({
   eachBatch: async ({ batch }) => {
     w.last = now();
-    if (w.first === undefined) {
-      w.first = w.last;
-      w.firstRecords = batch.messages.length;
-    }
+    w.first ??= w.last;
     w.count += batch.messages.length;
   },
 });
