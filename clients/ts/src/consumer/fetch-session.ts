@@ -29,18 +29,6 @@ export type StreamPartition = FetchStreamPartition & { topic: string; partition:
 /** Responses the broker may have on the wire at once; bytes are the real limit. */
 const RESPONSE_CREDIT = 32;
 
-/**
- * The most a session's first response may carry; the ones after carry up to `maxBytes`. A
- * consumer opens its sessions together (one per leader broker, for a group in one process one
- * per member and broker), and each broker answered every new session with two full responses at
- * once: the streams share the connections and the client's event loop, so no first response was
- * whole, and no record delivered, until most of that first wave had arrived (at 10,000
- * partitions, a group of 4 at 8 MiB: 12 streams, 0.5-1 s; docs/scale.md, ninth round). The
- * session opens with credit for that one response; the full settings and the other responses'
- * credit go once it has arrived.
- */
-const FIRST_RESPONSE_BYTES = 1024 * 1024;
-
 export interface FetchSessionHandlers {
   onResponse(session: FetchSession, response: FetchStreamResponse__Output): void;
   /** The stream ended, by the broker or by a failure; not called after `close`. */
@@ -78,14 +66,7 @@ export class FetchSession {
     const window = creditWindowBytes(settings);
     this.#creditChunkBytes = Math.max(1, Math.min(settings.maxBytes, Math.floor(window / 2)));
     this.#call = client.fetchStream();
-    const full = { maxWaitMs: settings.maxWaitMs, minBytes: settings.minBytes, maxBytes: settings.maxBytes };
-    let opening = settings.maxBytes > FIRST_RESPONSE_BYTES;
     this.#call.on('data', (res: FetchStreamResponse__Output) => {
-      if (opening) {
-        opening = false;
-        this.#write({ update: { settings: full } });
-        this.#write({ credit: { responses: RESPONSE_CREDIT - 1, bytes: 0 } });
-      }
       this.lastResponseAt = Date.now();
       this.#pendingResponses += 1;
       this.#scheduleFlush();
@@ -95,9 +76,13 @@ export class FetchSession {
     this.#call.on('end', () => this.#end());
     this.#write({
       start: {
-        settings: opening ? { ...full, maxBytes: FIRST_RESPONSE_BYTES } : full,
+        settings: {
+          maxWaitMs: settings.maxWaitMs,
+          minBytes: settings.minBytes,
+          maxBytes: settings.maxBytes,
+        },
         partitions: [],
-        credit: { responses: opening ? 1 : RESPONSE_CREDIT, bytes: window },
+        credit: { responses: RESPONSE_CREDIT, bytes: window },
       },
     });
   }
