@@ -5,6 +5,8 @@
  * client's fetcher.
  */
 import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '@tributary/errors';
+import type { BrokerServiceClient } from '@tributary/proto';
 import {
   connectEtcd,
   type EtcdConnection,
@@ -110,6 +112,30 @@ export function waitForIsr(
     },
     { timeoutMs, intervalMs: 50, description: `ISR of ${topic}/${partition}` },
   );
+}
+
+/**
+ * Waits until the broker behind `client` leads every one of `partitions` (its ListOffsets answers
+ * without an error). A partition state written to etcd is only the broker's instruction: under
+ * load it takes the leadership a moment later, and a request sent before that gets
+ * NOT_LEADER_OR_FOLLOWER, not what the test is about.
+ */
+export function waitLeading(
+  client: BrokerServiceClient,
+  partitions: ReadonlyArray<readonly [topic: string, partition: number]>,
+  timeoutMs = 15_000,
+): Promise<unknown> {
+  const leads = (topic: string, partition: number) =>
+    new Promise<boolean>((resolve) =>
+      client.listOffsets({ topics: [{ topic, partitions: [{ partition, spec: 2 }] }] }, (err, res) =>
+        resolve(!err && res!.topics[0]?.partitions[0]?.errorCode === ErrorCode.NONE),
+      ),
+    );
+  return waitFor(async () => (await Promise.all(partitions.map(([t, p]) => leads(t, p)))).every(Boolean), {
+    timeoutMs,
+    intervalMs: 50,
+    description: `the broker to lead ${partitions.map(([t, p]) => `${t}/${p}`).join(', ')}`,
+  });
 }
 
 /** A metadata source over the bootstrap brokers (the client's Cluster). */

@@ -21,6 +21,7 @@ import {
   startClusterWithEtcd,
   uniqueTopic,
   waitForIsr,
+  waitLeading,
 } from './data-plane-helpers';
 
 /**
@@ -92,7 +93,11 @@ describe('data plane', () => {
     await createTopic(etcd, topic, [[0], [0]], { 'max.message.bytes': '2000' });
     await createTopic(etcd, other, [[0]]);
     const client = createClient('BrokerService', cluster.brokers[0]!.address);
-    await waitForIsr(etcd, topic, 1, (isr) => isr.length === 1, 5000);
+    await waitLeading(client, [
+      [topic, 0],
+      [topic, 1],
+      [other, 0],
+    ]);
     const corrupt = batch(['x', 'y']);
     corrupt[corrupt.length - 1]! ^= 0xff; // a record byte: the CRC no longer matches
     const res = await produce(client, {
@@ -247,7 +252,7 @@ describe('data plane', () => {
     const topic = uniqueTopic('stream');
     await createTopic(etcd, topic, [[1]]);
     const client = createClient('BrokerService', cluster.brokers[1]!.address);
-    await waitForIsr(etcd, topic, 0, (isr) => isr.length === 1, 5000);
+    await waitLeading(client, [[topic, 0]]);
     const call = client.fetchStream();
     const got: FetchStreamResponse__Output[] = [];
     let notify: (() => void) | undefined;
