@@ -144,7 +144,7 @@ describe('keyless records under the default partitioner', () => {
       if (p !== current && run > 0) {
         const pq = acc.partition('t', current);
         runs.push(run);
-        batches.push(pq.queue.map((b) => b.records.length));
+        batches.push(pq.queue.map((b) => b.count));
         expect(pq.open).toBeUndefined(); // sealed when full: nothing left to linger
         pq.queue.length = 0; // as if sent
         run = 0;

@@ -106,15 +106,18 @@ export class RecordAccumulator {
       if (last !== undefined && last.attempts === 0 && !last.inFlight && last.bytes < this.options.batchSize)
         b = last;
     }
+    // A timestamp too far from the batch's first for a delta (over 2^53 ms): a batch of its own.
+    if (b !== undefined && !b.accepts(input.timestamp ?? Date.now())) {
+      if (b === pq.open) this.seal(pq);
+      b = undefined;
+    }
     if (b === undefined) {
-      b = new ProducerBatch(topic, partition, this.options.deliveryTimeoutMs);
+      b = new ProducerBatch(topic, partition, this.options.deliveryTimeoutMs, this.options.batchSize);
       pq.open = b;
       this.#linger(pq, b);
     }
-    b.records.push(input);
+    b.append(input, call, index);
     if (traced !== undefined) b.traceContext ??= traced;
-    b.owners.push(call);
-    b.indices.push(index);
     b.bytes += estimateSize(input);
     if (b.bytes >= this.options.batchSize) this.seal(pq);
   }

@@ -2,9 +2,22 @@
  * One producer batch: the records of one partition that travel together, who is waiting for
  * them (each `send` call and the index of its record), and its retry state. Also the record
  * conversion from the public `ProducerMessage` to the codec's `RecordInput`.
+ *
+ * A record is encoded into the batch's bytes when it is appended (`RecordBatchBuilder`, Kafka's
+ * `MemoryRecordsBuilder`), so its `RecordInput` dies young; what its acknowledgement needs stays
+ * in parallel arrays (its send call, its index in that call, its timestamp), not in an object
+ * per record. With keys over 10,000 partitions batches wait for seconds, and holding and then
+ * re-reading every record object at send time was about a third of the producer's CPU
+ * (docs/scale.md, eighth and ninth rounds).
  */
-import type { TributaryError } from '@tributary/errors';
-import type { RecordHeader, RecordInput } from '@tributary/record-batch';
+import { TributaryError } from '@tributary/errors';
+import {
+  BATCH_HEADER_SIZE,
+  type BuildOptions,
+  RecordBatchBuilder,
+  type RecordHeader,
+  type RecordInput,
+} from '@tributary/record-batch';
 import type { RequestTraceContext } from '../telemetry/send-tracing';
 import type { ProducerMessage, RecordMetadata } from './types';
 
@@ -18,10 +31,15 @@ export interface SendCall {
 }
 
 export class ProducerBatch {
-  readonly records: RecordInput[] = [];
+  /** The records' bytes until the batch is first sent (`build`), then `encoded`. */
+  readonly #builder: RecordBatchBuilder;
+  /** Per record, in order: its send call, its index there, and its timestamp. */
   readonly owners: SendCall[] = [];
   readonly indices: number[] = [];
+  readonly timestamps: number[] = [];
+  /** The records' bytes as `batchSize` and `bufferMemory` count them (`estimateSize`). */
   bytes = 0;
+  /** The batch as last sent (with the sequence numbers of that attempt). */
   encoded: Buffer | undefined;
   baseSequence = -1;
   sequenceGeneration = -1;
@@ -45,8 +63,34 @@ export class ProducerBatch {
     readonly topic: string,
     readonly partition: number,
     deliveryTimeoutMs: number,
+    /** The `batchSize` the batch is expected to reach: its buffer grows up to about that. */
+    batchSize: number,
   ) {
     this.deadline = Date.now() + deliveryTimeoutMs;
+    this.#builder = new RecordBatchBuilder(batchSize + BATCH_HEADER_SIZE);
+  }
+
+  /** Records in the batch. */
+  get count(): number {
+    return this.owners.length;
+  }
+
+  /** Whether a record of this timestamp can still join (not sent yet, its timestamp delta representable). */
+  accepts(timestamp: number): boolean {
+    return this.#builder.accepts(timestamp);
+  }
+
+  /** Encodes `input` into the batch, for record `index` of `call`. */
+  append(input: RecordInput, call: SendCall, index: number): void {
+    this.timestamps.push(this.#builder.append(input));
+    this.owners.push(call);
+    this.indices.push(index);
+  }
+
+  /** The batch's bytes with these header fields; once, when it is first sent (then `encoded`). */
+  build(options: BuildOptions): Buffer {
+    this.encoded = this.#builder.build(options);
+    return this.encoded;
   }
 
   whenDone(): Promise<void> {
@@ -60,13 +104,13 @@ export class ProducerBatch {
 
   /** Resolves the owners' records with their offsets (`base` -1: acks=0, no offsets). */
   succeed(base: number, appendTime: number): void {
-    for (let i = 0; i < this.records.length; i++) {
+    for (let i = 0; i < this.owners.length; i++) {
       const call = this.owners[i]!;
       call.results[this.indices[i]!] = {
         topic: this.topic,
         partition: this.partition,
         offset: base < 0 ? -1 : base + i,
-        timestamp: appendTime >= 0 ? appendTime : (this.records[i]!.timestamp ?? -1),
+        timestamp: appendTime >= 0 ? appendTime : this.timestamps[i]!,
       };
       if (--call.remaining === 0 && !call.settled) {
         call.settled = true;
@@ -86,23 +130,46 @@ export class ProducerBatch {
   }
 }
 
-function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === 'string' ? Buffer.from(v) : v;
+function invalidRecord(index: number, problem: string): TributaryError {
+  return new TributaryError('INVALID_RECORD', `Record ${index}: ${problem}.`, { context: { record: index } });
 }
 
-/** The codec's input for one message, stamped `now` unless it has a timestamp. */
-export function toRecordInput(m: ProducerMessage, now: number): RecordInput {
+function toBuffer(v: Buffer | string | null | undefined, index: number, field: string): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return Buffer.from(v);
+  if (v instanceof Uint8Array) return v;
+  throw invalidRecord(index, `${field} is not a Buffer, a string or null`);
+}
+
+function toHeader(key: string, value: Buffer | string | null, index: number): RecordHeader {
+  if (typeof key !== 'string') throw invalidRecord(index, 'a header has no string key');
+  return { key, value: toBuffer(value, index, `header ${key}`) };
+}
+
+/**
+ * The codec's input for message `index` of a send, stamped `now` unless it has a timestamp.
+ * Checked here, as the codec would: a record is encoded when it is appended to its batch, and a
+ * bad one must reject its send before any record of it is appended (`Producer.send`).
+ */
+export function toRecordInput(m: ProducerMessage, now: number, index = 0): RecordInput {
   let headers: RecordHeader[] | undefined;
-  if (Array.isArray(m.headers)) headers = m.headers.map((h) => ({ key: h.key, value: toBuffer(h.value) }));
+  if (Array.isArray(m.headers)) headers = m.headers.map((h) => toHeader(h.key, h.value, index));
   else if (m.headers !== undefined)
-    headers = Object.entries(m.headers).map(([key, value]) => ({ key, value: toBuffer(value) }));
+    headers = Object.entries(m.headers).map(([key, value]) => toHeader(key, value, index));
+  if (m.timestamp !== undefined && !Number.isSafeInteger(m.timestamp))
+    throw new TributaryError(
+      'INVALID_TIMESTAMP',
+      `Record ${index}: timestamp ${m.timestamp} is not a safe integer.`,
+      {
+        context: { record: index },
+      },
+    );
   // Every record gets the same object shape, `headers` included even when undefined: a traced
   // record has its `traceparent` header assigned later (send-tracing.ts), and a shape of its own
   // would make the accumulator and the codec polymorphic for every record.
   return {
-    key: toBuffer(m.key),
-    value: toBuffer(m.value),
+    key: toBuffer(m.key, index, 'key'),
+    value: toBuffer(m.value, index, 'value'),
     headers,
     timestamp: m.timestamp ?? now,
   };

@@ -21,7 +21,7 @@ import {
   type InitProducerIdResponse__Output,
   int64ToNumber,
 } from '@tributary/proto';
-import { type CompressionType, encodeRecordBatch } from '@tributary/record-batch';
+import { type CompressionType, withProducerState } from '@tributary/record-batch';
 import type { Cluster } from '../rpc/cluster';
 import type { PartitionBatches } from './accumulator';
 import type { ProducerBatch } from './batch';
@@ -115,8 +115,9 @@ export class Idempotence {
   }
 
   /**
-   * The batch's bytes: encoded once, with the partition's next sequence numbers, and encoded
-   * again only if the partition was renumbered since.
+   * The batch's bytes: built once, when first sent, with the partition's next sequence numbers
+   * (its records were encoded as they were appended), and stamped with new ones (a copy, its
+   * records untouched) only if the partition was renumbered or the producer id changed since.
    */
   encode(pq: PartitionBatches, b: ProducerBatch): Buffer {
     this.#sync(pq);
@@ -125,17 +126,20 @@ export class Idempotence {
       (!this.enabled || b.sequenceGeneration === pq.sequenceGeneration || b.maybeAppended)
     )
       return b.encoded;
-    const options: Parameters<typeof encodeRecordBatch>[1] = { compression: this.compression };
-    if (this.enabled) {
-      b.baseSequence = pq.nextSequence;
-      b.sequenceGeneration = pq.sequenceGeneration;
-      pq.nextSequence = (pq.nextSequence + b.records.length) % (INT32_MAX + 1);
-      options.producerId = this.#producerId;
-      options.producerEpoch = this.#producerEpoch;
-      options.baseSequence = b.baseSequence;
+    if (!this.enabled) return b.build({ compression: this.compression });
+    b.baseSequence = pq.nextSequence;
+    b.sequenceGeneration = pq.sequenceGeneration;
+    pq.nextSequence = (pq.nextSequence + b.count) % (INT32_MAX + 1);
+    if (b.encoded !== undefined) {
+      b.encoded = withProducerState(b.encoded, this.#producerId, this.#producerEpoch, b.baseSequence);
+      return b.encoded;
     }
-    b.encoded = encodeRecordBatch(b.records, options);
-    return b.encoded;
+    return b.build({
+      compression: this.compression,
+      producerId: this.#producerId,
+      producerEpoch: this.#producerEpoch,
+      baseSequence: b.baseSequence,
+    });
   }
 
   /** Whether `err` on `b` may be retried: the table's flag, refined for sequence gaps. */

@@ -90,6 +90,26 @@ describe('producer bufferMemory', () => {
     expect(broker.received).toBe(0);
   });
 
+  it('rejects a send with a malformed record before any record of it is appended', async () => {
+    // Records are encoded when appended: the checks come first, so none of the call is sent.
+    const p = producer();
+    await p.connect();
+    for (const bad of [
+      { value: 42 },
+      { value: VALUE, timestamp: 1.5 },
+      { value: VALUE, headers: { h: 7 } },
+    ]) {
+      const err = await p
+        .send({ topic: 'orders', messages: [...messages(), bad as unknown as { value: Buffer }] })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ errorName: expect.stringMatching(/^INVALID_(RECORD|TIMESTAMP)$/) });
+      expect((err as Error).message).toContain('Record 5');
+    }
+    expect(p.bufferedBytes).toBe(0);
+    await p.flush();
+    expect(broker.received).toBe(0);
+  });
+
   it('resolves waitForBufferSpace when acks free room, and flush covers the sends still waiting', async () => {
     const p = producer();
     await p.connect();

@@ -153,7 +153,7 @@ export class Producer {
     const partitions = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const m = messages[i]!;
-      inputs[i] = toRecordInput(m, now);
+      inputs[i] = toRecordInput(m, now, i);
       partitions[i] = this.#choosePartition(topic, m, inputs[i]!, count);
     }
     return new Promise<RecordMetadata[]>((resolve, reject) => {

@@ -206,7 +206,7 @@ export class Sender {
       }
       b.inFlight = true;
       b.attempts++;
-      if (b.attempts === 1) this.metrics.batchSent(b.topic, bytes.length, b.records.length);
+      if (b.attempts === 1) this.metrics.batchSent(b.topic, bytes.length, b.count);
       let group = topics.get(b.topic);
       if (group === undefined) {
         group = { data: [], batches: [] };
@@ -267,7 +267,7 @@ export class Sender {
       int64ToNumber(r.logAppendTimeMs, 'log_append_time_ms'),
     );
     this.accumulator.remove(this.accumulator.partition(b.topic, b.partition), b);
-    this.metrics.recordsDone(b.topic, b.records.length);
+    this.metrics.recordsDone(b.topic, b.count);
   }
 
   /** `hinted`: the answer named the new leader (KIP-951): resend there now, no refresh, no backoff. */
@@ -291,7 +291,7 @@ export class Sender {
     b.fail(err);
     this.accumulator.remove(pq, b);
     const errorType = err instanceof TributaryError ? err.errorName : 'UNKNOWN_SERVER_ERROR';
-    this.metrics.recordsDone(b.topic, b.records.length, errorType);
+    this.metrics.recordsDone(b.topic, b.count, errorType);
   }
 }
 
