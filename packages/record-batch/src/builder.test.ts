@@ -5,6 +5,7 @@
  * as an encode with them would.
  */
 import { TributaryError } from '@tributary/errors';
+import type { BuilderOptions } from './builder';
 import {
   CompressionType,
   decodeRecordBatch,
@@ -49,8 +50,8 @@ function many(n: number): RecordInput[] {
   }));
 }
 
-function built(records: RecordInput[], options: EncodeOptions, capacityHint?: number): Buffer {
-  const builder = new RecordBatchBuilder(capacityHint);
+function built(records: RecordInput[], options: EncodeOptions, sizes?: BuilderOptions): Buffer {
+  const builder = new RecordBatchBuilder(sizes);
   for (const r of records) builder.append(r);
   return builder.build(options);
 }
@@ -58,25 +59,26 @@ function built(records: RecordInput[], options: EncodeOptions, capacityHint?: nu
 const IDEMPOTENT: EncodeOptions = { producerId: 2 ** 40 + 5, producerEpoch: 3, baseSequence: 2 ** 31 - 2 };
 
 describe('RecordBatchBuilder', () => {
-  const cases: [string, RecordInput[], number | undefined][] = [
+  const cases: [string, RecordInput[], BuilderOptions | undefined][] = [
     ['mixed records', mixed(), undefined],
     ['one record', [{ key: Buffer.from('k'), value: Buffer.alloc(100), timestamp: NOW }], undefined],
-    ['300 records, past the capacity hint', many(300), 4096 + BATCH_HEADER_SIZE],
+    ['300 records, past the capacity hint', many(300), { capacityHint: 4096 + BATCH_HEADER_SIZE }],
+    ['records in a first buffer large enough', many(30), { initialCapacity: 8192 }],
     [
       'records larger than the first buffer',
       [{ value: Buffer.alloc(5000, 1), timestamp: NOW }, ...mixed()],
-      1024,
+      { capacityHint: 1024, initialCapacity: 10 },
     ],
   ];
   for (const compression of SUPPORTED_COMPRESSION_TYPES) {
-    for (const [name, records, hint] of cases) {
+    for (const [name, records, sizes] of cases) {
       for (const [mode, producer] of [
         ['not idempotent', {}],
         ['idempotent', IDEMPOTENT],
       ] as const) {
         test(`${CompressionType[compression]}, ${name}, ${mode}: the bytes of encodeRecordBatch`, () => {
           const options = { compression, ...producer };
-          const batch = built(records, options, hint);
+          const batch = built(records, options, sizes);
           expect(batch.equals(encodeRecordBatch(records, options))).toBe(true);
           expect(decodeRecordBatch(batch).records.map((r) => r.timestamp)).toEqual(
             records.map((r) => r.timestamp),
@@ -87,7 +89,7 @@ describe('RecordBatchBuilder', () => {
   }
 
   test('returns each timestamp; a record without one gets the clock', () => {
-    const builder = new RecordBatchBuilder(1000, () => NOW + 1);
+    const builder = new RecordBatchBuilder({ now: () => NOW + 1 });
     expect(builder.append({ value: null, timestamp: NOW })).toBe(NOW);
     expect(builder.append({ value: null })).toBe(NOW + 1);
     expect(builder.firstTimestamp).toBe(NOW);
@@ -96,7 +98,7 @@ describe('RecordBatchBuilder', () => {
 
   test('counts its bytes: the header and the records so far', () => {
     const records = many(20);
-    const builder = new RecordBatchBuilder(512);
+    const builder = new RecordBatchBuilder({ initialCapacity: 100, capacityHint: 512 });
     for (const r of records) builder.append(r);
     expect(builder.sizeInBytes).toBe(encodeRecordBatch(records).length);
   });
@@ -145,7 +147,7 @@ describe('RecordBatchBuilder', () => {
   });
 
   test('a batch of one record does not take a batch-sized buffer', () => {
-    const builder = new RecordBatchBuilder(16384 + BATCH_HEADER_SIZE);
+    const builder = new RecordBatchBuilder({ capacityHint: 16384 + BATCH_HEADER_SIZE });
     builder.append({ key: Buffer.from('k'), value: Buffer.alloc(100), timestamp: NOW });
     const batch = builder.build();
     // A view of the builder's buffer: the pool's slab for small buffers, or one of its own.

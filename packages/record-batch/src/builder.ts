@@ -10,7 +10,7 @@
  * record's timestamp (firstTimestamp; later deltas may be negative, as Kafka's), both known at
  * append. Timestamps are CreateTime; a LogAppendTime batch is `encodeRecordBatch`'s.
  *
- * The buffer starts small and doubles up to `capacityHint` (a producer passes its batch size plus
+ * The buffer starts small (`initialCapacity`) and doubles up to `capacityHint` (a producer passes its batch size plus
  * the header), then grows to what the record that crosses it needs, and doubles again only past
  * that: a batch of one record at 10,000 partitions costs a few hundred bytes, not a batch size.
  * The records go after room for the header, so an uncompressed batch is built in place: `build`
@@ -38,8 +38,23 @@ import { sizeOfVarint } from './varint';
 /** What `build` takes: `EncodeOptions` without the timestamp choices (CreateTime, set at append). */
 export type BuildOptions = Omit<EncodeOptions, 'timestampType' | 'now'>;
 
-/** The buffer a builder starts with (or what its first record needs, if more). */
+/** The buffer a builder starts with by default (or what its first record needs, if more). */
 const INITIAL_CAPACITY = 512;
+
+export interface BuilderOptions {
+  /**
+   * The size the batch is expected to reach (a producer's batchSize + BATCH_HEADER_SIZE): the
+   * buffer doubles up to it. @default 16384 + BATCH_HEADER_SIZE
+   */
+  capacityHint?: number;
+  /**
+   * The first buffer's size (a producer passes about what the partition's previous batch took,
+   * so a steady batch is written into one buffer, without growing). @default 512
+   */
+  initialCapacity?: number;
+  /** The clock for records without a timestamp. @default Date.now */
+  now?: () => number;
+}
 const EMPTY = Buffer.alloc(0);
 
 export class RecordBatchBuilder {
@@ -51,12 +66,15 @@ export class RecordBatchBuilder {
   #maxTimestamp = 0;
   #built = false;
 
-  constructor(
-    /** The size the batch is expected to reach (a producer's batchSize + BATCH_HEADER_SIZE). */
-    private readonly capacityHint = 16384 + BATCH_HEADER_SIZE,
-    /** The clock for records without a timestamp. */
-    private readonly now: () => number = Date.now,
-  ) {}
+  readonly #capacityHint: number;
+  readonly #initialCapacity: number;
+  readonly #now: () => number;
+
+  constructor(options: BuilderOptions = {}) {
+    this.#capacityHint = options.capacityHint ?? 16384 + BATCH_HEADER_SIZE;
+    this.#initialCapacity = Math.max(BATCH_HEADER_SIZE, options.initialCapacity ?? INITIAL_CAPACITY);
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Records appended. */
   get count(): number {
@@ -94,7 +112,7 @@ export class RecordBatchBuilder {
     const index = this.#count;
     if (index >= INT32_MAX)
       throw new TributaryError('INVALID_RECORD', `Too many records for one batch: ${index + 1}.`);
-    const timestamp = checkTimestamp(record.timestamp ?? this.now(), index);
+    const timestamp = checkTimestamp(record.timestamp ?? this.#now(), index);
     const first = index === 0 ? timestamp : this.#firstTimestamp;
     const delta = timestamp - first;
     if (!Number.isSafeInteger(delta)) {
@@ -150,9 +168,9 @@ export class RecordBatchBuilder {
   /** Grows the buffer to hold `end` bytes (see the file header), keeping what is written. */
   #grow(end: number): void {
     const current = this.#buffer.length;
-    let capacity = current === 0 ? INITIAL_CAPACITY : current * 2;
+    let capacity = current === 0 ? this.#initialCapacity : current * 2;
     // Up to the hint by doubling; the record that crosses it gets what it needs, no more.
-    if (capacity > this.capacityHint && current < this.capacityHint) capacity = this.capacityHint;
+    if (capacity > this.#capacityHint && current < this.#capacityHint) capacity = this.#capacityHint;
     if (capacity < end) capacity = end;
     const grown = Buffer.allocUnsafe(capacity);
     if (this.#position > BATCH_HEADER_SIZE)

@@ -2,7 +2,7 @@
  * `@tributary/record-batch`: Kafka's RecordBatch v2 (magic 2) codec, shared by client and broker.
  * Layout and contracts: docs/record-batch.md.
  */
-export { type BuildOptions, RecordBatchBuilder } from './builder';
+export { type BuilderOptions, type BuildOptions, RecordBatchBuilder } from './builder';
 export { SUPPORTED_COMPRESSION_TYPES } from './compression';
 export { decodeBatchRecords, decodeRecordBatch } from './decode';
 export { encodeRecordBatch } from './encode';

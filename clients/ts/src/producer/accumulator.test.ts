@@ -12,7 +12,15 @@ const PARTITIONS = 1000;
 const MEMORY = { bufferMemory: 1 << 30, maxBlockMs: 60_000 };
 
 function call(): SendCall {
-  return { results: [], remaining: 1, settled: false, resolve: () => undefined, reject: () => undefined };
+  return {
+    results: [],
+    timestamp: 0,
+    timestamps: undefined,
+    remaining: 1,
+    settled: false,
+    resolve: () => undefined,
+    reject: () => undefined,
+  };
 }
 
 const record = (bytes = 10): RecordInput => ({ key: null, value: Buffer.alloc(bytes), timestamp: 0 });

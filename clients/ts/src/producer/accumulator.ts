@@ -27,6 +27,8 @@ export class PartitionBatches {
   sequenceGeneration = 0;
   /** The producer id generation these sequences belong to (see Idempotence). */
   idGeneration = 0;
+  /** The size of its last batch when sealed: what the next one's buffer starts with. */
+  lastBatchBytes = 0;
 
   constructor(
     readonly topic: string,
@@ -112,7 +114,14 @@ export class RecordAccumulator {
       b = undefined;
     }
     if (b === undefined) {
-      b = new ProducerBatch(topic, partition, this.options.deliveryTimeoutMs, this.options.batchSize);
+      b = new ProducerBatch(
+        topic,
+        partition,
+        this.options.deliveryTimeoutMs,
+        this.options.batchSize,
+        // A quarter more than the last batch took: a steady partition's batch fits one buffer.
+        pq.lastBatchBytes === 0 ? undefined : pq.lastBatchBytes + (pq.lastBatchBytes >> 2),
+      );
       pq.open = b;
       this.#linger(pq, b);
     }
@@ -127,6 +136,7 @@ export class RecordAccumulator {
     const b = pq.open;
     if (b === undefined) return;
     pq.open = undefined;
+    pq.lastBatchBytes = b.sizeInBytes;
     pq.queue.push(b);
     this.pending.add(pq);
     this.onSealed();

@@ -4,9 +4,9 @@
  * conversion from the public `ProducerMessage` to the codec's `RecordInput`.
  *
  * A record is encoded into the batch's bytes when it is appended (`RecordBatchBuilder`, Kafka's
- * `MemoryRecordsBuilder`), so its `RecordInput` dies young; what its acknowledgement needs stays
- * in parallel arrays (its send call, its index in that call, its timestamp), not in an object
- * per record. With keys over 10,000 partitions batches wait for seconds, and holding and then
+ * `MemoryRecordsBuilder`), so its `RecordInput` dies young; what its acknowledgement needs is its
+ * send call and its index there, side by side in one array (its timestamp is the call's, unless
+ * it had its own), not an object per record. With keys over 10,000 partitions batches wait for seconds, and holding and then
  * re-reading every record object at send time was about a third of the producer's CPU
  * (docs/scale.md, eighth and ninth rounds).
  */
@@ -24,6 +24,10 @@ import type { ProducerMessage, RecordMetadata } from './types';
 /** One `send` call: settles once every one of its records is acknowledged or one fails. */
 export interface SendCall {
   readonly results: RecordMetadata[];
+  /** The timestamp of its records that have none of their own: the send's `Date.now()`. */
+  readonly timestamp: number;
+  /** The timestamps its records brought, by index; undefined when none did. */
+  readonly timestamps: (number | undefined)[] | undefined;
   remaining: number;
   settled: boolean;
   resolve(r: RecordMetadata[]): void;
@@ -33,10 +37,11 @@ export interface SendCall {
 export class ProducerBatch {
   /** The records' bytes until the batch is first sent (`build`), then `encoded`. */
   readonly #builder: RecordBatchBuilder;
-  /** Per record, in order: its send call, its index there, and its timestamp. */
-  readonly owners: SendCall[] = [];
-  readonly indices: number[] = [];
-  readonly timestamps: number[] = [];
+  /**
+   * Per record, in order, its send call and its index there, side by side: one array, not two
+   * (at 10,000 partitions each array's end is a cold cache line for every record appended).
+   */
+  readonly #owners: (SendCall | number)[] = [];
   /** The records' bytes as `batchSize` and `bufferMemory` count them (`estimateSize`). */
   bytes = 0;
   /** The batch as last sent (with the sequence numbers of that attempt). */
@@ -65,14 +70,24 @@ export class ProducerBatch {
     deliveryTimeoutMs: number,
     /** The `batchSize` the batch is expected to reach: its buffer grows up to about that. */
     batchSize: number,
+    /** The bytes its buffer starts with (about what the partition's previous batch took). */
+    initialCapacity?: number,
   ) {
     this.deadline = Date.now() + deliveryTimeoutMs;
-    this.#builder = new RecordBatchBuilder(batchSize + BATCH_HEADER_SIZE);
+    this.#builder = new RecordBatchBuilder({
+      capacityHint: batchSize + BATCH_HEADER_SIZE,
+      ...(initialCapacity === undefined ? {} : { initialCapacity }),
+    });
   }
 
   /** Records in the batch. */
   get count(): number {
-    return this.owners.length;
+    return this.#owners.length >> 1;
+  }
+
+  /** The batch's size so far, uncompressed (header and records), until it is built. */
+  get sizeInBytes(): number {
+    return this.#builder.sizeInBytes;
   }
 
   /** Whether a record of this timestamp can still join (not sent yet, its timestamp delta representable). */
@@ -82,9 +97,8 @@ export class ProducerBatch {
 
   /** Encodes `input` into the batch, for record `index` of `call`. */
   append(input: RecordInput, call: SendCall, index: number): void {
-    this.timestamps.push(this.#builder.append(input));
-    this.owners.push(call);
-    this.indices.push(index);
+    this.#builder.append(input);
+    this.#owners.push(call, index);
   }
 
   /** The batch's bytes with these header fields; once, when it is first sent (then `encoded`). */
@@ -104,13 +118,15 @@ export class ProducerBatch {
 
   /** Resolves the owners' records with their offsets (`base` -1: acks=0, no offsets). */
   succeed(base: number, appendTime: number): void {
-    for (let i = 0; i < this.owners.length; i++) {
-      const call = this.owners[i]!;
-      call.results[this.indices[i]!] = {
+    const owners = this.#owners;
+    for (let i = 0; i < owners.length; i += 2) {
+      const call = owners[i] as SendCall;
+      const index = owners[i + 1] as number;
+      call.results[index] = {
         topic: this.topic,
         partition: this.partition,
-        offset: base < 0 ? -1 : base + i,
-        timestamp: appendTime >= 0 ? appendTime : this.timestamps[i]!,
+        offset: base < 0 ? -1 : base + (i >> 1),
+        timestamp: appendTime >= 0 ? appendTime : (call.timestamps?.[index] ?? call.timestamp),
       };
       if (--call.remaining === 0 && !call.settled) {
         call.settled = true;
@@ -121,7 +137,8 @@ export class ProducerBatch {
 
   /** Rejects every owner not settled yet. */
   fail(err: unknown): void {
-    for (const call of this.owners) {
+    for (let i = 0; i < this.#owners.length; i += 2) {
+      const call = this.#owners[i] as SendCall;
       if (!call.settled) {
         call.settled = true;
         call.reject(err);

@@ -151,14 +151,21 @@ export class Producer {
     const n = messages.length;
     const inputs = new Array<RecordInput>(n);
     const partitions = new Array<number>(n);
+    let timestamps: (number | undefined)[] | undefined;
     for (let i = 0; i < n; i++) {
       const m = messages[i]!;
       inputs[i] = toRecordInput(m, now, i);
+      if (m.timestamp !== undefined) {
+        timestamps ??= new Array(n);
+        timestamps[i] = m.timestamp;
+      }
       partitions[i] = this.#choosePartition(topic, m, inputs[i]!, count);
     }
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const call: SendCall = {
         results: new Array(n),
+        timestamp: now,
+        timestamps,
         remaining: n,
         settled: false,
         resolve,
