@@ -1,5 +1,7 @@
 export { LazyAsyncLocalStorageContextManager } from './context-manager';
 export { parseKeyValueList, type SamplerName, type TracingConfig, tracingConfigFromEnv } from './env-config';
+export { type FlatSendFrame, FlatSpanExport, FlatSpanExportProcessor } from './flat-span-export';
+export { flatRequestBody, readFlatRecords } from './flat-span-worker';
 export {
   contextFromField,
   contextFromMetadata,

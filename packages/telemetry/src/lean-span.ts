@@ -37,12 +37,18 @@ import {
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { FlatSpanExport } from './flat-span-export';
 
 /** What every lean span of one tracer provider shares. */
 export interface LeanSpanSink {
   readonly processor: SpanProcessor;
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
+  /**
+   * Where flat send spans go instead of the processor when the provider exports OTLP
+   * (flat-span-export.ts: bytes in a ring, exported by a worker); undefined otherwise.
+   */
+  readonly flatExport?: FlatSpanExport;
 }
 
 /** The SDK's default span limits, as caps (our spans stay far below them). */

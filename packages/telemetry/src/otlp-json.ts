@@ -63,7 +63,7 @@ function anyValue(w: JsonBytes, v: unknown): void {
   }
   if (typeof v === 'object' && v !== null) {
     w.raw('{"kvlistValue":{"values":[');
-    keyValues(w, v as Record<string, unknown>);
+    keyValuesJson(w, v as Record<string, unknown>);
     w.raw(']}}');
     return;
   }
@@ -71,7 +71,7 @@ function anyValue(w: JsonBytes, v: unknown): void {
 }
 
 /** An object's own entries as OTLP `KeyValue`s, comma-separated (attributes, a kvlist's values). */
-function keyValues(w: JsonBytes, obj: Readonly<Record<string, unknown>>): void {
+export function keyValuesJson(w: JsonBytes, obj: Readonly<Record<string, unknown>>): void {
   let first = true;
   for (const key in obj) {
     if (!Object.hasOwn(obj, key)) continue;
@@ -85,7 +85,7 @@ function keyValues(w: JsonBytes, obj: Readonly<Record<string, unknown>>): void {
 
 function attributes(w: JsonBytes, attrs: Attributes | undefined): void {
   w.raw('[');
-  if (attrs !== undefined) keyValues(w, attrs);
+  if (attrs !== undefined) keyValuesJson(w, attrs);
   w.raw(']');
 }
 

@@ -26,6 +26,7 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { LazyAsyncLocalStorageContextManager } from './context-manager';
 import type { TracingConfig } from './env-config';
+import { FlatSpanExport, FlatSpanExportProcessor } from './flat-span-export';
 import { HeadSampler, PresetTraceIdGenerator, registerHeadSampler } from './head-sampling';
 import { Attr } from './names';
 import { otlpJsonBytesOf } from './otlp-json';
@@ -95,7 +96,12 @@ function samplerOf(config: TracingConfig): Sampler {
  */
 export function startTracing(
   config: TracingConfig,
-  options: { instanceId?: string; exporter?: SpanExporter } = {},
+  options: {
+    instanceId?: string;
+    exporter?: SpanExporter;
+    /** False: flat send spans go through the batch processor in-process (benchmarks' A side). */
+    flatSpanWorker?: boolean;
+  } = {},
 ): Tracing {
   if (!config.enabled && options.exporter === undefined) {
     return {
@@ -110,6 +116,18 @@ export function startTracing(
     [Attr.serviceName]: config.serviceName,
     ...(options.instanceId !== undefined ? { [Attr.serviceInstanceId]: options.instanceId } : {}),
   });
+  // With the OTLP exporter, flat send spans (the client's) go to a worker as bytes
+  // (flat-span-export.ts); every other span to the batch processor, as before.
+  const flatExport =
+    options.exporter === undefined && config.exporter === 'otlp' && options.flatSpanWorker !== false
+      ? new FlatSpanExport({
+          url: config.tracesUrl,
+          headers: config.headers,
+          exportDelayMs: config.exportDelayMs,
+          maxExportBatchSize: 1024,
+          ringBytes: 2 * 1024 * 1024,
+        })
+      : undefined;
   const processor =
     options.exporter !== undefined
       ? new SimpleSpanProcessor(options.exporter)
@@ -127,7 +145,8 @@ export function startTracing(
     resource,
     sampler,
     idGenerator,
-    spanProcessors: [processor],
+    spanProcessors:
+      flatExport !== undefined ? [processor, new FlatSpanExportProcessor(flatExport)] : [processor],
   });
   // AsyncLocalStorage only once a span context is entered (context-manager.ts): the export's
   // suppress-tracing context alone would turn Node 20's async hooks on for every promise.
@@ -139,6 +158,7 @@ export function startTracing(
   const head = new HeadSampler(provider, sampler, config.sampler, config.samplerRatio, idGenerator, {
     processor,
     resource,
+    flatExport,
   });
   registerHeadSampler(head);
   let stopped: Promise<void> | undefined;

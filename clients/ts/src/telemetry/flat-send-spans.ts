@@ -31,7 +31,14 @@ import {
 } from '@opentelemetry/api';
 import { hrTimeDuration, millisToHrTime } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { Attr, type LeanSpanSink, MESSAGING_SYSTEM, spanIdOf, traceIdOf } from '@tributary/telemetry';
+import {
+  Attr,
+  type FlatSpanExport,
+  type LeanSpanSink,
+  MESSAGING_SYSTEM,
+  spanIdOf,
+  traceIdOf,
+} from '@tributary/telemetry';
 
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NONE: never[] = Object.freeze([]) as unknown as never[];
@@ -85,12 +92,58 @@ export class FlatSends {
     this.#endedAt = performance.now();
     if (error !== undefined)
       this.#status = { code: SpanStatusCode.ERROR, message: String((error as Error)?.message ?? error) };
+    const flatExport = this.sink.flatExport;
+    if (flatExport !== undefined) {
+      this.#export(flatExport, offsetOf);
+      return;
+    }
     const processor = this.sink.processor;
     for (let k = 0; k < this.traceparents.length; k++) {
       this.#offsets.push(offsetOf(k));
       const span = new FlatSendSpan(this, k);
       processor.onStart(span as never, this.parentContext);
       processor.onEnd(span);
+    }
+  }
+
+  /**
+   * Under the OTLP exporter (issue 14's ninth pass): each span written as bytes into the export
+   * ring (flat-span-export.ts in the telemetry package), exported by its worker; nothing of the
+   * spans stays on this thread's heap once this call's arrays go.
+   */
+  #export(flatExport: FlatSpanExport, offsetOf: (k: number) => number): void {
+    const sink = this.sink;
+    const frame = flatExport.frameOf(
+      sink.resource,
+      sink.scope,
+      this.name,
+      this.topic,
+      this.clientId,
+      this.parent,
+    );
+    const n = this.traceparents.length;
+    if (frame === undefined) {
+      flatExport.dropped += n;
+      return;
+    }
+    const status = this.#status;
+    const message = status.message !== undefined ? Buffer.from(status.message) : undefined;
+    const end = this.#wallOffset + this.#endedAt;
+    for (let k = 0; k < n; k++) {
+      const start = this.#wallOffset + this.#starts[k]!;
+      const offset = offsetOf(k);
+      this.#offsets.push(offset);
+      flatExport.write(
+        frame,
+        this.traceparents[k]!,
+        start,
+        Math.max(end, start),
+        this.#partitions[k]!,
+        offset,
+        this.#keys[k],
+        status.code,
+        message,
+      );
     }
   }
 

@@ -1,18 +1,29 @@
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { RecordInput } from '@tributary/record-batch';
-import { otlpJsonOf, startTracing, type Tracing, tracingConfigFromEnv } from '@tributary/telemetry';
+import {
+  FlatSpanExport,
+  flatRequestBody,
+  otlpJsonOf,
+  readFlatRecords,
+  startTracing,
+  type Tracing,
+  tracingConfigFromEnv,
+} from '@tributary/telemetry';
 import type { ConsumerMessage } from '../consumer/types';
+import { FlatSendSpan, FlatSends } from './flat-send-spans';
 import { processBatch, processMessage } from './process-tracing';
 import { SendTracing, startSendSpan } from './send-tracing';
 
 const exporter = new InMemorySpanExporter();
+const tracing0Resource = () => resourceFromAttributes({ 'service.name': 'unit', 'a.b': 'c' });
 let tracing: Tracing;
 
 function start(env: Record<string, string>): void {
@@ -106,6 +117,49 @@ describe('client span shapes', () => {
     // The OTLP/JSON written from the data is the SDK serializer's for the same spans.
     const reference = JSON.parse(Buffer.from(JsonTraceSerializer.serializeRequest(spans)!).toString('utf8'));
     expect(JSON.parse(otlpJsonOf(spans))).toEqual(reference);
+  });
+
+  it('send spans written into the export ring export the same OTLP/JSON as in-process ones', async () => {
+    const strings: string[] = [];
+    const groups = new Map<number, string[]>();
+    const flatExport = new FlatSpanExport(
+      {
+        url: 'http://127.0.0.1:1',
+        headers: {},
+        exportDelayMs: 1000,
+        maxExportBatchSize: 1024,
+        ringBytes: 1 << 16,
+      },
+      (data, from, to) => void readFlatRecords(data, from, to, strings, groups),
+    );
+    const sink = {
+      processor: new SimpleSpanProcessor(exporter),
+      resource: tracing0Resource(),
+      scope: { name: 'tributary' },
+      flatExport,
+    };
+    const parent = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+      traceState: new TraceState('vendor=x'),
+    };
+    const withParent = new FlatSends(sink, parent, context.active(), 'send orders', 'orders', 'app');
+    withParent.add(Buffer.from(`00-${parent.traceId}-00f067aa0ba902b7-01`), 3, Buffer.from('k\u00e9y"'));
+    withParent.add(Buffer.from(`00-${parent.traceId}-00f067aa0ba902b8-01`), 4, null);
+    withParent.end(() => -1, new Error('broker "gone"'));
+    const root = new FlatSends(sink, undefined, context.active(), 'send other', 'other', 'app');
+    root.add(Buffer.from('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b9-01'), 0, Buffer.alloc(0));
+    root.end((k) => 1234567 + k);
+    await flatExport.flush();
+    expect(exporter.getFinishedSpans()).toHaveLength(0); // none went through the processor
+    const spans = [
+      new FlatSendSpan(withParent, 0),
+      new FlatSendSpan(withParent, 1),
+      new FlatSendSpan(root, 0),
+    ];
+    expect(JSON.parse(flatRequestBody(groups, strings))).toEqual(JSON.parse(otlpJsonOf(spans)));
   });
 
   it('under an application’s own SDK, a send starts SDK spans through its tracer', () => {
