@@ -1,4 +1,5 @@
 import { EtcdLeaseInvalidError, type ITxnResponse, type Lease, type Namespace } from 'etcd3';
+import { KeepaliveWatchdog } from './keepalive-watchdog';
 
 /** The least time one acquire attempt's calls get, whatever the TTL. */
 const MIN_ATTEMPT_MS = 5_000;
@@ -27,6 +28,8 @@ export class KeyInUseError extends Error {
  */
 export class EphemeralKey {
   private released = false;
+  /** Set once the key is held: notices keep-alives that stopped being answered (its file says why). */
+  private watchdog: KeepaliveWatchdog | undefined;
 
   private constructor(
     private readonly ns: Namespace,
@@ -81,11 +84,20 @@ export class EphemeralKey {
     // etcd3 may report one lost lease more than once (failed keep-alive, then the revoke that
     // follows); the holder hears about it exactly once.
     let reported = false;
-    lease.on('lost', (err) => {
+    const report = (err: Error) => {
+      held.watchdog?.stop();
       if (held.released || reported) return;
       reported = true;
       onLost(err);
+    };
+    lease.on('lost', report);
+    held.watchdog = new KeepaliveWatchdog(ttlSeconds, (silentMs) => {
+      // Stop etcd3's keep-alive loop: the lease is gone, and a loop that wakes up later must not
+      // keep a new key's predecessor in mind.
+      lease.release();
+      report(new Error(`no keep-alive of lease ${leaseId} answered for ${silentMs} ms`));
     });
+    lease.on('keepaliveSucceeded', () => held.watchdog?.answered());
     return held;
   }
 
@@ -155,6 +167,7 @@ export class EphemeralKey {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    this.watchdog?.stop();
     // Bounded like an acquire: a stop must not wait on a dead connection (the lease then expires).
     await this.lease.revoke({ deadline: Date.now() + MIN_ATTEMPT_MS }).catch(() => undefined);
   }
