@@ -50,6 +50,15 @@ const message = (headers: { key: string; value: Buffer | null }[]): ConsumerMess
   leaderEpoch: 0,
 });
 
+/** A remote sampled parent with a trace state, as an application's incoming context. */
+const parent = {
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: 'b7ad6b7169203331',
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: true,
+  traceState: new TraceState('vendor=x'),
+};
+
 describe('client span shapes', () => {
   it('a sampled send is a PRODUCER span and writes its traceparent into the record', () => {
     const input: RecordInput = { key: Buffer.from('order-7'), value: Buffer.from('v') };
@@ -80,13 +89,6 @@ describe('client span shapes', () => {
   });
 
   it('a send span kept as data exports as an SDK span would: OTLP/JSON, error status, parent and trace state', () => {
-    const parent = {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      traceFlags: TraceFlags.SAMPLED,
-      isRemote: true,
-      traceState: new TraceState('vendor=x'),
-    };
     const traced = context.with(trace.setSpanContext(context.active(), parent), () => {
       const tracing = new SendTracing('orders', 'app');
       const inputs: RecordInput[] = [0, 1].map((i) => ({
@@ -137,13 +139,6 @@ describe('client span shapes', () => {
       resource: tracing0Resource(),
       scope: { name: 'tributary' },
       flatExport,
-    };
-    const parent = {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      traceFlags: TraceFlags.SAMPLED,
-      isRemote: true,
-      traceState: new TraceState('vendor=x'),
     };
     const withParent = new FlatSends(sink, parent, context.active(), 'send orders', 'orders', 'app');
     withParent.add(Buffer.from(`00-${parent.traceId}-00f067aa0ba902b7-01`), 3, Buffer.from('k\u00e9y"'));
