@@ -6,9 +6,26 @@
  * `OTEL_EXPORTER_OTLP_*` environment), batched as the batch span processor does
  * (`OTEL_BSP_SCHEDULE_DELAY`, 1,024 spans a request).
  *
- * Every function here is self-contained (no imports, no closures over module scope): the
- * worker's source is their text (`Function.prototype.toString`).
+ * Every function here is self-contained (no imports, no closures over module scope but
+ * `SEND_KEYS`, which the worker's source defines too): the worker's source is their text
+ * (`Function.prototype.toString`).
  */
+import { Attr, MESSAGING_SYSTEM } from './names';
+
+/**
+ * The send span's attribute keys (and the system's value) as JSON text, from names.ts: the one
+ * place for them, for the worker's writer as for the in-process one.
+ */
+const SEND_KEYS = {
+  system: JSON.stringify(Attr.messagingSystem),
+  systemValue: JSON.stringify(MESSAGING_SYSTEM),
+  operation: JSON.stringify(Attr.messagingOperationType),
+  destination: JSON.stringify(Attr.destinationName),
+  partition: JSON.stringify(Attr.partitionId),
+  clientId: JSON.stringify(Attr.clientId),
+  key: JSON.stringify(Attr.kafkaMessageKey),
+  offset: JSON.stringify(Attr.kafkaOffset),
+};
 
 /** Record layout in the ring (little-endian), shared with the writer in flat-span-export.ts. */
 export const REC = {
@@ -102,10 +119,10 @@ export function readFlatRecords(
       if (flags & 1) s += `,"parentSpanId":"${data.toString('latin1', at + 111, at + 127)}"`;
       if (state !== undefined) s += `,"traceState":${JSON.stringify(state)}`;
       s += `,"name":${strings[data.readUInt16LE(at + 8)]},"kind":4,"startTimeUnixNano":${nanos(data.readDoubleLE(at + 32))},"endTimeUnixNano":${nanos(data.readDoubleLE(at + 40))}`;
-      s += `,"attributes":[{"key":"messaging.system","value":{"stringValue":"kafka"}},{"key":"messaging.operation.type","value":{"stringValue":"send"}},{"key":"messaging.destination.name","value":{"stringValue":${strings[data.readUInt16LE(at + 10)]}}},{"key":"messaging.destination.partition.id","value":{"stringValue":"${data.readInt32LE(at + 16)}"}},{"key":"messaging.client.id","value":{"stringValue":${strings[data.readUInt16LE(at + 12)]}}}`;
-      if (key !== undefined)
-        s += `,{"key":"messaging.kafka.message.key","value":{"stringValue":${JSON.stringify(key)}}}`;
-      if (offset >= 0) s += `,{"key":"messaging.kafka.offset","value":{"intValue":${offset}}}`;
+      const K = SEND_KEYS;
+      s += `,"attributes":[{"key":${K.system},"value":{"stringValue":${K.systemValue}}},{"key":${K.operation},"value":{"stringValue":"send"}},{"key":${K.destination},"value":{"stringValue":${strings[data.readUInt16LE(at + 10)]}}},{"key":${K.partition},"value":{"stringValue":"${data.readInt32LE(at + 16)}"}},{"key":${K.clientId},"value":{"stringValue":${strings[data.readUInt16LE(at + 12)]}}}`;
+      if (key !== undefined) s += `,{"key":${K.key},"value":{"stringValue":${JSON.stringify(key)}}}`;
+      if (offset >= 0) s += `,{"key":${K.offset},"value":{"intValue":${offset}}}`;
       s += `],"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":${code}`;
       if (message !== undefined) s += `,"message":${JSON.stringify(message)}`;
       s += `},"links":[],"droppedLinksCount":0,"flags":${257 | (flags & 2 ? 512 : 0)}}`;
@@ -216,6 +233,7 @@ export function flatSpanWorkerMain(
 /** The worker's source text. */
 export function flatSpanWorkerSource(): string {
   return `"use strict";
+const SEND_KEYS = ${JSON.stringify(SEND_KEYS)};
 const readFlatRecords = ${readFlatRecords.toString()};
 const flatRequestBody = ${flatRequestBody.toString()};
 (${flatSpanWorkerMain.toString()})(require, readFlatRecords, flatRequestBody);
